@@ -1,0 +1,15 @@
+// Module registration only: each part of the addon adds its exports here.
+#include <napi.h>
+
+#include "build_info.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  fulcrum::InitBuildInfo(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fulcrum, Init)

@@ -1,0 +1,18 @@
+// Errors with stable codes (FULCRUM_ERR_*); a FulcrumError is a user-facing problem, printed without a stack.
+
+export type FulcrumErrorCode =
+  | 'FULCRUM_ERR_CONFIG'
+  | 'FULCRUM_ERR_ADDON_LOAD'
+  | 'FULCRUM_ERR_LISTEN'
+  | 'FULCRUM_ERR_UWS_LOAD'
+  | 'FULCRUM_ERR_BALANCER';
+
+export class FulcrumError extends Error {
+  readonly code: FulcrumErrorCode;
+
+  constructor(code: FulcrumErrorCode, message: string) {
+    super(message);
+    this.name = 'FulcrumError';
+    this.code = code;
+  }
+}
