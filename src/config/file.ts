@@ -1,0 +1,30 @@
+// Reads the optional config file (FULCRUM_CONFIG / --config): YAML or JSON, chosen by extension.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { FulcrumError } from '../errors.js';
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new FulcrumError(
+      'FULCRUM_ERR_CONFIG',
+      `config file ${path} cannot be read (${reason}); fix the path in FULCRUM_CONFIG or --config, or unset it.`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new FulcrumError('FULCRUM_ERR_CONFIG', `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${reason}`);
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new FulcrumError('FULCRUM_ERR_CONFIG', `config file ${path} must hold a mapping of settings at the top level.`);
+  }
+  return document as Record<string, unknown>;
+}

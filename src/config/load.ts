@@ -1,0 +1,109 @@
+// Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
+import { resolve } from 'node:path';
+import { readConfigFile } from './file.js';
+import { parseFileBackends, parsePools } from './pools.js';
+import { ConfigProblems } from './problems.js';
+import { parseRoutes } from './routes.js';
+import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
+import { checkKeys, scalarText } from './shape.js';
+import type { FulcrumConfig, PoolConfig, Settings, SettingSource } from './types.js';
+
+export const FILE_SECTIONS = ['pools', 'routes'] as const;
+
+export interface ConfigInputs {
+  /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
+  flags: ReadonlyMap<string, string>;
+  env: NodeJS.ProcessEnv;
+  /** The demo (`npm start`) supplies its own backends, so an empty pool is allowed there. */
+  allowNoBackends?: boolean;
+}
+
+interface Resolved<K extends keyof Settings> {
+  value: Settings[K] | undefined;
+  source: SettingSource;
+}
+
+function resolveSetting<K extends keyof Settings>(
+  setting: SettingSpec<K>,
+  inputs: ConfigInputs,
+  file: Record<string, unknown>,
+  fileLabel: string,
+  problems: ConfigProblems,
+): Resolved<K> {
+  const flagValue = inputs.flags.get(setting.flag);
+  if (flagValue !== undefined) {
+    return { value: problems.attempt(setting.flag, flagValue, () => setting.parse(flagValue)), source: 'flag' };
+  }
+  const envValue = inputs.env[setting.env];
+  if (envValue !== undefined && envValue !== '') {
+    return { value: problems.attempt(setting.env, envValue, () => setting.parse(envValue)), source: 'env' };
+  }
+  const fileValue = file[setting.key];
+  if (fileValue !== undefined) {
+    const where = `${fileLabel}: ${setting.key}`;
+    if (setting.key === 'backends') {
+      return { value: parseFileBackends(fileValue, where, problems) as Settings[K] | undefined, source: 'file' };
+    }
+    const text = scalarText(fileValue);
+    if (text === undefined) {
+      problems.add(where, fileValue, `expected ${setting.accepted}`);
+      return { value: undefined, source: 'file' };
+    }
+    return { value: problems.attempt(where, fileValue, () => setting.parse(text)), source: 'file' };
+  }
+  return { value: setting.parse(setting.defaultText), source: 'default' };
+}
+
+function describe(setting: SettingSpec, source: SettingSource, fileLabel: string): string {
+  if (source === 'flag') return setting.flag;
+  if (source === 'env') return setting.env;
+  return `${fileLabel}: ${setting.key}`;
+}
+
+export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
+  const problems = new ConfigProblems();
+  const configPath = inputs.flags.get(CONFIG_FILE_FLAG) ?? (inputs.env[CONFIG_FILE_ENV] || undefined);
+  const configFile = configPath ? resolve(configPath) : null;
+  const file = configFile ? readConfigFile(configFile) : {};
+  const fileLabel = configFile ?? 'config file';
+  checkKeys(file, [...SETTINGS.map((setting) => setting.key), ...FILE_SECTIONS], fileLabel, problems);
+
+  const settings: Partial<Settings> = {};
+  const sources: Partial<Record<keyof Settings, SettingSource>> = {};
+  for (const setting of SETTINGS as readonly SettingSpec[]) {
+    const { value, source } = resolveSetting(setting, inputs, file, fileLabel, problems);
+    (settings as Record<string, unknown>)[setting.key] = value;
+    sources[setting.key] = source;
+  }
+  problems.throwIfAny();
+  const complete = settings as Settings;
+  const where = (key: keyof Settings) =>
+    describe(SETTINGS.find((setting) => setting.key === key) as SettingSpec, sources[key] as SettingSource, fileLabel);
+
+  if (complete.mode === 'tcp' && complete.hashKey.kind !== 'ip') {
+    problems.add(where('hashKey'), file.hashKey ?? inputs.env.FULCRUM_HASH_KEY, 'tcp mode can only hash on ip (it sees no HTTP headers)');
+  }
+  const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, problems);
+  const defaultPool: PoolConfig[] =
+    complete.backends.length > 0
+      ? [{ name: 'default', algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends }]
+      : [];
+  const pools = [...defaultPool, ...filePools];
+  const routes = parseRoutes(file.routes, `${fileLabel}: routes`, new Set(pools.map((pool) => pool.name)), problems);
+  problems.throwIfAny();
+
+  if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
+    problems.add(`${fileLabel}: pools`, Object.keys(file.pools ?? {}), 'tcp mode serves the "default" pool only; set FULCRUM_BACKENDS and remove pools/routes');
+  } else if (pools.length === 0 && !inputs.allowNoBackends) {
+    problems.add(
+      'FULCRUM_BACKENDS',
+      inputs.env.FULCRUM_BACKENDS ?? '',
+      'no backends are configured. Set FULCRUM_BACKENDS=host:port[,host:port...] or define pools in a FULCRUM_CONFIG file ' +
+        '("npm start" without backends runs a demo instead)',
+    );
+  } else if (defaultPool.length === 0 && filePools.length > 0 && routes.length === 0) {
+    problems.add(`${fileLabel}: routes`, [], 'pools are defined but no route points at them and FULCRUM_BACKENDS is empty; add routes');
+  }
+  problems.throwIfAny();
+  return { ...complete, pools, routes, sources: sources as FulcrumConfig['sources'], configFile };
+}

@@ -1,0 +1,108 @@
+// Value parsers shared by env, flags and the config file; each throws InvalidValue naming what is accepted.
+import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
+import type { BackendConfig, HashKey, HostPort } from './types.js';
+
+/** Thrown by a parser; the loader adds where the value came from. */
+export class InvalidValue extends Error {}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+export const MAX_WEIGHT = 1000;
+export const MAX_WORKERS = 256;
+
+export function parseOneOf<T extends string>(raw: string, accepted: readonly T[]): T {
+  const value = raw.trim();
+  if ((accepted as readonly string[]).includes(value)) return value as T;
+  throw new InvalidValue(`expected one of: ${accepted.join(', ')}`);
+}
+
+export function parseHostPort(raw: string): HostPort {
+  const value = raw.trim();
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(value);
+  const plain = /^([^:]+):(\d+)$/.exec(value);
+  const match = bracketed ?? plain;
+  if (!match) {
+    throw new InvalidValue('expected host:port, e.g. 127.0.0.1:8080, backend.internal:80 or [::1]:8080');
+  }
+  const host = match[1] as string;
+  const port = Number(match[2]);
+  if (bracketed ? isIP(host) !== 6 : !(isIP(host) === 4 || HOSTNAME.test(host))) {
+    throw new InvalidValue(`"${host}" is not an IP address or host name; expected host:port, e.g. 127.0.0.1:8080`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidValue(`port ${match[2]} is out of range; expected a port from 1 to 65535`);
+  }
+  return { host, port };
+}
+
+export function parseBackend(raw: string): BackendConfig {
+  const [address = '', weightText, ...rest] = raw.trim().split('*');
+  if (rest.length > 0) throw new InvalidValue(`"${raw}" has more than one "*"; expected host:port or host:port*WEIGHT`);
+  const { host, port } = parseHostPort(address);
+  const weight = weightText === undefined ? 1 : parseWeight(weightText);
+  return { address: address.trim(), host, port, weight };
+}
+
+export function parseWeight(raw: string | number): number {
+  const weight = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_WEIGHT || String(raw).trim() === '') {
+    throw new InvalidValue(
+      `weight "${raw}" is not allowed; expected a whole number from 1 to ${MAX_WEIGHT} (to take a backend out, drain or disable it)`,
+    );
+  }
+  return weight;
+}
+
+export function parseBackendList(raw: string): BackendConfig[] {
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (raw.trim() === '') return [];
+  return entries.map((entry) => {
+    if (entry === '') throw new InvalidValue('an entry is empty; expected comma-separated host:port[*WEIGHT] entries');
+    try {
+      return parseBackend(entry);
+    } catch (error) {
+      if (error instanceof InvalidValue) throw new InvalidValue(`entry "${entry}": ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function parseHashKey(raw: string): HashKey {
+  const value = raw.trim();
+  if (value === 'ip') return { kind: 'ip' };
+  if (value === 'path') return { kind: 'path' };
+  const match = /^(header|cookie|query):(.+)$/.exec(value);
+  if (match) {
+    const kind = match[1] as 'header' | 'cookie' | 'query';
+    const name = (match[2] as string).trim();
+    if (kind === 'header' && !HEADER_NAME.test(name)) {
+      throw new InvalidValue(`"${name}" is not a valid header name`);
+    }
+    return { kind, name: kind === 'header' ? name.toLowerCase() : name };
+  }
+  throw new InvalidValue('expected ip, path, header:NAME, cookie:NAME or query:NAME');
+}
+
+export function formatHashKey(key: HashKey): string {
+  return 'name' in key ? `${key.kind}:${key.name}` : key.kind;
+}
+
+export function parseWorkers(raw: string): number {
+  const value = raw.trim();
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > MAX_WORKERS) {
+    throw new InvalidValue(`expected "auto" or a whole number from 1 to ${MAX_WORKERS}`);
+  }
+  return count;
+}
+
+export function parseOptionalHostPort(raw: string): HostPort | null {
+  return raw.trim() === 'off' ? null : parseHostPort(raw);
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}

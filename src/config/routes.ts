@@ -1,0 +1,114 @@
+// The config file's `routes:` section: an ordered list of matches, each pointing at a pool.
+import { InvalidValue } from './parsers.js';
+import type { ConfigProblems } from './problems.js';
+import { checkKeys, isMapping, stringList } from './shape.js';
+import type { HeaderMatch, RouteConfig, RouteMatch } from './types.js';
+
+const ROUTE_KEYS = ['match', 'pool'] as const;
+const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
+const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
+const METHOD = /^[A-Z]+$/;
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+function compileRegex(source: unknown): RegExp {
+  if (typeof source !== 'string') throw new InvalidValue('expected a regular expression as a string');
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new InvalidValue(`not a valid regular expression (${(error as Error).message})`);
+  }
+}
+
+function parseHeaders(value: unknown, where: string, problems: ConfigProblems): HeaderMatch[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.add(where, value, 'expected a list of {name, equals?} or {name, regex?}');
+    return undefined;
+  }
+  return value.flatMap((entry: unknown, index): HeaderMatch[] => {
+    const at = `${where}[${index}]`;
+    if (!isMapping(entry) || typeof entry.name !== 'string' || entry.name === '') {
+      problems.add(at, entry, 'expected {name: HEADER, equals?: TEXT, regex?: PATTERN}');
+      return [];
+    }
+    if (!checkKeys(entry, HEADER_KEYS, at, problems)) return [];
+    if (entry.equals !== undefined && entry.regex !== undefined) {
+      problems.add(at, entry, 'give equals or regex, not both');
+      return [];
+    }
+    const header: HeaderMatch = { name: entry.name.toLowerCase() };
+    if (entry.equals !== undefined) header.equals = String(entry.equals);
+    if (entry.regex !== undefined) {
+      const regex = problems.attempt(`${at}.regex`, entry.regex, () => compileRegex(entry.regex));
+      if (!regex) return [];
+      header.regex = regex;
+    }
+    return [header];
+  });
+}
+
+function parseMatch(value: unknown, where: string, problems: ConfigProblems): RouteMatch | undefined {
+  if (value === undefined) return {};
+  if (!isMapping(value)) {
+    problems.add(where, value, `expected a mapping with any of: ${MATCH_KEYS.join(', ')}`);
+    return undefined;
+  }
+  if (!checkKeys(value, MATCH_KEYS, where, problems)) return undefined;
+  const match: RouteMatch = {};
+  if (value.host !== undefined) {
+    const hosts = stringList(value.host)?.map((host) => host.toLowerCase());
+    if (!hosts || hosts.some((host) => !HOST_PATTERN.test(host))) {
+      problems.add(`${where}.host`, value.host, 'expected a host name or "*.domain" wildcard, or a list of them');
+      return undefined;
+    }
+    match.hosts = hosts;
+  }
+  if (value.pathPrefix !== undefined) {
+    if (typeof value.pathPrefix !== 'string' || !value.pathPrefix.startsWith('/')) {
+      problems.add(`${where}.pathPrefix`, value.pathPrefix, 'expected a path starting with "/"');
+      return undefined;
+    }
+    match.pathPrefix = value.pathPrefix;
+  }
+  if (value.pathRegex !== undefined) {
+    const regex = problems.attempt(`${where}.pathRegex`, value.pathRegex, () => compileRegex(value.pathRegex));
+    if (!regex) return undefined;
+    match.pathRegex = regex;
+  }
+  if (value.method !== undefined) {
+    const methods = stringList(value.method)?.map((method) => method.toUpperCase());
+    if (!methods || methods.some((method) => !METHOD.test(method))) {
+      problems.add(`${where}.method`, value.method, 'expected an HTTP method such as GET, or a list of them');
+      return undefined;
+    }
+    match.methods = methods;
+  }
+  if (value.headers !== undefined) {
+    const headers = parseHeaders(value.headers, `${where}.headers`, problems);
+    if (!headers) return undefined;
+    match.headers = headers;
+  }
+  return match;
+}
+
+export function parseRoutes(value: unknown, where: string, poolNames: Set<string>, problems: ConfigProblems): RouteConfig[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(where, value, 'expected a list of {match, pool}');
+    return [];
+  }
+  return value.flatMap((node: unknown, index): RouteConfig[] => {
+    const at = `${where}[${index}]`;
+    if (!isMapping(node)) {
+      problems.add(at, node, 'expected {match: {...}, pool: NAME}');
+      return [];
+    }
+    if (!checkKeys(node, ROUTE_KEYS, at, problems)) return [];
+    if (typeof node.pool !== 'string' || !poolNames.has(node.pool)) {
+      const known = [...poolNames].join(', ') || 'none are configured';
+      problems.add(`${at}.pool`, node.pool, `expected the name of a configured pool (${known})`);
+      return [];
+    }
+    const match = parseMatch(node.match, `${at}.match`, problems);
+    return match ? [{ match, pool: node.pool }] : [];
+  });
+}

@@ -1,0 +1,60 @@
+// Picks the pool for a request: the first route whose every condition matches wins.
+import type { RouteConfig } from '../config/types.js';
+
+export interface RoutableRequest {
+  /** Host header without port, lower-case. */
+  host: string;
+  path: string;
+  method: string;
+  header(name: string): string;
+}
+
+function hostMatches(patterns: string[], host: string): boolean {
+  return patterns.some((pattern) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
+  );
+}
+
+function routeMatches(route: RouteConfig, request: RoutableRequest): boolean {
+  const { hosts, pathPrefix, pathRegex, methods, headers } = route.match;
+  if (hosts && !hostMatches(hosts, request.host)) return false;
+  if (pathPrefix && !request.path.startsWith(pathPrefix)) return false;
+  if (pathRegex && !pathRegex.test(request.path)) return false;
+  if (methods && !methods.includes(request.method)) return false;
+  if (headers) {
+    for (const condition of headers) {
+      const value = request.header(condition.name);
+      if (value === '') return false;
+      if (condition.equals !== undefined && value !== condition.equals) return false;
+      if (condition.regex && !condition.regex.test(value)) return false;
+    }
+  }
+  return true;
+}
+
+export class Router {
+  private readonly routes: RouteConfig[];
+  private readonly fallbackPool: string | null;
+
+  /** Without routes every request goes to `fallbackPool` (the "default" pool). */
+  constructor(routes: RouteConfig[], fallbackPool: string | null) {
+    this.routes = routes;
+    this.fallbackPool = fallbackPool;
+  }
+
+  route(request: RoutableRequest): string | null {
+    if (this.routes.length === 0) return this.fallbackPool;
+    for (const route of this.routes) {
+      if (routeMatches(route, request)) return route.pool;
+    }
+    return null;
+  }
+}
+
+/** Lower-cases a Host header and strips its port ("Example.com:8080" → "example.com"). */
+export function hostWithoutPort(hostHeader: string): string {
+  const host = hostHeader.toLowerCase();
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}

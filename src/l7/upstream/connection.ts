@@ -1,0 +1,101 @@
+// One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
+import type { Socket } from 'node:net';
+import { ParseError, ResponseParser, type ResponseHandlers } from './response-parser.js';
+import { UpstreamError } from './upstream-error.js';
+
+export interface Exchange extends ResponseHandlers {
+  onError(error: UpstreamError): void;
+}
+
+export interface ConnectionOwner {
+  /** Called when the connection finished a response and may carry another request, or died. */
+  connectionFinished(connection: UpstreamConnection, reusable: boolean): void;
+}
+
+export class UpstreamConnection {
+  readonly socket: Socket;
+  private readonly parser = new ResponseParser();
+  private readonly owner: ConnectionOwner;
+  private exchange: Exchange | null = null;
+  private completion: boolean | null = null;
+  private requestsServed = 0;
+
+  constructor(socket: Socket, owner: ConnectionOwner) {
+    this.socket = socket;
+    this.owner = owner;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (error: NodeJS.ErrnoException) => this.fail('reset', `upstream connection failed: ${error.code ?? error.message}`));
+    socket.on('close', () => this.fail('reset', 'upstream closed the connection'));
+  }
+
+  /** Whether this connection has carried a request before (a stale keep-alive socket may fail the next one). */
+  get reused(): boolean {
+    return this.requestsServed > 0;
+  }
+
+  /** Starts an exchange: writes the request head and, if given, a complete body. */
+  begin(exchange: Exchange, head: string, isHeadRequest: boolean): void {
+    this.exchange = exchange;
+    this.parser.expect(this, isHeadRequest);
+    this.socket.write(head, 'latin1');
+  }
+
+  writeBody(chunk: Buffer | string): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** The client went away: the response can no longer be delivered, so the socket cannot be reused. */
+  abort(): void {
+    this.exchange = null;
+    this.socket.destroy();
+  }
+
+  onHead: ResponseHandlers['onHead'] = (head) => this.exchange?.onHead(head);
+  onBody: ResponseHandlers['onBody'] = (chunk) => this.exchange?.onBody(chunk);
+  onComplete: ResponseHandlers['onComplete'] = (reusable) => {
+    // Deferred until execute() returns, so trailing garbage in the same read still poisons the socket.
+    this.completion = reusable;
+  };
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.execute(chunk);
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      this.fail('malformed', `malformed upstream response: ${error.message}`);
+      return;
+    }
+    if (this.completion !== null) this.finish(this.completion);
+  }
+
+  private onEnd(): void {
+    if (this.parser.closeDelimited) {
+      this.parser.finishAtEof();
+      this.finish(false);
+    } else {
+      this.fail('reset', 'upstream closed the connection mid-response');
+    }
+  }
+
+  private finish(reusable: boolean): void {
+    const exchange = this.exchange;
+    this.completion = null;
+    this.exchange = null;
+    this.requestsServed++;
+    const keep = reusable && !this.socket.destroyed;
+    if (!keep) this.socket.destroy();
+    this.owner.connectionFinished(this, keep);
+    exchange?.onComplete(keep);
+  }
+
+  private fail(failure: 'reset' | 'malformed', message: string): void {
+    const exchange = this.exchange;
+    this.exchange = null;
+    this.completion = null;
+    if (!this.socket.destroyed) this.socket.destroy();
+    // Also reached for an idle pooled socket that dies: its pool drops it.
+    this.owner.connectionFinished(this, false);
+    exchange?.onError(new UpstreamError(failure, true, message));
+  }
+}

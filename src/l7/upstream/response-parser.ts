@@ -1,0 +1,235 @@
+// Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
+// content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
+
+export class ParseError extends Error {}
+
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  /** Flat [name, value, name, value, ...]; names lower-cased. */
+  headers: string[];
+  /** Both sides allow the connection to carry another request after this response. */
+  keepAlive: boolean;
+  /** Content-Length when the body is length-delimited, else -1. */
+  contentLength: number;
+  chunked: boolean;
+}
+
+export interface ResponseHandlers {
+  onHead(head: ResponseHead): void;
+  onBody(chunk: Buffer): void;
+  /** The message is complete; `reusable` is true when the connection may be pooled again. */
+  onComplete(reusable: boolean): void;
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_CHUNK_LINE = 1024;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+const enum State {
+  Head,
+  LengthBody,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  CloseDelimitedBody,
+  Done,
+}
+
+export class ResponseParser {
+  private state = State.Head;
+  private pending: Buffer | null = null;
+  private remaining = 0;
+  private keepAlive = false;
+  private requestWasHead = false;
+  private handlers: ResponseHandlers | null = null;
+
+  /** Prepares for the response to the next request sent on this connection. */
+  expect(handlers: ResponseHandlers, requestWasHead: boolean): void {
+    this.handlers = handlers;
+    this.requestWasHead = requestWasHead;
+    this.state = State.Head;
+    this.pending = null;
+  }
+
+  get awaitingResponse(): boolean {
+    return this.handlers !== null;
+  }
+
+  /** True when the body runs until the connection closes: EOF then completes the response. */
+  get closeDelimited(): boolean {
+    return this.state === State.CloseDelimitedBody;
+  }
+
+  /** Called at EOF: completes a close-delimited body, otherwise the response was truncated. */
+  finishAtEof(): void {
+    if (this.state !== State.CloseDelimitedBody) throw new ParseError('upstream closed the connection mid-response');
+    this.complete(false);
+  }
+
+  execute(input: Buffer): void {
+    if (!this.handlers) throw new ParseError('upstream sent bytes when no response was expected');
+    const data = this.pending ? Buffer.concat([this.pending, input]) : input;
+    this.pending = null;
+    let offset = 0;
+    while (offset < data.length && this.handlers) {
+      switch (this.state) {
+        case State.Head: {
+          const end = data.indexOf(HEAD_END, offset);
+          if (end === -1) {
+            if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
+            this.pending = data.subarray(offset);
+            return;
+          }
+          if (end - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
+          const head = data.toString('latin1', offset, end);
+          offset = end + 4;
+          this.parseHead(head);
+          break;
+        }
+        case State.LengthBody: {
+          const take = Math.min(this.remaining, data.length - offset);
+          this.remaining -= take;
+          this.handlers.onBody(data.subarray(offset, offset + take));
+          offset += take;
+          if (this.remaining === 0) this.complete(this.keepAlive);
+          break;
+        }
+        case State.ChunkSize: {
+          const lineEnd = data.indexOf(CRLF, offset);
+          if (lineEnd === -1) {
+            if (data.length - offset > MAX_CHUNK_LINE) throw new ParseError('chunk size line too long');
+            this.pending = data.subarray(offset);
+            return;
+          }
+          const line = data.toString('latin1', offset, lineEnd);
+          offset = lineEnd + 2;
+          const sizeText = line.split(';', 1)[0]?.trim() ?? '';
+          if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) throw new ParseError(`bad chunk size "${sizeText}"`);
+          this.remaining = parseInt(sizeText, 16);
+          this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
+          break;
+        }
+        case State.ChunkData: {
+          const take = Math.min(this.remaining, data.length - offset);
+          this.remaining -= take;
+          this.handlers.onBody(data.subarray(offset, offset + take));
+          offset += take;
+          if (this.remaining === 0) this.state = State.ChunkDataEnd;
+          break;
+        }
+        case State.ChunkDataEnd: {
+          if (data.length - offset < 2) {
+            this.pending = data.subarray(offset);
+            return;
+          }
+          if (data[offset] !== 13 || data[offset + 1] !== 10) throw new ParseError('chunk data not followed by CRLF');
+          offset += 2;
+          this.state = State.ChunkSize;
+          break;
+        }
+        case State.Trailers: {
+          const lineEnd = data.indexOf(CRLF, offset);
+          if (lineEnd === -1) {
+            if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('trailers exceed 64 KiB');
+            this.pending = data.subarray(offset);
+            return;
+          }
+          const empty = lineEnd === offset;
+          offset = lineEnd + 2;
+          if (empty) this.complete(this.keepAlive);
+          break;
+        }
+        case State.CloseDelimitedBody:
+          this.handlers.onBody(offset === 0 ? data : data.subarray(offset));
+          offset = data.length;
+          break;
+        case State.Done:
+          throw new ParseError('upstream sent bytes after the response ended');
+      }
+    }
+    if (offset < data.length) {
+      // Bytes after a complete response: a pipelined or stray reply we never asked for.
+      throw new ParseError('upstream sent bytes after the response ended');
+    }
+  }
+
+  private parseHead(text: string): void {
+    const lines = text.split('\r\n');
+    const statusMatch = STATUS_LINE.exec(lines[0] ?? '');
+    if (!statusMatch) throw new ParseError('malformed status line');
+    const minorVersion = statusMatch[1];
+    const status = Number(statusMatch[2]);
+    const headers: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let connectionClose = minorVersion === '0';
+    for (let index = 1; index < lines.length; index++) {
+      const line = lines[index] as string;
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new ParseError('malformed header line');
+      const name = line.slice(0, colon);
+      if (!TOKEN.test(name)) throw new ParseError(`invalid header name "${name}"`);
+      const value = line.slice(colon + 1).trim();
+      if (/[\0\r\n]/.test(value)) throw new ParseError('invalid character in header value');
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') {
+        if (!/^\d{1,15}$/.test(value)) throw new ParseError(`invalid content-length "${value}"`);
+        const length = Number(value);
+        if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
+        contentLength = length;
+      } else if (lower === 'transfer-encoding') {
+        transferEncoding = true;
+        const codings = value.toLowerCase().split(',').map((coding) => coding.trim());
+        chunked = codings[codings.length - 1] === 'chunked';
+      } else if (lower === 'connection') {
+        const tokens = value.toLowerCase().split(',').map((token) => token.trim());
+        if (tokens.includes('close')) connectionClose = true;
+        else if (tokens.includes('keep-alive') && minorVersion === '0') connectionClose = false;
+      }
+      headers.push(lower, value);
+    }
+    if (status < 200) {
+      // 1xx interim responses (100 Continue, 103 Early Hints) precede the real one; 101 is an upgrade,
+      // which the WebSocket path handles, never this parser.
+      if (status === 101) throw new ParseError('unexpected 101 Switching Protocols');
+      return;
+    }
+    // A message with both framings is a smuggling risk (RFC 9112 §6.1): honour TE, never reuse the connection.
+    if (transferEncoding && contentLength !== -1) connectionClose = true;
+    this.keepAlive = !connectionClose;
+    const bodyless = this.requestWasHead || status === 204 || status === 304;
+    this.handlers?.onHead({
+      status,
+      statusText: statusMatch[3] ?? '',
+      headers,
+      keepAlive: this.keepAlive,
+      contentLength: bodyless || transferEncoding ? -1 : contentLength,
+      chunked: !bodyless && chunked,
+    });
+    if (bodyless) return this.complete(this.keepAlive);
+    if (chunked) {
+      this.state = State.ChunkSize;
+    } else if (transferEncoding || contentLength === -1) {
+      this.keepAlive = false;
+      this.state = State.CloseDelimitedBody;
+    } else if (contentLength === 0) {
+      this.complete(this.keepAlive);
+    } else {
+      this.remaining = contentLength;
+      this.state = State.LengthBody;
+    }
+  }
+
+  private complete(reusable: boolean): void {
+    const handlers = this.handlers;
+    this.handlers = null;
+    this.state = State.Done;
+    handlers?.onComplete(reusable);
+  }
+}
