@@ -25,7 +25,9 @@ export interface ForwardPlan {
 export class ProxiedRequest implements Exchange {
   private readonly res: HttpResponse;
   private readonly plan: ForwardPlan;
+  /** Set once res is ended or aborted: from then on nothing may touch it. */
   private aborted = false;
+  private readonly onFinished: () => void;
   private backendIndex = -1;
   private connection: UpstreamConnection | null = null;
   private pendingAcquire: AcquireCallback | null = null;
@@ -40,9 +42,11 @@ export class ProxiedRequest implements Exchange {
   private stalledChunk: Buffer | null = null;
   private stalledOffset = 0;
 
-  constructor(res: HttpResponse, plan: ForwardPlan) {
+  /** `onFinished` runs once, when the client's response is complete or the client is gone. */
+  constructor(res: HttpResponse, plan: ForwardPlan, onFinished: () => void) {
     this.res = res;
     this.plan = plan;
+    this.onFinished = onFinished;
     res.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
       res.onData((chunk, isLast) => this.onClientBody(chunk, isLast));
@@ -142,7 +146,7 @@ export class ProxiedRequest implements Exchange {
     if (bodyless) {
       const reported = Number(headerValue(head, 'content-length'));
       res.cork(() => res.endWithoutBody(head.status === 204 || Number.isNaN(reported) ? undefined : reported));
-      this.aborted = true; // the response is finished; nothing more may touch res
+      this.markFinished();
     }
   }
 
@@ -154,7 +158,7 @@ export class ProxiedRequest implements Exchange {
       let done = false;
       const offsetBefore = res.getWriteOffset();
       res.cork(() => ([ok, done] = res.tryEnd(chunk, this.responseLength)));
-      if (done) this.aborted = true;
+      if (done) this.markFinished();
       if (!ok && !done) this.stall(chunk, offsetBefore);
     } else {
       let ok = true;
@@ -174,7 +178,7 @@ export class ProxiedRequest implements Exchange {
       if (this.stalledChunk) {
         const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
         const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
-        if (done) this.aborted = true;
+        if (done) this.markFinished();
         if (!ok && !done) return false;
         this.stalledChunk = null;
       }
@@ -187,7 +191,7 @@ export class ProxiedRequest implements Exchange {
     this.connection = null;
     this.plan.pool.release(this.backendIndex, 'success');
     if (this.aborted) return;
-    this.aborted = true;
+    this.markFinished();
     if (this.responseLength < 0) this.res.cork(() => this.res.end());
   }
 
@@ -202,7 +206,7 @@ export class ProxiedRequest implements Exchange {
     if (this.aborted) return;
     if (this.responseStarted) {
       // Headers already went out: the only honest signal left is to cut the client connection.
-      this.aborted = true;
+      this.markFinished();
       this.res.close();
       return;
     }
@@ -223,12 +227,18 @@ export class ProxiedRequest implements Exchange {
 
   private respondError(status: 502 | 503 | 504, code: string, message: string): void {
     if (this.aborted) return;
-    this.aborted = true;
+    this.markFinished();
     replyError(this.res, status, code, message);
   }
 
-  private onClientAborted(): void {
+  private markFinished(): void {
+    if (this.aborted) return;
     this.aborted = true;
+    this.onFinished();
+  }
+
+  private onClientAborted(): void {
+    this.markFinished();
     if (this.pendingAcquire) {
       this.plan.pool.upstream(this.backendIndex).cancel(this.pendingAcquire);
       this.plan.pool.release(this.backendIndex, 'client-aborted');

@@ -1,0 +1,22 @@
+// Prints the effective configuration for --check-config: every setting with where its value came from.
+import { formatHashKey } from './parsers.js';
+import { SETTINGS, type SettingSpec } from './settings.js';
+import type { FulcrumConfig, Settings } from './types.js';
+
+export function describeConfig(config: FulcrumConfig): string {
+  const lines = ['configuration is valid', ''];
+  if (config.configFile) lines.push(`config file: ${config.configFile}`, '');
+  for (const setting of SETTINGS as readonly SettingSpec[]) {
+    const value = setting.format(config[setting.key] as Settings[keyof Settings]);
+    lines.push(`${setting.env.padEnd(22)} ${(value || '(none)').padEnd(32)} (${config.sources[setting.key]})`);
+  }
+  lines.push('', 'pools:');
+  for (const pool of config.pools) {
+    const backends = pool.backends.map((backend) => `${backend.address}*${backend.weight}`).join(', ');
+    lines.push(`  ${pool.name}: ${pool.algorithm}, hash key ${formatHashKey(pool.hashKey)}: ${backends}`);
+  }
+  if (config.pools.length === 0) lines.push('  (none)');
+  lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : 'routes: every request goes to the "default" pool');
+  config.routes.forEach((route, index) => lines.push(`  ${index + 1}. ${JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value))} -> ${route.pool}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,54 @@
+// What the `fulcrum` binary does: help, version, check-config, or run until SIGTERM/SIGINT.
+import { parseArgs } from './args.js';
+import { loadConfig } from './config/load.js';
+import { renderHelp } from './config/reference.js';
+import { describeConfig } from './config/describe.js';
+import { FulcrumError } from './errors.js';
+import { startFulcrum } from './fulcrum.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+const DRAIN_DEADLINE_MS = 10_000;
+
+export async function main(argv: string[], options: { allowNoBackends?: boolean } = {}): Promise<void> {
+  const { action, flags } = parseArgs(argv);
+  if (action === 'help') return void console.log(renderHelp(VERSION));
+  if (action === 'version') {
+    const { native } = await import('./native/load.js');
+    console.log(`fulcrum ${VERSION} (node ${process.versions.node}, addon built with ${native.buildInfo.compiler})`);
+    return;
+  }
+  const config = loadConfig({ flags, env: process.env, allowNoBackends: options.allowNoBackends ?? false });
+  if (action === 'check-config') return void console.log(describeConfig(config));
+
+  const logger = createLogger(config.logLevel);
+  const running = await startFulcrum(config, logger);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for the drain');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, deadlineMs: DRAIN_DEADLINE_MS }, 'draining');
+    running.stop(DRAIN_DEADLINE_MS).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** A user's mistake prints one clear paragraph, no stack; anything else is a bug and keeps its stack. */
+export function reportFatal(error: unknown): never {
+  if (error instanceof FulcrumError) {
+    console.error(`fulcrum: ${error.message}`);
+    process.exit(error.code === 'FULCRUM_ERR_CONFIG' ? 2 : 1);
+  }
+  console.error('fulcrum: unexpected internal error, please report it:', error);
+  process.exit(70);
+}
