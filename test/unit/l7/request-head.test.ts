@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { buildRequestHead, isResponseHeaderDropped } from '../../../src/l7/request-head.js';
+
+const base = { method: 'GET', target: '/a?b=1', host: 'example.com', clientAddress: '10.1.2.3', protocol: 'http' as const };
+
+function headerLines(head: string): string[] {
+  return head.split('\r\n').slice(1).filter(Boolean);
+}
+
+describe('buildRequestHead', () => {
+  it('keeps end-to-end headers and removes hop-by-hop ones, including those named by Connection', () => {
+    const headers = ['host', 'example.com', 'accept', '*/*', 'connection', 'keep-alive, x-secret', 'keep-alive', 'timeout=5', 'x-secret', 's', 'te', 'trailers', 'upgrade', 'h2c', 'proxy-authorization', 'p'];
+    const lines = headerLines(buildRequestHead({ ...base, headers }, null));
+    expect(lines).toContain('host: example.com');
+    expect(lines).toContain('accept: */*');
+    for (const dropped of ['connection', 'keep-alive', 'x-secret', 'te', 'upgrade', 'proxy-authorization']) {
+      expect(lines.some((line) => line.startsWith(`${dropped}:`))).toBe(false);
+    }
+  });
+
+  it('replaces client-supplied forwarding headers with what Fulcrum saw', () => {
+    const headers = ['x-forwarded-for', '6.6.6.6', 'forwarded', 'for=6.6.6.6', 'x-forwarded-proto', 'https'];
+    const lines = headerLines(buildRequestHead({ ...base, headers }, null));
+    expect(lines.filter((line) => line.startsWith('x-forwarded-for'))).toEqual(['x-forwarded-for: 10.1.2.3']);
+    expect(lines).toContain('x-forwarded-proto: http');
+    expect(lines).toContain('x-forwarded-host: example.com');
+    expect(lines).toContain('forwarded: for=10.1.2.3;proto=http;host="example.com"');
+  });
+
+  it('quotes IPv6 in Forwarded and frames the body as told', () => {
+    const head = buildRequestHead({ ...base, clientAddress: '::1', headers: ['content-length', '5'] }, 'content-length: 5');
+    expect(head.startsWith('GET /a?b=1 HTTP/1.1\r\n')).toBe(true);
+    expect(head).toContain('forwarded: for="[::1]"');
+    expect(head.match(/content-length/g)).toHaveLength(1);
+    expect(head.endsWith('content-length: 5\r\n\r\n')).toBe(true);
+  });
+
+  it('drops hop-by-hop and length headers from responses', () => {
+    expect(isResponseHeaderDropped('transfer-encoding')).toBe(true);
+    expect(isResponseHeaderDropped('content-length')).toBe(true);
+    expect(isResponseHeaderDropped('content-type')).toBe(false);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ParseError, ResponseParser, type ResponseHead } from '../../../src/l7/upstream/response-parser.js';
+
+interface Parsed {
+  head?: ResponseHead;
+  body: string;
+  reusable?: boolean;
+}
+
+/** Feeds the response in pieces of `split` bytes to exercise every partial-read path. */
+function parse(raw: string, options: { head?: boolean; split?: number; eof?: boolean } = {}): Parsed {
+  const parser = new ResponseParser();
+  const result: Parsed = { body: '' };
+  parser.expect(
+    {
+      onHead: (head) => (result.head = head),
+      onBody: (chunk) => (result.body += chunk.toString('latin1')),
+      onComplete: (reusable) => (result.reusable = reusable),
+    },
+    options.head ?? false,
+  );
+  const bytes = Buffer.from(raw, 'latin1');
+  const split = options.split ?? bytes.length;
+  for (let offset = 0; offset < bytes.length; offset += split) parser.execute(bytes.subarray(offset, offset + split));
+  if (options.eof) parser.finishAtEof();
+  return result;
+}
+
+describe('well-formed responses', () => {
+  it.each([1, 3, 1000])('content-length body, fed %i bytes at a time', (split) => {
+    const parsed = parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello', { split });
+    expect(parsed.head?.status).toBe(200);
+    expect(parsed.head?.statusText).toBe('OK');
+    expect(parsed.head?.headers).toEqual(['content-length', '5', 'x-a', 'b']);
+    expect(parsed.body).toBe('hello');
+    expect(parsed.reusable).toBe(true);
+  });
+
+  it.each([1, 2, 7, 1000])('chunked body with extensions and trailers, fed %i bytes at a time', (split) => {
+    const raw = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
+    const parsed = parse(raw, { split });
+    expect(parsed.body).toBe('hello world');
+    expect(parsed.head?.chunked).toBe(true);
+    expect(parsed.reusable).toBe(true);
+  });
+
+  it('close-delimited body completes at EOF and is not reusable', () => {
+    const parsed = parse('HTTP/1.1 200 OK\r\n\r\nuntil close', { eof: true });
+    expect(parsed.body).toBe('until close');
+    expect(parsed.reusable).toBe(false);
+  });
+
+  it.each([
+    ['HEAD', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', true],
+    ['204', 'HTTP/1.1 204 No Content\r\n\r\n', false],
+    ['304', 'HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n', false],
+  ])('%s has no body', (_name, raw, head) => {
+    const parsed = parse(raw, { head });
+    expect(parsed.body).toBe('');
+    expect(parsed.reusable).toBe(true);
+  });
+
+  it('skips 100 Continue before the real response', () => {
+    const parsed = parse('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
+    expect(parsed.head?.status).toBe(201);
+    expect(parsed.body).toBe('ok');
+  });
+
+  it.each([
+    ['Connection: close', 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', false],
+    ['HTTP/1.0 default', 'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', false],
+    ['HTTP/1.0 keep-alive', 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n', true],
+    ['both framings', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', false],
+  ])('keep-alive decision: %s', (_name, raw, reusable) => {
+    expect(parse(raw).reusable).toBe(reusable);
+  });
+});
+
+describe('malformed responses are ParseErrors', () => {
+  it.each([
+    ['garbage status line', 'SSH-2.0-OpenSSH\r\n\r\n'],
+    ['HTTP/2 status line', 'HTTP/2 200 OK\r\n\r\n'],
+    ['status out of range', 'HTTP/1.1 099 Low\r\n\r\n'],
+    ['header without colon', 'HTTP/1.1 200 OK\r\nBroken\r\n\r\n'],
+    ['space in header name', 'HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n'],
+    ['obs-fold continuation', 'HTTP/1.1 200 OK\r\nX-A: b\r\n c\r\n\r\n'],
+    ['negative content-length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'],
+    ['non-numeric content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n'],
+    ['conflicting content-lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
+    ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
+    ['chunk without CRLF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXX'],
+    ['extra bytes after response', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nabEXTRA'],
+    ['unexpected 101', 'HTTP/1.1 101 Switching Protocols\r\n\r\n'],
+    ['head over 64 KiB', `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70_000)}`],
+  ])('%s', (_name, raw) => {
+    expect(() => parse(raw)).toThrow(ParseError);
+  });
+
+  it('a response cut short by EOF is an error', () => {
+    expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort', { eof: true })).toThrow(ParseError);
+  });
+
+  it('bytes arriving when no response is expected are an error', () => {
+    const parser = new ResponseParser();
+    expect(() => parser.execute(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'))).toThrow(ParseError);
+  });
+});
