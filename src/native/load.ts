@@ -7,10 +7,11 @@ import type { NativeAddon } from './addon-types.js';
 const require = createRequire(import.meta.url);
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/** FULCRUM_ADDON_PATH, when set, is the only candidate: a user who names an addon means that one. */
 function candidatePaths(): string[] {
   const fromEnv = process.env.FULCRUM_ADDON_PATH;
-  const builtIn = ['build/Release/fulcrum.node', 'build/Debug/fulcrum.node'].map((path) => packageRoot + path);
-  return fromEnv ? [fromEnv, ...builtIn] : builtIn;
+  if (fromEnv) return [fromEnv];
+  return ['build/Release/fulcrum.node', 'build/Debug/fulcrum.node'].map((path) => packageRoot + path);
 }
 
 function loadAddon(): NativeAddon {

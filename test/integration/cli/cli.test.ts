@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../../src/config/settings.js';
+import { CLI, runCli, startProcess, START } from '../../helpers/fulcrum-process.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+
+describe('fulcrum --help and --version', () => {
+  it('--help lists every environment variable with its default', () => {
+    const result = runCli(['--help']);
+    expect(result.status).toBe(0);
+    for (const setting of SETTINGS) {
+      expect(result.stdout).toContain(setting.env);
+      expect(result.stdout).toContain(`default: ${setting.defaultText || '(none)'}`);
+    }
+    expect(result.stdout).toContain('FULCRUM_CONFIG');
+  });
+
+  it('--version prints the package version and the addon build', () => {
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^fulcrum \d+\.\d+\.\d+ \(node v?\d+.*addon built with (gcc|clang)/);
+  });
+});
+
+describe('fulcrum --check-config', () => {
+  it('prints the effective config with sources for a good env', () => {
+    const result = runCli(['--check-config', '--workers', '2'], {
+      FULCRUM_BACKENDS: '127.0.0.1:9001*2,127.0.0.1:9002',
+      FULCRUM_ALGORITHM: 'weighted-round-robin',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('configuration is valid');
+    expect(result.stdout).toMatch(/FULCRUM_ALGORITHM\s+weighted-round-robin\s+\(env\)/);
+    expect(result.stdout).toMatch(/FULCRUM_WORKERS\s+2\s+\(flag\)/);
+    expect(result.stdout).toMatch(/FULCRUM_LISTEN\s+127\.0\.0\.1:8080\s+\(default\)/);
+    expect(result.stdout).toContain('default: weighted-round-robin, hash key ip: 127.0.0.1:9001*2, 127.0.0.1:9002*1');
+  });
+
+  it.each([
+    [{ FULCRUM_BACKENDS: 'nonsense' }, 'FULCRUM_BACKENDS="nonsense" is invalid'],
+    [{ FULCRUM_BACKENDS: '127.0.0.1:1', FULCRUM_MODE: 'udp' }, 'FULCRUM_MODE="udp" is invalid: expected one of: http, tcp'],
+    [{}, 'no backends are configured'],
+  ])('rejects a bad env with exit 2, one clear paragraph and no stack: %j', (env, expected) => {
+    const result = runCli(['--check-config'], env);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(expected);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toBe('');
+  });
+
+  it('rejects unknown options', () => {
+    const result = runCli(['--listn', '1']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown option "--listn"');
+  });
+});
+
+describe('fulcrum start and SIGTERM', () => {
+  let origins: TestOrigin[];
+  beforeAll(async () => {
+    origins = await Promise.all([startOrigin('one'), startOrigin('two')]);
+  });
+  afterAll(async () => {
+    await Promise.all(origins.map((origin) => origin.close()));
+  });
+
+  it('FULCRUM_BACKENDS=nonsense exits non-zero at start with the problem', () => {
+    const result = runCli([], { FULCRUM_BACKENDS: 'nonsense' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('FULCRUM_BACKENDS="nonsense" is invalid');
+  });
+
+  it('serves through both origins in turn, then stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const fulcrum = await startProcess(CLI, [], {
+      FULCRUM_BACKENDS: origins.map((origin) => origin.address).join(','),
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_WORKERS: '1',
+      FULCRUM_ADMIN_LISTEN: 'off',
+    }, 'fulcrum is serving');
+    const bodies: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const response = await fetch(`http://127.0.0.1:${port}/hello`);
+      expect(response.status).toBe(200);
+      bodies.push(await response.text());
+    }
+    expect(bodies).toEqual(['one', 'two', 'one', 'two']);
+    fulcrum.child.kill('SIGTERM');
+    expect(await fulcrum.exited).toBe(0);
+    expect(fulcrum.output()).toContain('fulcrum stopped');
+  });
+
+  it('a port already in use is a clear start-up error', async () => {
+    const taken = origins[0] as TestOrigin;
+    const result = runCli([], { FULCRUM_BACKENDS: taken.address, FULCRUM_LISTEN: taken.address, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`cannot listen on ${taken.address}`);
+    expect(result.stderr).toContain('set FULCRUM_LISTEN to a free address');
+  });
+});
+
+describe('npm start without backends', () => {
+  it('starts two demo origins and serves them on the listen address', async () => {
+    const port = await freePort();
+    const demo = await startProcess(START, [], { FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' }, 'Try:');
+    expect(demo.output()).toContain(`curl http://127.0.0.1:${port}/`);
+    const first = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { origin: string };
+    const second = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { origin: string };
+    expect(new Set([first.origin, second.origin])).toEqual(new Set(['demo-origin-1', 'demo-origin-2']));
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
+  });
+});
