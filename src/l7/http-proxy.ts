@@ -43,7 +43,7 @@ export async function startHttpProxy(config: FulcrumConfig, pools: ResolvedPool[
   const status = new BroadcastChannel(STATUS_CHANNEL);
   const listening = new Promise<void>((resolve) => {
     let count = 0;
-    status.onmessage = (event: MessageEvent<StatusMessage>) => {
+    status.onmessage = (event: { data: StatusMessage }) => {
       if (event.data.type === 'listening' && ++count === workers) resolve();
     };
   });

@@ -77,7 +77,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
       listenSocket = socket;
       status.postMessage({ type: 'listening', threadId } satisfies StatusMessage);
     });
-    control.onmessage = (event: MessageEvent<ControlMessage>) => {
+    control.onmessage = (event: { data: ControlMessage }) => {
       if (event.data.type !== 'drain' || !listenSocket) return;
       uws.us_listen_socket_close(listenSocket);
       listenSocket = null;
