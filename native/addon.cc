@@ -1,12 +1,14 @@
 // Module registration only: each part of the addon adds its exports here.
 #include <napi.h>
 
+#include "balancer/napi/pool_binding.h"
 #include "build_info.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fulcrum::InitBuildInfo(env, exports);
+  fulcrum::balancer::InitPoolBinding(env, exports);
   return exports;
 }
 

@@ -1,0 +1,32 @@
+// The configuration of one balancer pool, as createPool/updatePool take it (validated natively).
+
+export type Algorithm =
+  | 'round-robin'
+  | 'weighted-round-robin'
+  | 'least-connections'
+  | 'weighted-least-connections'
+  | 'consistent-hash'
+  | 'power-of-two';
+
+export type RingKind = 'maglev' | 'ketama';
+
+export interface BackendOptions {
+  /** Numeric "ip:port" or "[ipv6]:port"; resolve host names before calling. */
+  address: string;
+  /** Integer 1..256; default 1. */
+  weight?: number;
+}
+
+export interface PoolOptions {
+  /** Process-wide name: workers attach to the pool with openPool(name). */
+  name: string;
+  /** Default 'round-robin'. */
+  algorithm?: Algorithm;
+  /** Ring for 'consistent-hash'; default 'maglev'. */
+  ringKind?: RingKind;
+  /** Prime Maglev table size; default 65537, at least 10x the backend count. */
+  maglevTableSize?: number;
+  /** Bounded loads for 'consistent-hash', in percent (125..200 recommended); 0 or absent = off. */
+  balanceFactor?: number;
+  backends: readonly BackendOptions[];
+}
