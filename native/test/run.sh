@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the native balancer unit tests with sanitizers and runs them: ASan+UBSan for behaviour,
+# TSan for the concurrency test. Objects are cached in build/native-test/ (2 compile jobs at most).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$root/build/native-test"
+common=(-std=c++20 -Wall -Wextra -Werror -fno-exceptions -O1 -g -fno-omit-frame-pointer -I"$root/native" -pthread)
+library=("$root"/native/balancer/*.cc)
+newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/test/*.h | head -1)"
+
+# build NAME "SANITIZER FLAGS" TEST_SOURCES...: compiles changed objects in parallel, then links.
+build() {
+  local name="$1" flags="$2"
+  shift 2
+  local dir="$out/$name" sources=("${library[@]}" "$root/native/test/check_main.cc" "$@") objects=() stale=()
+  mkdir -p "$dir"
+  for source in "${sources[@]}"; do
+    local object="$dir/$(basename "$source" .cc).o"
+    objects+=("$object")
+    if [[ ! -f "$object" || "$source" -nt "$object" || "$newest_header" -nt "$object" ]]; then stale+=("$source"); fi
+  done
+  if ((${#stale[@]})); then
+    printf '%s\n' "${stale[@]}" |
+      xargs -P 2 -I{} sh -c 'source="$0" dir="$1"; shift; g++ "$@" -c "$source" -o "$dir/$(basename "$source" .cc).o"' \
+        {} "$dir" "${common[@]}" $flags
+  fi
+  g++ "${common[@]}" $flags "${objects[@]}" -o "$dir/tests"
+}
+
+build asan "-fsanitize=address,undefined -fno-sanitize-recover=all" \
+  "$root/native/test/balancer_pickers_test.cc" "$root/native/test/balancer_ring_test.cc"
+build tsan "-fsanitize=thread" "$root/native/test/balancer_concurrency_test.cc"
+
+echo "== ASan + UBSan: pickers and rings"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/asan/tests"
+echo "== TSan: concurrency"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$out/tsan/tests"
