@@ -7,7 +7,7 @@ import type { BackendConfig, HashKey, HostPort } from './types.js';
 export class InvalidValue extends Error {}
 
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-export const MAX_WEIGHT = 1000;
+export const MAX_WEIGHT = 256;
 export const MAX_WORKERS = 256;
 
 export function parseOneOf<T extends string>(raw: string, accepted: readonly T[]): T {

@@ -53,7 +53,7 @@ export const SETTINGS = [
     env: 'FULCRUM_BACKENDS',
     flag: '--backends',
     defaultText: '',
-    accepted: 'host:port[*WEIGHT],... (weight 1-1000)',
+    accepted: 'host:port[*WEIGHT],... (weight 1-256)',
     description: 'Backends of the "default" pool, comma-separated, e.g. 10.0.0.1:80*3,10.0.0.2:80.',
     parse: parseBackendList,
     format: (value) => value.map((backend) => `${backend.address}*${backend.weight}`).join(','),

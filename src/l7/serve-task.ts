@@ -88,9 +88,12 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
           return;
         }
         for (const pool of pools.values()) pool.close();
+        // Closing every uWS socket (idle keep-alive clients included) before the task ends is what lets
+        // piscina stop this thread: a worker whose loop still holds uWS sockets aborts the process.
+        (app as typeof app & { close(): void }).close();
         control.close();
         status.close();
-        resolve({ threadId, requests });
+        setImmediate(() => resolve({ threadId, requests }));
       };
       finish();
     };
