@@ -3,12 +3,14 @@
 
 #include "balancer/napi/pool_binding.h"
 #include "build_info.h"
+#include "l4/l4_binding.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fulcrum::InitBuildInfo(env, exports);
   fulcrum::balancer::InitPoolBinding(env, exports);
+  fulcrum::l4::InitL4Binding(env, exports);
   return exports;
 }
 

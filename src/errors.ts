@@ -5,7 +5,8 @@ export type FulcrumErrorCode =
   | 'FULCRUM_ERR_ADDON_LOAD'
   | 'FULCRUM_ERR_LISTEN'
   | 'FULCRUM_ERR_UWS_LOAD'
-  | 'FULCRUM_ERR_BALANCER';
+  | 'FULCRUM_ERR_BALANCER'
+  | 'FULCRUM_ERR_L4';
 
 export class FulcrumError extends Error {
   readonly code: FulcrumErrorCode;

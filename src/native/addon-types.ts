@@ -9,6 +9,71 @@ export interface NativeBuildInfo {
 export interface NativeAddon {
   buildInfo: NativeBuildInfo;
   balancer: NativeBalancer;
+  l4: NativeL4;
+}
+
+// native/l4/l4_binding.cc: TCP listeners whose hot path runs on native threads.
+export interface NativeL4ListenerOptions {
+  host: string;
+  port: number;
+  poolName: string;
+  workers: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  retries: number;
+  maxConnections: number; // 0: derived from RLIMIT_NOFILE
+  pipeSize: number; // 0: the kernel default
+  maxPipes: number; // 0: derived from maxConnections
+  backlog: number;
+  sendProxyProtocol: 0 | 1 | 2;
+  acceptProxyProtocol: boolean;
+}
+
+export interface NativeL4BackendStats {
+  index: number;
+  address: string;
+  id: string;
+  activeConnections: number;
+  connectionsTotal: number;
+  bytesClientToBackend: number;
+  bytesBackendToClient: number;
+  connectFailures: number;
+  connectTimeouts: number;
+  connectTimeSumUs: number;
+  connectTimeCount: number;
+  connectTimeMaxUs: number;
+  backendResets: number;
+}
+
+export interface NativeL4Stats {
+  accepted: number;
+  activeConnections: number;
+  acceptErrors: number;
+  acceptPausesForLimit: number;
+  noBackendAvailable: number;
+  socketErrors: number;
+  clientResets: number;
+  idleTimeouts: number;
+  proxyHeaderErrors: number;
+  drainForcedCloses: number;
+  pipesCreated: number;
+  pipesInUse: number;
+  copyFallbacks: number;
+  droppedEvents: number;
+  backends: NativeL4BackendStats[];
+}
+
+export interface NativeL4Listener {
+  readonly port: number;
+  readonly workers: number;
+  readonly maxConnections: number;
+  stats(): NativeL4Stats;
+  takeEvents(): string[];
+  drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
+}
+
+export interface NativeL4 {
+  Listener: new (options: NativeL4ListenerOptions) => NativeL4Listener;
 }
 
 // native/balancer/napi: the process-wide balancer table (see docs/balancer.md).

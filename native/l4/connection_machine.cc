@@ -1,0 +1,280 @@
+// One proxied connection from accept to close: PROXY header, pick, connect with retries, relay,
+// close. Runs on the loop thread that accepted the connection.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "l4/clock.h"
+#include "l4/event_loop.h"
+#include "l4/listener.h"
+#include "l4/proxy_protocol.h"
+#include "l4/sockets.h"
+
+namespace fulcrum::l4 {
+
+namespace {
+
+constexpr uint32_t kSocketEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+bool IsDescriptorShortage(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
+// The bytes `ip` hashing keys on: the client's address without its port, so one client keeps its backend.
+void ClientKey(const sockaddr_storage& address, const uint8_t*& key, size_t& length) {
+  if (address.ss_family == AF_INET6) {
+    key = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr.s6_addr;
+    length = 16;
+  } else {
+    key = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in&>(address).sin_addr.s_addr);
+    length = 4;
+  }
+}
+
+}  // namespace
+
+bool EventLoop::Watch(int fd, PollSource* source) {
+  epoll_event event{};
+  event.events = kSocketEvents;
+  event.data.ptr = source;
+  return epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void EventLoop::OnAccepted(int clientFd, const sockaddr_storage& peer) {
+  auto* connection = new Connection();
+  connection->clientFd = clientFd;
+  connection->clientAddress = peer;
+  socklen_t length = sizeof connection->destinationAddress;
+  getsockname(clientFd, reinterpret_cast<sockaddr*>(&connection->destinationAddress), &length);
+  connection->attemptsLeft = listener_.options.retries + 1;
+  ++liveConnections_;
+  listener_.counters.accepted.fetch_add(1, std::memory_order_relaxed);
+  SetNoDelay(clientFd);
+  if (!Watch(clientFd, &connection->clientSource)) {
+    listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
+    Close(*connection, balancer::Outcome::ClientAborted, true);
+    return;
+  }
+  if (listener_.options.acceptProxyProtocol) {
+    connection->phase = ConnectionPhase::ReadingProxyHeader;
+    handshakeTimers_.Schedule(*connection, nowMs_);
+    return;
+  }
+  ConnectToNextBackend(*connection, balancer::Pool::kNoBackend);
+}
+
+void EventLoop::OnSocketEvent(Connection& connection, bool isClient, uint32_t events) {
+  SocketReadiness& side = isClient ? connection.client : connection.backend;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) side.readable = true;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) side.writable = true;
+  switch (connection.phase) {
+    case ConnectionPhase::ReadingProxyHeader:
+      if (isClient) ReadProxyHeader(connection);
+      return;
+    case ConnectionPhase::Connecting:
+      // Client bytes wait in the kernel until the backend is connected.
+      if (!isClient) CheckConnectProgress(connection);
+      return;
+    case ConnectionPhase::Relaying:
+      Relay(connection);
+      return;
+    case ConnectionPhase::Closed:
+      return;
+  }
+}
+
+// Peeks rather than reads, so exactly the header is consumed and the bytes after it stay queued
+// for the relay (HAProxy's conn_recv_proxy does the same).
+void EventLoop::ReadProxyHeader(Connection& connection) {
+  uint8_t peeked[kMaxProxyHeaderLength];
+  ssize_t length = recv(connection.clientFd, peeked, sizeof peeked, MSG_PEEK);
+  if (length < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    connection.client.readable = false;
+    return;
+  }
+  ProxyHeaderParse parse;
+  if (length > 0) parse = ParseProxyHeader(peeked, static_cast<size_t>(length));
+  if (length > 0 && parse.status == ProxyHeaderStatus::Incomplete) return;
+  if (length <= 0 || parse.status == ProxyHeaderStatus::Invalid) {
+    listener_.counters.proxyHeaderErrors.fetch_add(1, std::memory_order_relaxed);
+    if (length > 0) listener_.log.Add("refused a connection whose PROXY protocol header is malformed");
+    Close(connection, balancer::Outcome::ClientAborted, true);
+    return;
+  }
+  [[maybe_unused]] ssize_t consumed = recv(connection.clientFd, peeked, parse.length, 0);
+  if (parse.hasAddresses) {
+    connection.clientAddress = parse.source;
+    connection.destinationAddress = parse.destination;
+  }
+  ConnectToNextBackend(connection, balancer::Pool::kNoBackend);
+}
+
+void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
+  const uint8_t* key = nullptr;
+  size_t keyLength = 0;
+  ClientKey(connection.clientAddress, key, keyLength);
+  while (connection.attemptsLeft > 0) {
+    --connection.attemptsLeft;
+    int32_t index = pool_.pick(key, keyLength, avoid);
+    if (index == balancer::Pool::kNoBackend || !BackendCountersTable::Holds(index)) break;
+    const balancer::Backend& backend = pool_.backend(index);
+    BackendCounters& stats = listener_.backendCounters.at(index);
+    bool connected = false;
+    connection.connectStartedUs = MonotonicUs();
+    int fd = StartConnect(backend.socketAddress, backend.socketAddressLength, connected);
+    if (fd < 0 && IsDescriptorShortage(-fd)) {
+      // Our own shortage, not the backend's fault: release without blaming it and give up.
+      pool_.release(index, balancer::Outcome::ClientAborted);
+      listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
+      listener_.log.Add(std::string("cannot open a socket to a backend: ") + strerror(-fd));
+      Close(connection, balancer::Outcome::ClientAborted, true);
+      return;
+    }
+    stats.activeConnections.fetch_add(1, std::memory_order_relaxed);
+    connection.backendIndex = index;
+    if (fd < 0) {  // refused at once
+      OnConnectFailed(connection, balancer::Outcome::ConnectFailure);
+      return;
+    }
+    connection.backendFd = fd;
+    if (!Watch(fd, &connection.backendSource)) {
+      listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
+      Close(connection, balancer::Outcome::ClientAborted, true);
+      return;
+    }
+    if (connected) {
+      OnConnected(connection);
+    } else {
+      connection.phase = ConnectionPhase::Connecting;
+      handshakeTimers_.Schedule(connection, nowMs_);
+    }
+    return;
+  }
+  listener_.counters.noBackendAvailable.fetch_add(1, std::memory_order_relaxed);
+  Close(connection, balancer::Outcome::ClientAborted, true);
+}
+
+void EventLoop::CheckConnectProgress(Connection& connection) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  getsockopt(connection.backendFd, SOL_SOCKET, SO_ERROR, &error, &length);
+  if (error != 0) {
+    OnConnectFailed(connection, balancer::Outcome::ConnectFailure);
+    return;
+  }
+  // A stale event for an earlier attempt's socket carries the same PollSource; only a socket with
+  // a peer is really connected.
+  sockaddr_storage peer{};
+  socklen_t peerLength = sizeof peer;
+  if (getpeername(connection.backendFd, reinterpret_cast<sockaddr*>(&peer), &peerLength) == 0) OnConnected(connection);
+}
+
+void EventLoop::OnConnectFailed(Connection& connection, balancer::Outcome outcome) {
+  int32_t failed = connection.backendIndex;
+  BackendCounters& stats = listener_.backendCounters.at(failed);
+  stats.activeConnections.fetch_sub(1, std::memory_order_relaxed);
+  (outcome == balancer::Outcome::Timeout ? stats.connectTimeouts : stats.connectFailures)
+      .fetch_add(1, std::memory_order_relaxed);
+  pool_.release(failed, outcome);
+  connection.backendIndex = balancer::Pool::kNoBackend;
+  if (connection.backendFd >= 0) {
+    close(connection.backendFd);  // also leaves the epoll set
+    connection.backendFd = -1;
+  }
+  connection.backend = SocketReadiness{};
+  ConnectToNextBackend(connection, failed);
+}
+
+void EventLoop::OnConnected(Connection& connection) {
+  BackendCounters& stats = listener_.backendCounters.at(connection.backendIndex);
+  uint64_t connectTimeUs = static_cast<uint64_t>(MonotonicUs() - connection.connectStartedUs);
+  stats.connectionsTotal.fetch_add(1, std::memory_order_relaxed);
+  stats.connectTimeSumUs.fetch_add(connectTimeUs, std::memory_order_relaxed);
+  stats.connectTimeCount.fetch_add(1, std::memory_order_relaxed);
+  RaiseMax(stats.connectTimeMaxUs, connectTimeUs);
+  connection.phase = ConnectionPhase::Relaying;
+  connection.backend.writable = true;
+  connection.client.readable = true;  // bytes may have queued while connecting, with their edge spent
+  if (listener_.options.sendProxyProtocol != ProxyProtocolVersion::None) {
+    connection.proxyHeaderToSend = BuildProxyHeader(listener_.options.sendProxyProtocol, connection.clientAddress,
+                                                    connection.destinationAddress);
+  }
+  idleTimers_.Schedule(connection, nowMs_);
+  Relay(connection);
+}
+
+bool EventLoop::FlushProxyHeader(Connection& connection) {
+  std::string& header = connection.proxyHeaderToSend;
+  while (connection.proxyHeaderSent < header.size() && connection.backend.writable) {
+    ssize_t sent = send(connection.backendFd, header.data() + connection.proxyHeaderSent,
+                        header.size() - connection.proxyHeaderSent, MSG_NOSIGNAL);
+    if (sent > 0) {
+      connection.proxyHeaderSent += static_cast<size_t>(sent);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      connection.backend.writable = false;
+    } else if (errno != EINTR) {
+      return false;
+    }
+  }
+  if (connection.proxyHeaderSent == header.size()) std::string().swap(header);
+  return true;
+}
+
+void EventLoop::Relay(Connection& connection) {
+  if (!connection.proxyHeaderToSend.empty() && !FlushProxyHeader(connection)) {
+    listener_.backendCounters.at(connection.backendIndex).backendResets.fetch_add(1, std::memory_order_relaxed);
+    Close(connection, balancer::Outcome::Reset, true);
+    return;
+  }
+  BackendCounters& stats = listener_.backendCounters.at(connection.backendIndex);
+  PumpOutcome upstream;
+  if (connection.proxyHeaderToSend.empty()) {
+    upstream = Pump(connection.toBackend, connection.clientFd, connection.client, connection.backendFd,
+                    connection.backend, pipes_, listener_.counters);
+  }
+  PumpOutcome downstream = Pump(connection.toClient, connection.backendFd, connection.backend, connection.clientFd,
+                                connection.client, pipes_, listener_.counters);
+  if (upstream.bytesMoved) stats.bytesClientToBackend.fetch_add(upstream.bytesMoved, std::memory_order_relaxed);
+  if (downstream.bytesMoved) stats.bytesBackendToClient.fetch_add(downstream.bytesMoved, std::memory_order_relaxed);
+  bool clientFailed = upstream.result == PumpResult::SourceFailed || downstream.result == PumpResult::DestinationFailed;
+  bool backendFailed = upstream.result == PumpResult::DestinationFailed || downstream.result == PumpResult::SourceFailed;
+  if (backendFailed) {
+    stats.backendResets.fetch_add(1, std::memory_order_relaxed);
+    Close(connection, balancer::Outcome::Reset, true);
+  } else if (clientFailed) {
+    listener_.counters.clientResets.fetch_add(1, std::memory_order_relaxed);
+    Close(connection, balancer::Outcome::ClientAborted, true);
+  } else if (connection.toBackend.shutdownSent && connection.toClient.shutdownSent) {
+    Close(connection, balancer::Outcome::Success, false);
+  } else if (upstream.bytesMoved || downstream.bytesMoved) {
+    idleTimers_.Schedule(connection, nowMs_);
+  }
+}
+
+void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool resetPeers) {
+  if (connection.phase == ConnectionPhase::Closed) return;
+  TimerList::Remove(connection);
+  ReleaseDirection(connection.toBackend, pipes_);
+  ReleaseDirection(connection.toClient, pipes_);
+  for (int fd : {connection.backendFd, connection.clientFd}) {
+    if (fd < 0) continue;
+    if (resetPeers) CloseWithReset(fd);
+    else close(fd);
+  }
+  connection.backendFd = connection.clientFd = -1;
+  if (connection.backendIndex != balancer::Pool::kNoBackend) {
+    listener_.backendCounters.at(connection.backendIndex).activeConnections.fetch_sub(1, std::memory_order_relaxed);
+    pool_.release(connection.backendIndex, outcome);
+    connection.backendIndex = balancer::Pool::kNoBackend;
+  }
+  connection.phase = ConnectionPhase::Closed;
+  --liveConnections_;
+  listener_.ReleaseSlot();
+  closedThisBatch_.push_back(&connection);
+}
+
+}  // namespace fulcrum::l4

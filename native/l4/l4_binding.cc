@@ -1,0 +1,174 @@
+// Exposes TCP listeners to JavaScript as `l4.Listener`. Every method runs on the JS thread; stats are
+// read from atomics while the loop threads run, and drain() joins the threads on a libuv worker.
+#include "l4/l4_binding.h"
+
+#include <memory>
+#include <string>
+
+#include "l4/listener.h"
+
+namespace fulcrum::l4 {
+
+namespace {
+
+uint32_t OptionalUint(const Napi::Object& object, const char* name, uint32_t fallback) {
+  Napi::Value value = object.Get(name);
+  return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
+}
+
+ListenerOptions ReadOptions(const Napi::Object& object) {
+  ListenerOptions options;
+  if (object.Get("host").IsString()) options.host = object.Get("host").As<Napi::String>().Utf8Value();
+  options.port = static_cast<uint16_t>(OptionalUint(object, "port", 0));
+  if (object.Get("poolName").IsString()) options.poolName = object.Get("poolName").As<Napi::String>().Utf8Value();
+  options.workers = OptionalUint(object, "workers", options.workers);
+  options.connectTimeoutMs = OptionalUint(object, "connectTimeoutMs", options.connectTimeoutMs);
+  options.idleTimeoutMs = OptionalUint(object, "idleTimeoutMs", options.idleTimeoutMs);
+  options.retries = OptionalUint(object, "retries", options.retries);
+  options.maxConnections = OptionalUint(object, "maxConnections", options.maxConnections);
+  options.pipeSize = OptionalUint(object, "pipeSize", options.pipeSize);
+  options.maxPipes = OptionalUint(object, "maxPipes", options.maxPipes);
+  options.backlog = static_cast<int>(OptionalUint(object, "backlog", static_cast<uint32_t>(options.backlog)));
+  options.sendProxyProtocol = static_cast<ProxyProtocolVersion>(OptionalUint(object, "sendProxyProtocol", 0) % 3);
+  options.acceptProxyProtocol = object.Get("acceptProxyProtocol").ToBoolean().Value();
+  return options;
+}
+
+void SetCount(Napi::Object& object, const char* name, const std::atomic<uint64_t>& counter) {
+  object.Set(name, static_cast<double>(counter.load(std::memory_order_relaxed)));
+}
+
+void SetCount(Napi::Object& object, const char* name, const std::atomic<int64_t>& counter) {
+  object.Set(name, static_cast<double>(counter.load(std::memory_order_relaxed)));
+}
+
+// Joins the loop threads off the JS thread, then resolves with how many connections the deadline cut.
+class JoinWorker : public Napi::AsyncWorker {
+ public:
+  JoinWorker(Napi::Env env, std::shared_ptr<Listener> listener)
+      : Napi::AsyncWorker(env), listener_(std::move(listener)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { listener_->Join(); }
+  void OnOK() override {
+    Napi::Object result = Napi::Object::New(Env());
+    SetCount(result, "forcedCloses", listener_->counters.drainForcedCloses);
+    deferred_.Resolve(result);
+  }
+
+ private:
+  std::shared_ptr<Listener> listener_;
+  Napi::Promise::Deferred deferred_;
+};
+
+class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Listener",
+                       {InstanceAccessor<&ListenerWrap::Port>("port"),
+                        InstanceAccessor<&ListenerWrap::Workers>("workers"),
+                        InstanceAccessor<&ListenerWrap::MaxConnections>("maxConnections"),
+                        InstanceMethod<&ListenerWrap::Stats>("stats"),
+                        InstanceMethod<&ListenerWrap::TakeEvents>("takeEvents"),
+                        InstanceMethod<&ListenerWrap::Drain>("drain")});
+  }
+
+  explicit ListenerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ListenerWrap>(info) {
+    if (!info[0].IsObject()) {
+      Napi::TypeError::New(info.Env(), "l4.Listener expects an options object").ThrowAsJavaScriptException();
+      return;
+    }
+    ListenerOptions options = ReadOptions(info[0].As<Napi::Object>());
+    ListenerError error;
+    std::unique_ptr<Listener> listener = Listener::Create(options, balancer::FindPool(options.poolName), error);
+    if (!listener) {
+      Napi::Error failure = Napi::Error::New(info.Env(), error.message);
+      failure.Set("code", Napi::String::New(info.Env(), error.code));
+      failure.ThrowAsJavaScriptException();
+      return;
+    }
+    listener_ = std::move(listener);
+    listener_->Start();
+  }
+
+ private:
+  Napi::Value Port(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), listener_ ? listener_->port() : 0); }
+  Napi::Value Workers(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), listener_ ? listener_->workers() : 0);
+  }
+  Napi::Value MaxConnections(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), listener_ ? listener_->maxConnections() : 0);
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object stats = Napi::Object::New(env);
+    if (!listener_) return stats;
+    const ListenerCounters& counters = listener_->counters;
+    SetCount(stats, "accepted", counters.accepted);
+    SetCount(stats, "activeConnections", counters.activeConnections);
+    SetCount(stats, "acceptErrors", counters.acceptErrors);
+    SetCount(stats, "acceptPausesForLimit", counters.acceptPausesForLimit);
+    SetCount(stats, "noBackendAvailable", counters.noBackendAvailable);
+    SetCount(stats, "socketErrors", counters.socketErrors);
+    SetCount(stats, "clientResets", counters.clientResets);
+    SetCount(stats, "idleTimeouts", counters.idleTimeouts);
+    SetCount(stats, "proxyHeaderErrors", counters.proxyHeaderErrors);
+    SetCount(stats, "drainForcedCloses", counters.drainForcedCloses);
+    SetCount(stats, "pipesCreated", counters.pipesCreated);
+    SetCount(stats, "pipesInUse", counters.pipesInUse);
+    SetCount(stats, "copyFallbacks", counters.copyFallbacks);
+    stats.Set("droppedEvents", static_cast<double>(listener_->log.dropped()));
+    size_t backendCount = listener_->pool->size();
+    Napi::Array backends = Napi::Array::New(env, backendCount);
+    static const BackendCounters kUntouched;
+    for (size_t index = 0; index < backendCount; ++index) {
+      const BackendCounters* found = listener_->backendCounters.find(static_cast<int32_t>(index));
+      const BackendCounters& backend = found ? *found : kUntouched;
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("index", static_cast<double>(index));
+      entry.Set("address", listener_->pool->backend(static_cast<int32_t>(index)).address);
+      entry.Set("id", listener_->pool->backend(static_cast<int32_t>(index)).id);
+      SetCount(entry, "activeConnections", backend.activeConnections);
+      SetCount(entry, "connectionsTotal", backend.connectionsTotal);
+      SetCount(entry, "bytesClientToBackend", backend.bytesClientToBackend);
+      SetCount(entry, "bytesBackendToClient", backend.bytesBackendToClient);
+      SetCount(entry, "connectFailures", backend.connectFailures);
+      SetCount(entry, "connectTimeouts", backend.connectTimeouts);
+      SetCount(entry, "connectTimeSumUs", backend.connectTimeSumUs);
+      SetCount(entry, "connectTimeCount", backend.connectTimeCount);
+      SetCount(entry, "connectTimeMaxUs", backend.connectTimeMaxUs);
+      SetCount(entry, "backendResets", backend.backendResets);
+      backends.Set(static_cast<uint32_t>(index), entry);
+    }
+    stats.Set("backends", backends);
+    return stats;
+  }
+
+  Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<std::string> messages = listener_ ? listener_->log.Take() : std::vector<std::string>();
+    Napi::Array events = Napi::Array::New(env, messages.size());
+    for (size_t index = 0; index < messages.size(); ++index) events.Set(static_cast<uint32_t>(index), messages[index]);
+    return events;
+  }
+
+  Napi::Value Drain(const Napi::CallbackInfo& info) {
+    uint32_t deadlineMs = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+    listener_->Drain(deadlineMs);
+    auto* worker = new JoinWorker(info.Env(), listener_);
+    worker->Queue();
+    return worker->promise();
+  }
+
+  std::shared_ptr<Listener> listener_;
+};
+
+}  // namespace
+
+void InitL4Binding(Napi::Env env, Napi::Object exports) {
+  Napi::Object l4 = Napi::Object::New(env);
+  l4.Set("Listener", ListenerWrap::Define(env));
+  exports.Set("l4", l4);
+}
+
+}  // namespace fulcrum::l4

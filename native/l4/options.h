@@ -1,0 +1,29 @@
+// What one TCP listener is told by TypeScript; plain data, copied into each event-loop thread at start.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+namespace fulcrum::l4 {
+
+enum class ProxyProtocolVersion : uint8_t { None = 0, V1 = 1, V2 = 2 };
+
+struct ListenerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 0;
+  std::string poolName;
+  uint32_t workers = 1;
+  uint32_t connectTimeoutMs = 5000;
+  uint32_t idleTimeoutMs = 600000;
+  uint32_t retries = 2;
+  uint32_t maxConnections = 0;  // 0: derived from RLIMIT_NOFILE at start
+  uint32_t pipeSize = 0;        // 0: the kernel default (64 KiB); otherwise F_SETPIPE_SZ
+  uint32_t maxPipes = 0;        // 0: derived from maxConnections at start; pipes across all threads
+  int backlog = 511;
+  ProxyProtocolVersion sendProxyProtocol = ProxyProtocolVersion::None;
+  bool acceptProxyProtocol = false;
+};
+
+}  // namespace fulcrum::l4

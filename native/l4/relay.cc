@@ -1,0 +1,147 @@
+// Moves bytes one way between two non-blocking sockets with splice(), or read/write as a fallback.
+#include "l4/relay.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace fulcrum::l4 {
+
+namespace {
+
+constexpr uint32_t kCopyBufferSize = 16384;
+constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+
+bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// One pass of the splice path. Returns true when something moved, so the caller loops again.
+bool SpliceStep(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
+                SocketReadiness& destination, uint32_t pipeCapacity, PumpOutcome& outcome) {
+  bool progressed = false;
+  if (direction.bytesInPipe > 0 && destination.writable) {
+    ssize_t written = splice(direction.pipe.readFd, nullptr, destinationFd, nullptr, direction.bytesInPipe, kSpliceFlags);
+    if (written > 0) {
+      direction.bytesInPipe -= static_cast<uint32_t>(written);
+      outcome.bytesMoved += static_cast<size_t>(written);
+      progressed = true;
+    } else if (written < 0 && WouldBlock(errno)) {
+      destination.writable = false;
+    } else if (written < 0 && errno != EINTR) {
+      outcome.result = PumpResult::DestinationFailed;
+      outcome.error = errno;
+      return false;
+    }
+  }
+  if (!direction.sourceEnded && source.readable && direction.bytesInPipe < pipeCapacity) {
+    ssize_t read = splice(sourceFd, nullptr, direction.pipe.writeFd, nullptr, pipeCapacity - direction.bytesInPipe, kSpliceFlags);
+    if (read > 0) {
+      direction.bytesInPipe += static_cast<uint32_t>(read);
+      progressed = true;
+    } else if (read == 0) {
+      direction.sourceEnded = true;
+      progressed = true;
+    } else if (WouldBlock(errno)) {
+      // EAGAIN means either "socket empty" or "pipe has no free slot" (slots are pages, so a pipe can
+      // be full below its byte capacity). Like HAProxy's raw_sock.c: if the pipe holds bytes, assume
+      // it is full and keep the source marked readable until the pipe has been flushed.
+      if (direction.bytesInPipe == 0) source.readable = false;
+    } else if (errno != EINTR) {
+      outcome.result = PumpResult::SourceFailed;
+      outcome.error = errno;
+      return false;
+    }
+  }
+  return progressed;
+}
+
+// One pass of the copy fallback.
+bool CopyStep(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
+              SocketReadiness& destination, PumpOutcome& outcome) {
+  bool progressed = false;
+  if (direction.bufferEnd > direction.bufferStart && destination.writable) {
+    ssize_t written = send(destinationFd, direction.buffer.get() + direction.bufferStart,
+                           direction.bufferEnd - direction.bufferStart, MSG_NOSIGNAL);
+    if (written > 0) {
+      direction.bufferStart += static_cast<uint32_t>(written);
+      outcome.bytesMoved += static_cast<size_t>(written);
+      if (direction.bufferStart == direction.bufferEnd) direction.bufferStart = direction.bufferEnd = 0;
+      progressed = true;
+    } else if (written < 0 && WouldBlock(errno)) {
+      destination.writable = false;
+    } else if (written < 0 && errno != EINTR) {
+      outcome.result = PumpResult::DestinationFailed;
+      outcome.error = errno;
+      return false;
+    }
+  }
+  if (!direction.sourceEnded && source.readable && direction.bufferEnd < kCopyBufferSize) {
+    ssize_t read = recv(sourceFd, direction.buffer.get() + direction.bufferEnd, kCopyBufferSize - direction.bufferEnd, 0);
+    if (read > 0) {
+      direction.bufferEnd += static_cast<uint32_t>(read);
+      progressed = true;
+    } else if (read == 0) {
+      direction.sourceEnded = true;
+      progressed = true;
+    } else if (WouldBlock(errno)) {
+      source.readable = false;
+    } else if (errno != EINTR) {
+      outcome.result = PumpResult::SourceFailed;
+      outcome.error = errno;
+      return false;
+    }
+  }
+  return progressed;
+}
+
+bool HoldsBytes(const Direction& direction) {
+  return direction.bytesInPipe > 0 || direction.bufferEnd > direction.bufferStart;
+}
+
+// Takes a pipe (or, failing that, a buffer) only when the source may have bytes to move.
+void EnsureCarrier(Direction& direction, PipePool& pipes, ListenerCounters& counters) {
+  if (direction.pipe.valid() || direction.buffer) return;
+  direction.pipe = pipes.Acquire();
+  if (direction.pipe.valid()) return;
+  direction.buffer.reset(new char[kCopyBufferSize]);
+  counters.copyFallbacks.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+PumpOutcome Pump(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
+                 SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters) {
+  PumpOutcome outcome;
+  if (!direction.sourceEnded && source.readable) EnsureCarrier(direction, pipes, counters);
+  if (direction.pipe.valid()) {
+    while (SpliceStep(direction, sourceFd, source, destinationFd, destination, pipes.capacity(), outcome)) {
+    }
+  } else if (direction.buffer) {
+    while (CopyStep(direction, sourceFd, source, destinationFd, destination, outcome)) {
+    }
+  }
+  if (outcome.result != PumpResult::Idle) return outcome;
+  if (!HoldsBytes(direction)) {
+    ReleaseDirection(direction, pipes);
+    if (direction.sourceEnded && !direction.shutdownSent) {
+      // Half-close: the source sent FIN and all its bytes are written, so pass the FIN on. The
+      // opposite direction keeps flowing until its own source ends.
+      shutdown(destinationFd, SHUT_WR);
+      direction.shutdownSent = true;
+    }
+  }
+  return outcome;
+}
+
+void ReleaseDirection(Direction& direction, PipePool& pipes) {
+  if (direction.pipe.valid()) {
+    pipes.Release(direction.pipe, direction.bytesInPipe == 0);
+    direction.pipe = Pipe{};
+    direction.bytesInPipe = 0;
+  }
+  direction.buffer.reset();
+  direction.bufferStart = direction.bufferEnd = 0;
+}
+
+}  // namespace fulcrum::l4

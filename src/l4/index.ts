@@ -1,0 +1,3 @@
+// The L4 (TCP) engine's public face: start a native listener over a balancer pool.
+export { startTcpProxy, type TcpProxy, type TcpProxyStats, type DrainResult } from './tcp-proxy.js';
+export { tcpProxyDefaults, type TcpProxyOptions } from './options.js';
