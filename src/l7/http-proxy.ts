@@ -1,8 +1,7 @@
 // Main-thread side of the L7 engine: starts one long-lived serve task per piscina worker and drains them.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ResolvedPool } from '../config/resolve-hosts.js';
-import type { FulcrumConfig } from '../config/types.js';
+import type { FulcrumConfig, PoolConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
 import type { ServeSummary, ServeTask } from './serve-task.js';
@@ -18,7 +17,7 @@ export interface HttpProxy {
 
 const UPSTREAM_DEFAULTS: UpstreamSettings = { maxSocketsPerBackend: 256, connectTimeoutMs: 2_000, idleTimeoutMs: 60_000 };
 
-export async function startHttpProxy(config: FulcrumConfig, pools: ResolvedPool[]): Promise<HttpProxy> {
+export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[]): Promise<HttpProxy> {
   const workers = config.workers;
   const piscina = new Piscina({
     filename: SERVE_TASK,
@@ -37,7 +36,6 @@ export async function startHttpProxy(config: FulcrumConfig, pools: ResolvedPool[
       name: pool.name,
       hashKey: pool.hashKey,
       usesKey: pool.algorithm === 'consistent-hash',
-      backends: pool.backends.map((backend) => ({ host: backend.ip, port: backend.port })),
     })),
   };
   const status = new BroadcastChannel(STATUS_CHANNEL);

@@ -8,8 +8,6 @@ export interface WorkerPoolSpec {
   name: string;
   hashKey: HashKey;
   usesKey: boolean;
-  /** Resolved numeric addresses, in the balancer's backend index order. */
-  backends: { host: string; port: number }[];
 }
 
 export interface UpstreamSettings {
@@ -21,26 +19,18 @@ export interface UpstreamSettings {
 export class WorkerPool {
   readonly name: string;
   readonly hashKey: HashKey | null;
-  /** One try per backend, at most 3: enough to ride over a dead backend without amplifying an outage. */
-  readonly maxAttempts: number;
+  /** Tries per request, so one dead backend costs a retry rather than an error. */
+  readonly maxAttempts = 3;
   private readonly balancer: BalancerPool;
-  private readonly upstreams: UpstreamPool[];
+  private readonly settings: UpstreamSettings;
+  /** By backend index. Indices are stable for a pool's life, so backends added by a reload simply appear here. */
+  private readonly upstreams: UpstreamPool[] = [];
 
   constructor(spec: WorkerPoolSpec, settings: UpstreamSettings) {
     this.name = spec.name;
     this.hashKey = spec.usesKey ? spec.hashKey : null;
-    this.maxAttempts = Math.min(3, spec.backends.length);
+    this.settings = settings;
     this.balancer = openPool(spec.name);
-    this.upstreams = spec.backends.map(
-      (backend) =>
-        new UpstreamPool({
-          host: backend.host,
-          port: backend.port,
-          maxSockets: settings.maxSocketsPerBackend,
-          connectTimeoutMs: settings.connectTimeoutMs,
-          idleTimeoutMs: settings.idleTimeoutMs,
-        }),
-    );
   }
 
   pick(key: string | undefined, avoid: number): number {
@@ -52,10 +42,30 @@ export class WorkerPool {
   }
 
   upstream(index: number): UpstreamPool {
-    return this.upstreams[index] as UpstreamPool;
+    return this.upstreams[index] ?? this.openUpstream(index);
+  }
+
+  private openUpstream(index: number): UpstreamPool {
+    const { host, port } = splitAddress(this.balancer.address(index));
+    const upstream = new UpstreamPool({
+      host,
+      port,
+      maxSockets: this.settings.maxSocketsPerBackend,
+      connectTimeoutMs: this.settings.connectTimeoutMs,
+      idleTimeoutMs: this.settings.idleTimeoutMs,
+    });
+    this.upstreams[index] = upstream;
+    return upstream;
   }
 
   close(): void {
-    for (const upstream of this.upstreams) upstream.close();
+    for (const upstream of this.upstreams) upstream?.close();
   }
+}
+
+/** "ip:port" or "[ipv6]:port", as the balancer stores addresses. */
+function splitAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(address.slice(colon + 1)) };
 }
