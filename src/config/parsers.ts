@@ -106,3 +106,47 @@ export function parseOptionalHostPort(raw: string): HostPort | null {
 export function formatHostPort({ host, port }: HostPort): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "2s", "1.5m", "1h" → milliseconds; a bare 0 is allowed for "off". */
+export function parseDuration(raw: string, { min = 0, max = 86_400_000 }: { min?: number; max?: number } = {}): number {
+  const value = raw.trim();
+  if (value === '0') {
+    if (min > 0) throw new InvalidValue(`expected a duration of at least ${min} ms, e.g. 500ms or 2s`);
+    return 0;
+  }
+  const match = DURATION.exec(value);
+  if (!match) throw new InvalidValue('expected a duration such as 500ms, 2s, 1.5m or 1h');
+  const milliseconds = Math.round(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+  if (milliseconds < min || milliseconds > max) {
+    throw new InvalidValue(`expected a duration from ${formatDuration(min)} to ${formatDuration(max)}`);
+  }
+  return milliseconds;
+}
+
+export function formatDuration(milliseconds: number): string {
+  if (milliseconds === 0) return '0';
+  if (milliseconds % 3_600_000 === 0) return `${milliseconds / 3_600_000}h`;
+  if (milliseconds % 60_000 === 0) return `${milliseconds / 60_000}m`;
+  if (milliseconds % 1_000 === 0) return `${milliseconds / 1_000}s`;
+  return `${milliseconds}ms`;
+}
+
+/** A whole number within [min, max]. */
+export function parseInteger(raw: string, min: number, max: number): number {
+  const value = raw.trim();
+  const number = Number(value);
+  if (!/^-?\d+$/.test(value) || number < min || number > max) {
+    throw new InvalidValue(`expected a whole number from ${min} to ${max}`);
+  }
+  return number;
+}
+
+export function parseBoolean(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new InvalidValue('expected true or false');
+}
