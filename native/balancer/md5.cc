@@ -31,27 +31,18 @@ void ProcessBlock(const uint8_t* block, uint32_t state[4]) {
                   (static_cast<uint32_t>(block[word * 4 + 2]) << 16) | (static_cast<uint32_t>(block[word * 4 + 3]) << 24);
   }
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  for (uint32_t step = 0; step < 64; ++step) {
-    uint32_t mixed, wordIndex;
-    if (step < 16) {
-      mixed = (b & c) | (~b & d);
-      wordIndex = step;
-    } else if (step < 32) {
-      mixed = (d & b) | (~d & c);
-      wordIndex = (5 * step + 1) % 16;
-    } else if (step < 48) {
-      mixed = b ^ c ^ d;
-      wordIndex = (3 * step + 5) % 16;
-    } else {
-      mixed = c ^ (b | ~d);
-      wordIndex = (7 * step) % 16;
-    }
-    uint32_t rotated = RotateLeft(a + mixed + kSines[step] + words[wordIndex], kShifts[step]);
+  // One loop per round, so each loop body is branch-free and the compiler unrolls it.
+  auto step = [&](uint32_t mixed, uint32_t stepIndex, uint32_t wordIndex) {
+    uint32_t rotated = RotateLeft(a + mixed + kSines[stepIndex] + words[wordIndex], kShifts[stepIndex]);
     a = d;
     d = c;
     c = b;
     b = b + rotated;
-  }
+  };
+  for (uint32_t index = 0; index < 16; ++index) step((b & c) | (~b & d), index, index);
+  for (uint32_t index = 16; index < 32; ++index) step((d & b) | (~d & c), index, (5 * index + 1) % 16);
+  for (uint32_t index = 32; index < 48; ++index) step(b ^ c ^ d, index, (3 * index + 5) % 16);
+  for (uint32_t index = 48; index < 64; ++index) step(c ^ (b | ~d), index, (7 * index) % 16);
   state[0] += a;
   state[1] += b;
   state[2] += c;
