@@ -1,0 +1,179 @@
+// Measures one contender under one scenario: start it, check it, warm it, load it, read its CPU and memory, stop it.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Contender, RunningContender } from '../contenders/contender.js';
+import { runAutocannon, type HttpLoadSettings } from '../load/autocannon-load.js';
+import { runBuiltInSender, runIperf3 } from '../load/bulk-transfer.js';
+import { concreteRequests } from '../load/http-requests.js';
+import { openIdleConnections } from '../load/idle-connections.js';
+import type { LoadResult } from '../load/load-result.js';
+import { runWrk } from '../load/wrk-load.js';
+import type { BenchOptions } from '../options.js';
+import type { BulkSink } from '../origins/bulk-sink.js';
+import type { RunningOrigin } from '../origins/origin.js';
+import { freePort } from '../processes/free-port.js';
+import { notMeasured, type IdleFigures, type Measurement } from '../report/measurement.js';
+import type { Scenario } from '../scenarios.js';
+import { checkAnswers } from './check-answer.js';
+import { readProcessTreeUsage, type ProcessTreeUsage } from './process-usage.js';
+
+export interface MeasureContext {
+  options: BenchOptions;
+  workRoot: string;
+  httpOrigin: RunningOrigin;
+  bulkSink: BulkSink | null;
+  wrkBinary: string | null;
+  cores: number;
+}
+
+const SATURATION_SHARE = 0.9;
+const MEBIBYTE = 1024 * 1024;
+
+function usageOf(pid: number | null): ProcessTreeUsage | null {
+  return pid === null ? null : readProcessTreeUsage(pid);
+}
+
+/** Turns a load result and the CPU spent around it into a row. */
+function toMeasurement(
+  scenario: Scenario,
+  contender: Contender,
+  load: LoadResult,
+  contenderCpuSeconds: number | null,
+  contenderPeakMemoryBytes: number | null,
+  originCpuSeconds: number,
+  context: MeasureContext,
+): Measurement {
+  const seconds = load.durationSeconds;
+  const percent = (cpuSeconds: number | null) => (cpuSeconds === null ? null : (cpuSeconds / seconds) * 100);
+  const unitsOfWork = load.requestsPerSecond !== null ? load.requestsPerSecond * seconds : (load.throughputBytesPerSecond * seconds) / MEBIBYTE;
+  const busySeconds = load.generatorCpuSeconds + (contenderCpuSeconds ?? 0) + originCpuSeconds;
+  return {
+    ...notMeasured(scenario.id, contender.id, 'failed', ''),
+    status: load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0 ? 'failed' : 'ok',
+    reason: load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0 ? `nothing got through: ${load.errorDetail}` : '',
+    generator: load.generator,
+    durationSeconds: seconds,
+    requestsPerSecond: load.requestsPerSecond,
+    throughputBytesPerSecond: load.throughputBytesPerSecond,
+    latencyMs: load.latencyMs,
+    errors: load.errors,
+    errorDetail: load.errorDetail,
+    contenderCpuSeconds,
+    contenderCpuPercent: percent(contenderCpuSeconds),
+    contenderCpuPerUnitOfWork: contenderCpuSeconds === null || unitsOfWork === 0 ? null : (contenderCpuSeconds * 1e6) / unitsOfWork,
+    contenderPeakMemoryBytes,
+    originCpuPercent: percent(originCpuSeconds),
+    generatorCpuPercent: percent(load.generatorCpuSeconds),
+    generatorThreads: load.generatorThreads,
+    generatorSaturated: load.generatorCpuSeconds / seconds >= SATURATION_SHARE * Math.min(load.generatorThreads, context.cores),
+    machineBusyPercent: (busySeconds / seconds / context.cores) * 100,
+  };
+}
+
+/** Runs `load` while counting the contender's and the origin's CPU time around it. */
+async function measured(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  originPid: number,
+  context: MeasureContext,
+  load: () => Promise<LoadResult>,
+): Promise<Measurement> {
+  const contenderBefore = usageOf(running.pid);
+  const originBefore = readProcessTreeUsage(originPid);
+  const result = await load();
+  const contenderAfter = usageOf(running.pid);
+  const originCpuSeconds = readProcessTreeUsage(originPid).cpuSeconds - originBefore.cpuSeconds;
+  const contenderCpuSeconds = contenderBefore && contenderAfter ? contenderAfter.cpuSeconds - contenderBefore.cpuSeconds : null;
+  return toMeasurement(scenario, contender, result, contenderCpuSeconds, contenderAfter?.peakMemoryBytes ?? null, originCpuSeconds, context);
+}
+
+async function measureHttp(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement[]> {
+  if (scenario.load.kind !== 'http') return [];
+  const { options } = context;
+  const settings: HttpLoadSettings = {
+    port: running.port,
+    request: scenario.load.request,
+    durationSeconds: options.durationSeconds,
+    connections: options.connections,
+    workers: options.generatorWorkers,
+  };
+  const [sample] = concreteRequests(scenario.load.request);
+  if (sample) await checkAnswers(running.port, sample);
+  if (options.warmupSeconds > 0) await runAutocannon({ ...settings, durationSeconds: options.warmupSeconds });
+  const rows = [await measured(scenario, contender, running, context.httpOrigin.pid, context, () => runAutocannon(settings))];
+  const wrkBinary = context.wrkBinary;
+  const crossCheck = scenario.load.crossCheckWithWrk && options.crossCheckWithWrk && (!options.quick || scenario.id === 'small-get');
+  if (wrkBinary && crossCheck) {
+    const workDir = join(context.workRoot, `${scenario.id}-${contender.id}-wrk`);
+    mkdirSync(workDir, { recursive: true });
+    rows.push(await measured(scenario, contender, running, context.httpOrigin.pid, context, () => runWrk(wrkBinary, workDir, settings)));
+  }
+  return rows;
+}
+
+async function measureIdle(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement> {
+  const requested = context.options.idleConnections;
+  const before = usageOf(running.pid);
+  const connections = await openIdleConnections(running.port, requested);
+  const afterOpening = usageOf(running.pid);
+  const holdSeconds = context.options.durationSeconds;
+  const row = await measured(scenario, contender, running, context.httpOrigin.pid, context, async () => {
+    const started = performance.now();
+    await sleep(holdSeconds * 1000);
+    return {
+      generator: 'idle-holder',
+      durationSeconds: (performance.now() - started) / 1000,
+      requestsPerSecond: null,
+      throughputBytesPerSecond: 0,
+      latencyMs: null,
+      errors: connections.failed,
+      errorDetail: connections.failed > 0 ? `${connections.failed} connections failed, e.g. ${connections.failureExample}` : '',
+      generatorCpuSeconds: 0,
+      generatorThreads: 1,
+    };
+  });
+  const idle: IdleFigures = {
+    requested,
+    answered: connections.answered,
+    stillOpenAtEnd: connections.stillOpen(),
+    memoryPerConnectionBytes:
+      before && afterOpening && connections.answered > 0 ? (afterOpening.residentMemoryBytes - before.residentMemoryBytes) / connections.answered : null,
+  };
+  connections.closeAll();
+  const nothingAnswered = connections.answered === 0;
+  return { ...row, status: nothingAnswered ? 'failed' : 'ok', reason: nothingAnswered ? row.errorDetail : '', idle };
+}
+
+async function measureBulk(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement> {
+  const sink = context.bulkSink;
+  if (!sink) throw new Error('the bulk sink is not running');
+  const seconds = context.options.durationSeconds;
+  return measured(scenario, contender, running, sink.pid, context, () =>
+    sink.iperf3 ? runIperf3(sink.iperf3, running.port, seconds) : runBuiltInSender(running.port, seconds),
+  );
+}
+
+export async function measureContender(scenario: Scenario, contender: Contender, context: MeasureContext): Promise<Measurement[]> {
+  const workDir = join(context.workRoot, `${scenario.id}-${contender.id}`);
+  mkdirSync(workDir, { recursive: true });
+  const bulk = scenario.load.kind === 'bulk-transfer';
+  const backendPorts = bulk ? (context.bulkSink?.ports ?? []) : context.httpOrigin.ports;
+  let running: RunningContender;
+  try {
+    running = await contender.start({ listenPort: await freePort(), backendPorts, balance: scenario.balance, workers: context.options.workers, workDir });
+  } catch (error) {
+    return [notMeasured(scenario.id, contender.id, 'failed', `did not start: ${(error as Error).message}`)];
+  }
+  try {
+    if (scenario.load.kind === 'http') return await measureHttp(scenario, contender, running, context);
+    if (scenario.load.kind === 'idle-connections') return [await measureIdle(scenario, contender, running, context)];
+    return [await measureBulk(scenario, contender, running, context)];
+  } catch (error) {
+    const output = running.output().trim();
+    return [notMeasured(scenario.id, contender.id, 'failed', `${(error as Error).message}${output ? `\n${output}` : ''}`)];
+  } finally {
+    await running.stop();
+  }
+}
