@@ -1,0 +1,17 @@
+// Every contender, in the order each scenario runs them (the references first).
+import type { Contender } from './contender.js';
+import { direct } from './direct.js';
+import { fulcrumHttp, fulcrumTcp } from './fulcrum.js';
+import { haproxyHttp, haproxyTcp } from './haproxy.js';
+import { nginxProxy, nginxStream } from './nginx.js';
+
+export const CONTENDERS: readonly Contender[] = [direct, haproxyHttp, haproxyTcp, nginxProxy, nginxStream, fulcrumHttp, fulcrumTcp];
+
+export function selectContenders(ids: string[] | null): Contender[] {
+  if (!ids) return [...CONTENDERS];
+  const unknown = ids.filter((id) => !CONTENDERS.some((contender) => contender.id === id));
+  if (unknown.length > 0) {
+    throw new Error(`unknown contender ${unknown.join(', ')}; known: ${CONTENDERS.map((contender) => contender.id).join(', ')}`);
+  }
+  return CONTENDERS.filter((contender) => ids.includes(contender.id));
+}

@@ -1,0 +1,31 @@
+// The interface every contender implements: a proxy (or direct access) started with the suite's own config.
+import type { Balance, ProxyLayer } from '../scenarios.js';
+
+export interface ContenderSetup {
+  listenPort: number;
+  /** Ports on 127.0.0.1 of the backends to balance over. */
+  backendPorts: number[];
+  balance: Balance;
+  /** Threads or worker processes, the same for every contender. */
+  workers: number;
+  /** A private folder for config, pid and log files. */
+  workDir: string;
+}
+
+export interface RunningContender {
+  port: number;
+  /** Root of the contender's process tree, null for direct access. */
+  pid: number | null;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface Contender {
+  id: string;
+  label: string;
+  /** Which layer it proxies at; direct runs every scenario. */
+  layer: ProxyLayer | 'direct';
+  /** Why it cannot run here (binary not installed), or null. */
+  missingReason(): string | null;
+  start(setup: ContenderSetup): Promise<RunningContender>;
+}

@@ -1,0 +1,62 @@
+// HAProxy in `mode http` and `mode tcp`, in the foreground, with a config the suite writes to a private folder.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HASH_HEADER } from '../origins/payloads.js';
+import { openFilesLimit } from '../measure/open-files-limit.js';
+import { findBinary } from '../processes/find-binary.js';
+import { startServerProcess } from '../processes/server-process.js';
+import type { ProxyLayer } from '../scenarios.js';
+import type { Contender, ContenderSetup } from './contender.js';
+
+/** HAProxy refuses to start when maxconn needs more descriptors than it may open (two per proxied connection). */
+function maxConnections(): number {
+  return Math.min(100_000, Math.floor((openFilesLimit() ?? 200_000) / 2) - 500);
+}
+
+function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
+  const balance =
+    setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
+  // http-reuse always shares idle upstream connections across clients, as NGINX's keepalive pool and Fulcrum's do.
+  const httpOnly = layer === 'http' ? ['http-reuse always'] : [];
+  return [
+    'global',
+    `  nbthread ${setup.workers}`,
+    `  maxconn ${maxConnections()}`,
+    `  pidfile ${join(setup.workDir, 'haproxy.pid')}`,
+    '',
+    'defaults',
+    `  mode ${layer}`,
+    '  timeout connect 5s',
+    '  timeout client 120s',
+    '  timeout server 120s',
+    `  maxconn ${maxConnections()}`,
+    '',
+    'frontend bench_in',
+    `  bind 127.0.0.1:${setup.listenPort}`,
+    '  default_backend bench_origins',
+    '',
+    'backend bench_origins',
+    ...[...balance, ...httpOnly].map((line) => `  ${line}`),
+    ...setup.backendPorts.map((port, index) => `  server origin${index + 1} 127.0.0.1:${port}`),
+    '',
+  ].join('\n');
+}
+
+function haproxy(layer: ProxyLayer): Contender {
+  return {
+    id: `haproxy-${layer}`,
+    label: `HAProxy ${layer}`,
+    layer,
+    missingReason: () => (findBinary('haproxy') ? null : 'haproxy is not installed (apt-get install haproxy)'),
+    async start(setup) {
+      const configPath = join(setup.workDir, 'haproxy.cfg');
+      writeFileSync(configPath, haproxyConfig(layer, setup));
+      // -db keeps HAProxy in the foreground so the suite owns the process and its pid.
+      const server = await startServerProcess({ command: findBinary('haproxy') as string, args: ['-db', '-f', configPath], readyPort: setup.listenPort });
+      return { port: setup.listenPort, ...server };
+    },
+  };
+}
+
+export const haproxyHttp = haproxy('http');
+export const haproxyTcp = haproxy('tcp');

@@ -1,0 +1,112 @@
+// NGINX as an HTTP proxy (upstream keepalive) and as a stream (L4) proxy, `daemon off`, files in a private folder.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { HASH_HEADER, MAX_UPLOAD_BYTES } from '../origins/payloads.js';
+import { openFilesLimit } from '../measure/open-files-limit.js';
+import { findBinary } from '../processes/find-binary.js';
+import { startServerProcess } from '../processes/server-process.js';
+import type { ProxyLayer } from '../scenarios.js';
+import type { Contender, ContenderSetup } from './contender.js';
+
+// A proxied connection takes two descriptors; stay within the limit nginx inherits.
+const CONNECTIONS_PER_WORKER = Math.min(65_536, Math.floor((openFilesLimit() ?? 131_072) / 2));
+
+/** The lines every nginx config of the suite starts with: foreground, private pid/log/temp files. */
+export function nginxMainContext(workDir: string, workers: number): string[] {
+  // Started as root, nginx would hand its workers to "nobody", who cannot read the private folder.
+  const user = process.getuid?.() === 0 ? [`user ${userInfo().username};`] : [];
+  return [
+    'daemon off;',
+    'master_process on;',
+    ...user,
+    `worker_processes ${workers};`,
+        `pid ${join(workDir, 'nginx.pid')};`,
+    `error_log ${join(workDir, 'error.log')} warn;`,
+    `events { worker_connections ${CONNECTIONS_PER_WORKER}; }`,
+  ];
+}
+
+/** Lines inside `http {}` that keep temp files in the private folder and lift limits the other servers lack. */
+export function nginxHttpHousekeeping(workDir: string): string[] {
+  const temp = join(workDir, 'temp');
+  mkdirSync(temp, { recursive: true });
+  return [
+    'access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(temp, kind)};`),
+    // nginx closes a client connection after 1000 requests by default; the other contenders do not.
+    'keepalive_requests 1000000;',
+    'keepalive_timeout 120s;',
+    `client_max_body_size ${MAX_UPLOAD_BYTES};`,
+  ];
+}
+
+export function nginxStartCommand(binary: string, workDir: string, configPath: string): string[] {
+  return [binary, '-p', workDir, '-c', configPath, '-e', join(workDir, 'error.log')];
+}
+
+/** Lines that make the stream module available: none when built in, a load_module when dynamic, null when absent. */
+function streamModuleLines(binary: string): string[] | null {
+  const buildFlags = spawnSync(binary, ['-V'], { encoding: 'utf8' }).stderr;
+  if (/--with-stream(\s|$)/.test(buildFlags)) return [];
+  const modulesPath = /--modules-path=(\S+)/.exec(buildFlags)?.[1] ?? '/usr/lib/nginx/modules';
+  const module = join(modulesPath, 'ngx_stream_module.so');
+  return buildFlags.includes('--with-stream=dynamic') && existsSync(module) ? [`load_module ${module};`] : null;
+}
+
+function upstreamBlock(setup: ContenderSetup, layer: ProxyLayer): string[] {
+  const hash = setup.balance === 'hash-header' ? [`hash $http_${HASH_HEADER.replaceAll('-', '_')} consistent;`] : [];
+  const keepalive = layer === 'http' ? ['keepalive 256;', 'keepalive_requests 1000000;'] : [];
+  return ['upstream bench_origins {', ...hash, ...setup.backendPorts.map((port) => `server 127.0.0.1:${port};`), ...keepalive, '}'];
+}
+
+function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: string[]): string {
+  const listen = `listen 127.0.0.1:${setup.listenPort} backlog=4096;`;
+  const block =
+    layer === 'http'
+      ? [
+          'http {',
+          ...nginxHttpHousekeeping(setup.workDir),
+          ...upstreamBlock(setup, layer),
+          'server {',
+          listen,
+          'location / {',
+          'proxy_pass http://bench_origins;',
+          'proxy_http_version 1.1;',
+          'proxy_set_header Connection "";',
+          'proxy_request_buffering off;',
+          '}',
+          '}',
+          '}',
+        ]
+      : ['stream {', ...upstreamBlock(setup, layer), 'server {', listen, 'proxy_pass bench_origins;', '}', '}'];
+  return [...moduleLines, ...nginxMainContext(setup.workDir, setup.workers), ...block, ''].join('\n');
+}
+
+function nginx(layer: ProxyLayer): Contender {
+  const moduleLines = () => {
+    const binary = findBinary('nginx');
+    if (!binary) return null;
+    return layer === 'http' ? [] : streamModuleLines(binary);
+  };
+  return {
+    id: layer === 'http' ? 'nginx-proxy' : 'nginx-stream',
+    label: layer === 'http' ? 'NGINX proxy' : 'NGINX stream',
+    layer,
+    missingReason() {
+      if (!findBinary('nginx')) return 'nginx is not installed (apt-get install nginx)';
+      return moduleLines() ? null : 'nginx has no stream module (apt-get install libnginx-mod-stream)';
+    },
+    async start(setup) {
+      const configPath = join(setup.workDir, 'nginx.conf');
+      writeFileSync(configPath, nginxConfig(layer, setup, moduleLines() ?? []));
+      const [command, ...args] = nginxStartCommand(findBinary('nginx') as string, setup.workDir, configPath);
+      const server = await startServerProcess({ command: command as string, args, readyPort: setup.listenPort });
+      return { port: setup.listenPort, ...server };
+    },
+  };
+}
+
+export const nginxProxy = nginx('http');
+export const nginxStream = nginx('tcp');

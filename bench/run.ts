@@ -1,0 +1,104 @@
+// `npm run bench`: starts the origins and every installed contender, loads them side by side, writes JSON + SVG + table.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectContenders } from './contenders/all.js';
+import type { Contender } from './contenders/contender.js';
+import { measureContender, type MeasureContext } from './measure/measure-contender.js';
+import { openFilesLimit } from './measure/open-files-limit.js';
+import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { startBulkSink } from './origins/bulk-sink.js';
+import { startNginxOrigin } from './origins/nginx-origin.js';
+import { startUwsOrigin } from './origins/uws-origin.js';
+import { DEFAULT_RESULTS_DIR } from './paths.js';
+import { findBinary } from './processes/find-binary.js';
+import { stopAllServerProcesses } from './processes/server-process.js';
+import { describeEnvironment } from './report/environment.js';
+import { notMeasured, type Measurement } from './report/measurement.js';
+import { Progress } from './report/progress.js';
+import { withRatios } from './report/ratios.js';
+import { svgChart } from './report/svg-chart.js';
+import { markdownTable } from './report/table.js';
+import { selectScenarios, type Scenario } from './scenarios.js';
+
+const ORIGIN_PORTS = 2;
+const DESCRIPTORS_KEPT_SPARE = 1024;
+
+function appliesTo(scenario: Scenario, contender: Contender): boolean {
+  return contender.layer === 'direct' || scenario.layers.includes(contender.layer);
+}
+
+/** Idle connections need a descriptor each in this process; stay under the limit rather than fail half-way. */
+function idleConnectionsWithinLimit(options: BenchOptions, progress: Progress): BenchOptions {
+  const limit = openFilesLimit();
+  if (limit === null || options.idleConnections + DESCRIPTORS_KEPT_SPARE <= limit) return options;
+  const allowed = Math.max(1, limit - DESCRIPTORS_KEPT_SPARE);
+  progress.note(`holding ${allowed} idle connections, not ${options.idleConnections}: the open-files limit is ${limit} (raise it with ulimit -n)`);
+  return { ...options, idleConnections: allowed };
+}
+
+function resultFileStem(date: string, options: BenchOptions): string {
+  return `${date.replaceAll(':', '-').replace(/\.\d+Z$/, '')}${options.quick ? '-quick' : ''}`;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseBenchOptions(process.argv.slice(2), DEFAULT_RESULTS_DIR);
+  const scenarios = selectScenarios(parsed.only);
+  const contenders = selectContenders(parsed.contenders);
+  const environment = describeEnvironment();
+  const plan = scenarios.flatMap((scenario) => contenders.filter((contender) => appliesTo(scenario, contender)).map((contender) => ({ scenario, contender })));
+  const progress = new Progress(plan.length);
+  const options = idleConnectionsWithinLimit(parsed, progress);
+  const missing = new Map(contenders.map((contender) => [contender.id, contender.missingReason()]));
+  for (const [id, reason] of missing) if (reason) progress.note(`skipping ${id}: ${reason}`);
+  progress.note(
+    `${environment.cores} cores, Node ${environment.node}, load average ${environment.loadAverageAtStart.join(' ')}; ` +
+      `${options.workers} worker(s) per contender, ${options.generatorWorkers} generator worker(s), ${options.connections} connections, ${options.durationSeconds} s per run`,
+  );
+
+  const workRoot = mkdtempSync(join(tmpdir(), 'fulcrum-bench-'));
+  const rows: Measurement[] = [];
+  let originDescriptions: string[] = [];
+  try {
+    const nginxBinary = findBinary('nginx');
+    const httpOrigin = nginxBinary
+      ? await startNginxOrigin(nginxBinary, join(workRoot, 'origin'), options.workers, ORIGIN_PORTS)
+      : await startUwsOrigin(options.workers, ORIGIN_PORTS);
+    const bulkSink = scenarios.some((scenario) => scenario.load.kind === 'bulk-transfer') ? await startBulkSink() : null;
+    originDescriptions = [`HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`, ...(bulkSink ? [`bulk: ${bulkSink.description}`] : [])];
+    progress.note(`origins: ${originDescriptions.join('; ')}`);
+    const context: MeasureContext = { options, workRoot, httpOrigin, bulkSink, wrkBinary: findBinary('wrk'), cores: environment.cores };
+    for (const { scenario, contender } of plan) {
+      progress.starting(scenario.id, contender.id);
+      const reason = missing.get(contender.id);
+      const measured = reason ? [notMeasured(scenario.id, contender.id, 'skipped', reason)] : await measureContender(scenario, contender, context);
+      progress.finished(measured);
+      rows.push(...measured);
+    }
+  } finally {
+    await stopAllServerProcesses();
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+
+  const layers = new Map(contenders.map((contender) => [contender.id, contender.layer]));
+  const results = withRatios(rows, scenarios, (id) => layers.get(id) ?? 'http');
+  mkdirSync(options.outDir, { recursive: true });
+  const stem = join(options.outDir, resultFileStem(environment.date, options));
+  const scenarioSummaries = scenarios.map(({ id, title, description }) => ({ id, title, description }));
+  writeFileSync(`${stem}.json`, JSON.stringify({ environment, options, origins: originDescriptions, scenarios: scenarioSummaries, results }, null, 2) + '\n');
+  writeFileSync(`${stem}.svg`, svgChart(results, new Map(scenarios.map((scenario) => [scenario.id, scenario.title])), environment));
+  console.log(markdownTable(results));
+  progress.note(`wrote ${stem}.json and ${stem}.svg`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping the servers it started\n`);
+    void stopAllServerProcesses().then(() => process.exit(130));
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+  void stopAllServerProcesses().then(() => process.exit(1));
+});

@@ -1,0 +1,113 @@
+// The scenarios of the suite: what load each one puts on a contender and which contenders it applies to.
+import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UPLOAD_PATH } from './origins/payloads.js';
+
+/** http: an L7 proxy; tcp: an L4 proxy. Direct (no proxy) runs every scenario as the reference. */
+export type ProxyLayer = 'http' | 'tcp';
+export type Balance = 'round-robin' | 'hash-header';
+
+export interface HttpRequestShape {
+  method: 'GET' | 'POST';
+  path: string;
+  bodyBytes: number;
+  newConnectionPerRequest: boolean;
+  /** How many distinct HASH_HEADER values the requests cycle through; 0 sends no such header. */
+  distinctHashKeys: number;
+}
+
+export type ScenarioLoad =
+  | { kind: 'http'; request: HttpRequestShape; crossCheckWithWrk: boolean }
+  | { kind: 'idle-connections' }
+  | { kind: 'bulk-transfer' };
+
+export interface Scenario {
+  id: string;
+  title: string;
+  description: string;
+  layers: readonly ProxyLayer[];
+  balance: Balance;
+  load: ScenarioLoad;
+}
+
+const BOTH_LAYERS = ['http', 'tcp'] as const;
+const [RESPONSE_64K, RESPONSE_1M] = LARGE_RESPONSES;
+
+function httpLoad(request: Partial<HttpRequestShape>, crossCheckWithWrk: boolean): ScenarioLoad {
+  const shape = { method: 'GET', path: SMALL_PATH, bodyBytes: 0, newConnectionPerRequest: false, distinctHashKeys: 0, ...request } as const;
+  return { kind: 'http', request: shape, crossCheckWithWrk };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'small-get',
+    title: 'small GET, keep-alive',
+    description: `GET ${SMALL_PATH} (22-byte body) on long-lived keep-alive connections: per-request overhead.`,
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: httpLoad({}, true),
+  },
+  {
+    id: 'new-connection',
+    title: 'new connection per request',
+    description: `GET ${SMALL_PATH} with "Connection: close", one request per client connection: accept and set-up cost.`,
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: httpLoad({ newConnectionPerRequest: true }, true),
+  },
+  {
+    id: 'response-64k',
+    title: '64 KB responses',
+    description: `GET ${RESPONSE_64K.path} (64 KiB body), keep-alive: mid-size copies.`,
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: httpLoad({ path: RESPONSE_64K.path }, false),
+  },
+  {
+    id: 'response-1m',
+    title: '1 MB responses',
+    description: `GET ${RESPONSE_1M.path} (1 MiB body), keep-alive: bulk response bandwidth.`,
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: httpLoad({ path: RESPONSE_1M.path }, false),
+  },
+  {
+    id: 'post-1m',
+    title: '1 MB POST',
+    description: `POST ${UPLOAD_PATH} with a 1 MiB body, small reply: request-body streaming.`,
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: httpLoad({ method: 'POST', path: UPLOAD_PATH, bodyBytes: 1024 * 1024 }, false),
+  },
+  {
+    id: 'idle-connections',
+    title: 'many idle connections',
+    description: 'Opens many keep-alive connections, sends one GET on each, then holds them idle: memory per connection and idle CPU.',
+    layers: BOTH_LAYERS,
+    balance: 'round-robin',
+    load: { kind: 'idle-connections' },
+  },
+  {
+    id: 'hash-routed',
+    title: 'hash-routed small GET',
+    description: `GET ${SMALL_PATH} with ${HASH_HEADER} cycling through 1000 values, consistent hashing on that header (L7 only).`,
+    layers: ['http'],
+    balance: 'hash-header',
+    load: httpLoad({ distinctHashKeys: 1000 }, true),
+  },
+  {
+    id: 'l4-bulk',
+    title: 'L4 bulk throughput',
+    description: 'One TCP stream sending as fast as it can through the proxy (iperf3, else a built-in sender): L4 bandwidth.',
+    layers: ['tcp'],
+    balance: 'round-robin',
+    load: { kind: 'bulk-transfer' },
+  },
+];
+
+export function selectScenarios(only: string[] | null): Scenario[] {
+  if (!only) return [...SCENARIOS];
+  const unknown = only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+  if (unknown.length > 0) {
+    throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((scenario) => scenario.id).join(', ')}`);
+  }
+  return SCENARIOS.filter((scenario) => only.includes(scenario.id));
+}
