@@ -8,8 +8,6 @@ import { startFulcrum } from './fulcrum.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
-const DRAIN_DEADLINE_MS = 10_000;
-
 export async function main(argv: string[], options: { allowNoBackends?: boolean } = {}): Promise<void> {
   const { action, flags } = parseArgs(argv);
   if (action === 'help') return void console.log(renderHelp(VERSION));
@@ -30,8 +28,8 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal, deadlineMs: DRAIN_DEADLINE_MS }, 'draining');
-    running.stop(DRAIN_DEADLINE_MS).then(
+    logger.info({ signal, deadlineMs: config.drainTimeout }, 'draining');
+    running.stop(config.drainTimeout).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'drain failed');

@@ -1,6 +1,7 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { resolve } from 'node:path';
 import { readConfigFile } from './file.js';
+import { defaultPoolHealth } from './health.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRoutes } from './routes.js';
@@ -86,10 +87,16 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, problems);
   const defaultPool: PoolConfig[] =
     complete.backends.length > 0
-      ? [{ name: 'default', algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends }]
+      ? [{ name: 'default', algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends, ...defaultPoolHealth(complete) }]
       : [];
   const pools = [...defaultPool, ...filePools];
-  const routes = parseRoutes(file.routes, `${fileLabel}: routes`, new Set(pools.map((pool) => pool.name)), problems);
+  const poolNames = new Set(pools.map((pool) => pool.name));
+  for (const pool of filePools) {
+    if (pool.backup && !poolNames.has(pool.backup)) {
+      problems.add(`${fileLabel}: pools.${pool.name}.backup`, pool.backup, `expected the name of a configured pool (${[...poolNames].join(', ')})`);
+    }
+  }
+  const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   problems.throwIfAny();
 
   if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {

@@ -1,7 +1,7 @@
 // Value parsers shared by env, flags and the config file; each throws InvalidValue naming what is accepted.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { BackendConfig, HashKey, HostPort } from './types.js';
+import type { BackendConfig, HashKey, HealthCheckDefault, HostPort } from './types.js';
 
 /** Thrown by a parser; the loader adds where the value came from. */
 export class InvalidValue extends Error {}
@@ -149,4 +149,11 @@ export function parseBoolean(raw: string): boolean {
   if (['true', '1', 'yes', 'on'].includes(value)) return true;
   if (['false', '0', 'no', 'off'].includes(value)) return false;
   throw new InvalidValue('expected true or false');
+}
+
+export function parseHealthCheckDefault(raw: string): HealthCheckDefault {
+  const value = raw.trim();
+  if (value === 'off' || value === 'tcp') return { kind: value };
+  if (value.startsWith('http:/')) return { kind: 'http', path: value.slice('http:'.length) };
+  throw new InvalidValue('expected off, tcp, or http:PATH such as http:/healthz');
 }

@@ -2,9 +2,10 @@
 import { InvalidValue, parseBackend, parseHashKey, parseOneOf, parseWeight } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
-import { ALGORITHMS, type BackendConfig, type HashKey, type PoolConfig } from './types.js';
+import { parseHealthCheck, parseOutlier, parseSlowStart } from './health.js';
+import { ALGORITHMS, type BackendConfig, type PoolConfig, type Settings } from './types.js';
 
-export const POOL_KEYS = ['algorithm', 'hashKey', 'backends'] as const;
+export const POOL_KEYS = ['algorithm', 'hashKey', 'backends', 'healthCheck', 'outlierDetection', 'slowStart', 'backup'] as const;
 const POOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
 /** A file's backends: a comma-separated string, or a list of "host:port*W" strings and {address, weight} objects. */
@@ -35,7 +36,7 @@ export function parseFileBackends(value: unknown, where: string, problems: Confi
 export function parsePools(
   value: unknown,
   where: string,
-  defaults: { algorithm: PoolConfig['algorithm']; hashKey: HashKey },
+  defaults: Settings,
   problems: ConfigProblems,
 ): PoolConfig[] {
   if (value === undefined) return [];
@@ -51,7 +52,7 @@ export function parsePools(
       continue;
     }
     if (!isMapping(node)) {
-      problems.add(at, node, 'expected {algorithm, hashKey, backends}');
+      problems.add(at, node, 'expected {algorithm, hashKey, backends, ...}');
       continue;
     }
     checkKeys(node, POOL_KEYS, at, problems);
@@ -65,7 +66,7 @@ function parsePool(
   name: string,
   node: Document,
   at: string,
-  defaults: { algorithm: PoolConfig['algorithm']; hashKey: HashKey },
+  defaults: Settings,
   problems: ConfigProblems,
 ): PoolConfig | undefined {
   const algorithmText = scalarText(node.algorithm);
@@ -82,6 +83,13 @@ function parsePool(
   if (backends && backends.length === 0) {
     problems.add(`${at}.backends`, node.backends ?? [], 'a pool needs at least one backend');
   }
+  const healthCheck = parseHealthCheck(node.healthCheck, `${at}.healthCheck`, defaults, problems);
+  const outlier = parseOutlier(node.outlierDetection, `${at}.outlierDetection`, defaults, problems);
+  const slowStartMs = parseSlowStart(node.slowStart, `${at}.slowStart`, defaults, problems);
+  if (node.backup !== undefined && (typeof node.backup !== 'string' || node.backup === name)) {
+    problems.add(`${at}.backup`, node.backup, 'expected the name of another pool');
+  }
+  const backup = typeof node.backup === 'string' ? node.backup : null;
   if (!algorithm || !hashKey || !backends || backends.length === 0) return undefined;
-  return { name, algorithm, hashKey, backends };
+  return { name, algorithm, hashKey, backends, healthCheck, outlier, slowStartMs, backup };
 }

@@ -1,15 +1,21 @@
 // The one schema of Fulcrum's settings: each has an env var, a CLI flag, a config-file key and a default.
 // --help, --check-config and the README's configuration reference are all generated from this table.
 import {
+  formatDuration,
   formatHashKey,
   formatHostPort,
   parseBackendList,
   parseHashKey,
   parseHostPort,
   parseOneOf,
+  parseBoolean,
+  parseDuration,
+  parseHealthCheckDefault,
+  parseInteger,
   parseOptionalHostPort,
   parseWorkers,
 } from './parsers.js';
+import { InvalidValue } from './parsers.js';
 import { ALGORITHMS, LOG_LEVELS, type Settings } from './types.js';
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -108,7 +114,143 @@ export const SETTINGS = [
     parse: (raw) => parseOneOf(raw, LOG_LEVELS),
     format: (value) => value,
   }),
+  spec({
+    key: 'healthCheck',
+    env: 'FULCRUM_HEALTH_CHECK',
+    flag: '--health-check',
+    defaultText: 'tcp',
+    accepted: 'off | tcp | http:PATH',
+    description: 'Active health check of every pool unless its config-file healthCheck says otherwise.',
+    parse: parseHealthCheckDefault,
+    format: (value) => (value.kind === 'http' ? `http:${value.path}` : value.kind),
+  }),
+  spec({
+    key: 'healthInterval',
+    env: 'FULCRUM_HEALTH_INTERVAL',
+    flag: '--health-interval',
+    defaultText: '2s',
+    accepted: 'duration, 100ms-1h',
+    description: 'Time between active checks of one backend (a quarter of it while the backend changes state).',
+    parse: (raw) => parseDuration(raw, { min: 100, max: 3_600_000 }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'healthTimeout',
+    env: 'FULCRUM_HEALTH_TIMEOUT',
+    flag: '--health-timeout',
+    defaultText: '1s',
+    accepted: 'duration, 10ms-1m',
+    description: 'An active check that takes longer fails.',
+    parse: (raw) => parseDuration(raw, { min: 10, max: 60_000 }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'healthRise',
+    env: 'FULCRUM_HEALTH_RISE',
+    flag: '--health-rise',
+    defaultText: '2',
+    accepted: '1-100',
+    description: 'Consecutive passed checks that bring a down backend up.',
+    parse: (raw) => parseInteger(raw, 1, 100),
+    format: String,
+  }),
+  spec({
+    key: 'healthFall',
+    env: 'FULCRUM_HEALTH_FALL',
+    flag: '--health-fall',
+    defaultText: '3',
+    accepted: '1-100',
+    description: 'Consecutive failed checks that take an up backend down.',
+    parse: (raw) => parseInteger(raw, 1, 100),
+    format: String,
+  }),
+  spec({
+    key: 'outlierFailures',
+    env: 'FULCRUM_OUTLIER_FAILURES',
+    flag: '--outlier-failures',
+    defaultText: '5',
+    accepted: '0-1000 (0 = off)',
+    description: 'Consecutive failures seen in real traffic (connect errors, resets, timeouts) that eject a backend.',
+    parse: (raw) => parseInteger(raw, 0, 1000),
+    format: String,
+  }),
+  spec({
+    key: 'outlierEjectionTime',
+    env: 'FULCRUM_OUTLIER_EJECTION_TIME',
+    flag: '--outlier-ejection-time',
+    defaultText: '30s',
+    accepted: 'duration, 100ms-1h',
+    description: 'Base ejection time, multiplied by the number of times the backend was ejected (capped at 10x).',
+    parse: (raw) => parseDuration(raw, { min: 100, max: 3_600_000 }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'outlierMaxPercent',
+    env: 'FULCRUM_OUTLIER_MAX_PERCENT',
+    flag: '--outlier-max-percent',
+    defaultText: '50',
+    accepted: '0-100',
+    description: 'Passive ejection never takes out more than this share of a pool.',
+    parse: (raw) => parseInteger(raw, 0, 100),
+    format: String,
+  }),
+  spec({
+    key: 'slowStart',
+    env: 'FULCRUM_SLOW_START',
+    flag: '--slow-start',
+    defaultText: '0',
+    accepted: 'duration, 0 = off',
+    description: 'A backend that comes back ramps its effective weight from 10% to full over this window.',
+    parse: (raw) => parseDuration(raw, { max: 3_600_000 }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'drainTimeout',
+    env: 'FULCRUM_DRAIN_TIMEOUT',
+    flag: '--drain-timeout',
+    defaultText: '10s',
+    accepted: 'duration, 0-1h',
+    description: 'On SIGTERM or SIGINT, how long in-flight requests and connections may take to finish.',
+    parse: (raw) => parseDuration(raw, { max: 3_600_000 }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'adminToken',
+    env: 'FULCRUM_ADMIN_TOKEN',
+    flag: '--admin-token',
+    defaultText: '',
+    accepted: 'a secret of 16+ characters',
+    description: 'Bearer token for the admin API; required when it listens beyond loopback.',
+    parse: (raw) => parseSecret(raw),
+    format: (value) => (value ? '(set)' : ''),
+  }),
+  spec({
+    key: 'watchConfig',
+    env: 'FULCRUM_WATCH_CONFIG',
+    flag: '--watch-config',
+    defaultText: 'false',
+    accepted: 'true | false',
+    description: 'Reload when the config file changes (SIGHUP always reloads).',
+    parse: parseBoolean,
+    format: String,
+  }),
+  spec({
+    key: 'accessLog',
+    env: 'FULCRUM_ACCESS_LOG',
+    flag: '--access-log',
+    defaultText: 'false',
+    accepted: 'true | false',
+    description: 'Log one JSON line per request (http) or connection (tcp); see docs/operations.md.',
+    parse: parseBoolean,
+    format: String,
+  }),
 ] as const satisfies readonly SettingSpec<keyof Settings>[];
+
+function parseSecret(raw: string): string | null {
+  if (raw === '') return null;
+  if (raw.length < 16) throw new InvalidValue('the token must be at least 16 characters');
+  return raw;
+}
 
 /** FULCRUM_CONFIG is not a setting of its own: it says where the other settings' file is. */
 export const CONFIG_FILE_ENV = 'FULCRUM_CONFIG';

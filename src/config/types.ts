@@ -35,11 +35,49 @@ export type HashKey =
   | { kind: 'cookie'; name: string }
   | { kind: 'query'; name: string };
 
+export interface HttpCheckConfig {
+  method: string;
+  path: string;
+  /** Host header; the backend's address when absent. */
+  host: string | null;
+  /** Inclusive [low, high] status ranges that count as healthy. */
+  expectStatus: [number, number][];
+  expectBody: string | null;
+}
+
+export interface HealthCheckConfig {
+  kind: 'tcp' | 'http';
+  intervalMs: number;
+  /** Used while a backend is between states (some passes or failures, not yet rise/fall). */
+  fastIntervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  http: HttpCheckConfig | null;
+}
+
+export interface OutlierConfig {
+  /** Consecutive failed requests or connections that eject a backend. */
+  consecutiveFailures: number;
+  /** Also count 5xx responses as failures (http mode). */
+  include5xx: boolean;
+  baseEjectionMs: number;
+  maxEjectionMs: number;
+  /** Never eject past this share of the pool's backends. */
+  maxEjectionPercent: number;
+}
+
 export interface PoolConfig {
   name: string;
   algorithm: Algorithm;
   hashKey: HashKey;
   backends: BackendConfig[];
+  healthCheck: HealthCheckConfig | null;
+  outlier: OutlierConfig | null;
+  /** A returning backend ramps its weight to full over this window; 0 = off. */
+  slowStartMs: number;
+  /** Pool that takes the traffic while this one has no backend up. */
+  backup: string | null;
 }
 
 export interface HeaderMatch {
@@ -70,7 +108,25 @@ export interface Settings {
   workers: number;
   adminListen: HostPort | null;
   logLevel: LogLevel;
+  /** Default active check of every pool: off, tcp, or http with a path. */
+  healthCheck: HealthCheckDefault;
+  /** Durations are in milliseconds; their keys match the config file's. */
+  healthInterval: number;
+  healthTimeout: number;
+  healthRise: number;
+  healthFall: number;
+  /** 0 turns passive ejection off. */
+  outlierFailures: number;
+  outlierEjectionTime: number;
+  outlierMaxPercent: number;
+  slowStart: number;
+  drainTimeout: number;
+  adminToken: string | null;
+  watchConfig: boolean;
+  accessLog: boolean;
 }
+
+export type HealthCheckDefault = { kind: 'off' } | { kind: 'tcp' } | { kind: 'http'; path: string };
 
 export interface FulcrumConfig extends Settings {
   /** Every pool, the one built from the top-level settings ("default") included when it has backends. */

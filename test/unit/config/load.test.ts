@@ -40,8 +40,19 @@ describe('defaults', () => {
     expect(config.sources.mode).toBe('default');
     expect(config.sources.backends).toBe('env');
     expect(config.pools).toEqual([
-      { name: 'default', algorithm: 'round-robin', hashKey: { kind: 'ip' }, backends: [{ address: '127.0.0.1:9001', host: '127.0.0.1', port: 9001, weight: 1 }] },
+      {
+        name: 'default',
+        algorithm: 'round-robin',
+        hashKey: { kind: 'ip' },
+        backends: [{ address: '127.0.0.1:9001', host: '127.0.0.1', port: 9001, weight: 1 }],
+        healthCheck: { kind: 'tcp', intervalMs: 2000, fastIntervalMs: 500, timeoutMs: 1000, rise: 2, fall: 3, http: null },
+        outlier: { consecutiveFailures: 5, include5xx: false, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50 },
+        slowStartMs: 0,
+        backup: null,
+      },
     ]);
+    expect(config.drainTimeout).toBe(10_000);
+    expect(config.adminToken).toBeNull();
   });
 });
 

@@ -1,0 +1,140 @@
+// A pool's availability settings: its active health check, passive ejection (outlier detection), slow start.
+// Env settings are the defaults; a pool's config-file keys override them.
+import { InvalidValue, parseBoolean, parseDuration, parseInteger } from './parsers.js';
+import type { ConfigProblems } from './problems.js';
+import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
+import type { HealthCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
+
+const CHECK_KEYS = ['kind', 'interval', 'fastInterval', 'timeout', 'rise', 'fall', 'method', 'path', 'host', 'expectStatus', 'expectBody'] as const;
+const OUTLIER_KEYS = ['consecutiveFailures', 'include5xx', 'baseEjectionTime', 'maxEjectionTime', 'maxEjectionPercent'] as const;
+const MAX_EJECTION_MULTIPLIER = 10;
+
+/** "200-399", "200,204", "2xx" style lists → inclusive ranges. */
+export function parseStatusRanges(raw: string): [number, number][] {
+  return raw.split(',').map((part) => {
+    const text = part.trim();
+    const wildcard = /^([1-5])xx$/.exec(text);
+    if (wildcard) return [Number(wildcard[1]) * 100, Number(wildcard[1]) * 100 + 99];
+    const range = /^(\d{3})(?:-(\d{3}))?$/.exec(text);
+    const low = Number(range?.[1]);
+    const high = Number(range?.[2] ?? range?.[1]);
+    if (!range || low < 100 || high > 599 || low > high) {
+      throw new InvalidValue('expected status codes or ranges such as 200, 200-399, 2xx, comma-separated');
+    }
+    return [low, high];
+  });
+}
+
+function defaultCheck(settings: Settings): HealthCheckConfig | null {
+  const { healthCheck } = settings;
+  if (healthCheck.kind === 'off') return null;
+  return {
+    kind: healthCheck.kind,
+    intervalMs: settings.healthInterval,
+    fastIntervalMs: Math.max(100, Math.round(settings.healthInterval / 4)),
+    timeoutMs: settings.healthTimeout,
+    rise: settings.healthRise,
+    fall: settings.healthFall,
+    http:
+      healthCheck.kind === 'http'
+        ? { method: 'GET', path: healthCheck.path, host: null, expectStatus: [[200, 399]], expectBody: null }
+        : null,
+  };
+}
+
+export function defaultOutlier(settings: Settings): OutlierConfig | null {
+  if (settings.outlierFailures === 0) return null;
+  return {
+    consecutiveFailures: settings.outlierFailures,
+    include5xx: false,
+    baseEjectionMs: settings.outlierEjectionTime,
+    maxEjectionMs: settings.outlierEjectionTime * MAX_EJECTION_MULTIPLIER,
+    maxEjectionPercent: settings.outlierMaxPercent,
+  };
+}
+
+function field<T>(node: Document, key: string, at: string, problems: ConfigProblems, parse: (text: string) => T, fallback: T): T {
+  if (node[key] === undefined) return fallback;
+  const text = scalarText(node[key]);
+  const parsed = problems.attempt(`${at}.${key}`, node[key], () => {
+    if (text === undefined) throw new InvalidValue('expected a single value');
+    return parse(text);
+  });
+  return parsed === undefined ? fallback : parsed;
+}
+
+export function parseHealthCheck(value: unknown, at: string, settings: Settings, problems: ConfigProblems): HealthCheckConfig | null {
+  const base = defaultCheck(settings);
+  if (value === undefined) return base;
+  if (value === 'off' || value === false) return null;
+  if (!isMapping(value)) {
+    problems.add(at, value, 'expected off or a mapping with kind (tcp | http) and timing');
+    return base;
+  }
+  checkKeys(value, CHECK_KEYS, at, problems);
+  const kind = field(value, 'kind', at, problems, (text) => {
+    if (text !== 'tcp' && text !== 'http') throw new InvalidValue('expected tcp or http');
+    return text;
+  }, base?.kind ?? 'tcp');
+  const intervalMs = field(value, 'interval', at, problems, (text) => parseDuration(text, { min: 100, max: 3_600_000 }), settings.healthInterval);
+  const check: HealthCheckConfig = {
+    kind,
+    intervalMs,
+    fastIntervalMs: field(value, 'fastInterval', at, problems, (text) => parseDuration(text, { min: 50, max: 3_600_000 }), Math.max(100, Math.round(intervalMs / 4))),
+    timeoutMs: field(value, 'timeout', at, problems, (text) => parseDuration(text, { min: 10, max: 60_000 }), settings.healthTimeout),
+    rise: field(value, 'rise', at, problems, (text) => parseInteger(text, 1, 100), settings.healthRise),
+    fall: field(value, 'fall', at, problems, (text) => parseInteger(text, 1, 100), settings.healthFall),
+    http: null,
+  };
+  if (kind === 'http') {
+    check.http = {
+      method: field(value, 'method', at, problems, (text) => {
+        if (!/^[A-Z]+$/.test(text)) throw new InvalidValue('expected an upper-case HTTP method such as GET or HEAD');
+        return text;
+      }, 'GET'),
+      path: field(value, 'path', at, problems, (text) => {
+        if (!text.startsWith('/')) throw new InvalidValue('expected a path starting with "/"');
+        return text;
+      }, base?.http?.path ?? '/'),
+      host: field<string | null>(value, 'host', at, problems, (text) => text, null),
+      expectStatus: field(value, 'expectStatus', at, problems, parseStatusRanges, [[200, 399]]),
+      expectBody: field<string | null>(value, 'expectBody', at, problems, (text) => text, null),
+    };
+  } else {
+    for (const key of ['method', 'path', 'host', 'expectStatus', 'expectBody']) {
+      if (value[key] !== undefined) problems.add(`${at}.${key}`, value[key], 'only http checks take this key; set kind: http');
+    }
+  }
+  return check;
+}
+
+export function parseOutlier(value: unknown, at: string, settings: Settings, problems: ConfigProblems): OutlierConfig | null {
+  const base = defaultOutlier(settings);
+  if (value === undefined) return base;
+  if (value === 'off' || value === false) return null;
+  if (!isMapping(value)) {
+    problems.add(at, value, 'expected off or a mapping of outlier-detection settings');
+    return base;
+  }
+  checkKeys(value, OUTLIER_KEYS, at, problems);
+  const baseEjectionMs = field(value, 'baseEjectionTime', at, problems, (text) => parseDuration(text, { min: 100, max: 3_600_000 }), settings.outlierEjectionTime);
+  return {
+    consecutiveFailures: field(value, 'consecutiveFailures', at, problems, (text) => parseInteger(text, 1, 1000), settings.outlierFailures || 5),
+    include5xx: field(value, 'include5xx', at, problems, parseBoolean, false),
+    baseEjectionMs,
+    maxEjectionMs: field(value, 'maxEjectionTime', at, problems, (text) => parseDuration(text, { min: 100, max: 86_400_000 }), baseEjectionMs * MAX_EJECTION_MULTIPLIER),
+    maxEjectionPercent: field(value, 'maxEjectionPercent', at, problems, (text) => parseInteger(text, 0, 100), settings.outlierMaxPercent),
+  };
+}
+
+export function parseSlowStart(value: unknown, at: string, settings: Settings, problems: ConfigProblems): number {
+  if (value === undefined) return settings.slowStart;
+  const text = scalarText(value);
+  const parsed = problems.attempt(at, value, () => parseDuration(text ?? '', { max: 3_600_000 }));
+  return parsed ?? settings.slowStart;
+}
+
+/** Health settings of the "default" pool, which has no config-file section of its own. */
+export function defaultPoolHealth(settings: Settings): Pick<PoolConfig, 'healthCheck' | 'outlier' | 'slowStartMs' | 'backup'> {
+  return { healthCheck: defaultCheck(settings), outlier: defaultOutlier(settings), slowStartMs: settings.slowStart, backup: null };
+}
