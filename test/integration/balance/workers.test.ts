@@ -30,8 +30,12 @@ import(workerData.module).then(({ openPool }) => {
 function runWorker(rounds: number, depth: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerSource, { eval: true, workerData: { module: balanceModule, poolName, rounds, depth } });
-    worker.once('message', resolve);
+    let picks = 0;
+    worker.once('message', (count: number) => (picks = count));
     worker.once('error', reject);
+    // Resolve only once the worker's environment is torn down, so the checks below also cover the
+    // env cleanup hook dropping the worker's references while the pool lives on.
+    worker.once('exit', (code) => (code === 0 ? resolve(picks) : reject(new Error(`worker exited with ${code}`))));
   });
 }
 
@@ -55,6 +59,9 @@ describe('one pool, many worker threads', () => {
     expect(snapshot.backends.reduce((sum, backend) => sum + backend.totalPicks, 0)).toBe(workers * rounds);
     expect(snapshot.backends.map((backend) => backend.activeConnections)).toEqual([0, 0, 0, 0]);
     expect(snapshot.activeTotal).toBe(0);
+    const after = main.pick();
+    expect(after).toBeGreaterThanOrEqual(0);
+    main.release(after);
   });
 
   it('keeps least-connections balanced across threads while connections are held', async () => {
