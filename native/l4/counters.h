@@ -35,7 +35,7 @@ struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> drainForcedCloses{0};
   std::atomic<uint64_t> pipesCreated{0};
   std::atomic<int64_t> pipesInUse{0};
-  std::atomic<uint64_t> copyFallbacks{0};       // a direction that had to use read/write for lack of a pipe
+  std::atomic<uint64_t> copyFallbacks{0};       // a stream that had to keep copying for lack of a pipe
 };
 
 inline void RaiseMax(std::atomic<uint64_t>& maximum, uint64_t value) {

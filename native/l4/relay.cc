@@ -56,10 +56,28 @@ bool SpliceStep(Direction& direction, int sourceFd, SocketReadiness& source, int
   return progressed;
 }
 
-// One pass of the copy fallback.
+// One pass of the copy path: read what fits, then write what is buffered, so a pass that keeps up
+// ends with an empty buffer (the moment a stream can swap it for a pipe).
 bool CopyStep(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
               SocketReadiness& destination, PumpOutcome& outcome) {
   bool progressed = false;
+  if (!direction.sourceEnded && source.readable && direction.bufferEnd < kCopyBufferSize) {
+    ssize_t read = recv(sourceFd, direction.buffer.get() + direction.bufferEnd, kCopyBufferSize - direction.bufferEnd, 0);
+    if (read > 0) {
+      if (static_cast<uint32_t>(read) == kCopyBufferSize) direction.streaming = true;
+      direction.bufferEnd += static_cast<uint32_t>(read);
+      progressed = true;
+    } else if (read == 0) {
+      direction.sourceEnded = true;
+      progressed = true;
+    } else if (WouldBlock(errno)) {
+      source.readable = false;
+    } else if (errno != EINTR) {
+      outcome.result = PumpResult::SourceFailed;
+      outcome.error = errno;
+      return false;
+    }
+  }
   if (direction.bufferEnd > direction.bufferStart && destination.writable) {
     ssize_t written = send(destinationFd, direction.buffer.get() + direction.bufferStart,
                            direction.bufferEnd - direction.bufferStart, MSG_NOSIGNAL);
@@ -76,22 +94,6 @@ bool CopyStep(Direction& direction, int sourceFd, SocketReadiness& source, int d
       return false;
     }
   }
-  if (!direction.sourceEnded && source.readable && direction.bufferEnd < kCopyBufferSize) {
-    ssize_t read = recv(sourceFd, direction.buffer.get() + direction.bufferEnd, kCopyBufferSize - direction.bufferEnd, 0);
-    if (read > 0) {
-      direction.bufferEnd += static_cast<uint32_t>(read);
-      progressed = true;
-    } else if (read == 0) {
-      direction.sourceEnded = true;
-      progressed = true;
-    } else if (WouldBlock(errno)) {
-      source.readable = false;
-    } else if (errno != EINTR) {
-      outcome.result = PumpResult::SourceFailed;
-      outcome.error = errno;
-      return false;
-    }
-  }
   return progressed;
 }
 
@@ -99,13 +101,24 @@ bool HoldsBytes(const Direction& direction) {
   return direction.bytesInPipe > 0 || direction.bufferEnd > direction.bufferStart;
 }
 
-// Takes a pipe (or, failing that, a buffer) only when the source may have bytes to move.
+// Takes a carrier only when the source may have bytes to move: a pipe for a stream, else a buffer.
 void EnsureCarrier(Direction& direction, PipePool& pipes, ListenerCounters& counters) {
   if (direction.pipe.valid() || direction.buffer) return;
-  direction.pipe = pipes.Acquire();
-  if (direction.pipe.valid()) return;
+  if (direction.streaming) {
+    direction.pipe = pipes.Acquire();
+    if (direction.pipe.valid()) return;
+    counters.copyFallbacks.fetch_add(1, std::memory_order_relaxed);
+  }
   direction.buffer.reset(new char[kCopyBufferSize]);
-  counters.copyFallbacks.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A direction that just became a stream swaps its (empty) buffer for a pipe, if one is free.
+bool SwitchToPipe(Direction& direction, PipePool& pipes) {
+  Pipe pipe = pipes.Acquire();
+  if (!pipe.valid()) return false;
+  direction.buffer.reset();
+  direction.pipe = pipe;
+  return true;
 }
 
 }  // namespace
@@ -114,11 +127,13 @@ PumpOutcome Pump(Direction& direction, int sourceFd, SocketReadiness& source, in
                  SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters) {
   PumpOutcome outcome;
   if (!direction.sourceEnded && source.readable) EnsureCarrier(direction, pipes, counters);
-  if (direction.pipe.valid()) {
-    while (SpliceStep(direction, sourceFd, source, destinationFd, destination, pipes.capacity(), outcome)) {
-    }
-  } else if (direction.buffer) {
+  if (direction.buffer) {
     while (CopyStep(direction, sourceFd, source, destinationFd, destination, outcome)) {
+      if (direction.streaming && direction.bufferEnd == 0 && SwitchToPipe(direction, pipes)) break;
+    }
+  }
+  if (direction.pipe.valid() && outcome.result == PumpResult::Idle) {
+    while (SpliceStep(direction, sourceFd, source, destinationFd, destination, pipes.capacity(), outcome)) {
     }
   }
   if (outcome.result != PumpResult::Idle) return outcome;

@@ -1,5 +1,5 @@
-// Moves bytes one way between two non-blocking sockets: splice() through a pooled pipe, or a
-// read/write copy through a buffer when no pipe is available. Touched only by the owning loop thread.
+// Moves bytes one way between two non-blocking sockets: a read/write copy through a buffer for short
+// exchanges, splice() through a pooled pipe for streams (or the copy again when no pipe is free). Touched only by the owning loop thread.
 #pragma once
 
 #include <cstddef>
@@ -16,8 +16,11 @@ struct SocketReadiness {
   bool writable = false;
 };
 
-// The state of one direction (client to backend, or backend to client).
+// The state of one direction (client to backend, or backend to client). A direction starts by
+// copying through a small buffer, which is cheaper than splice() for short messages; once one read
+// fills the whole buffer it is a stream, and it moves to a pipe (HAProxy's "splice-auto").
 struct Direction {
+  bool streaming = false;
   Pipe pipe;                         // held only while bytesInPipe > 0
   uint32_t bytesInPipe = 0;          // splice() cannot tell "pipe full" from "socket empty"; this can
   std::unique_ptr<char[]> buffer;    // the copy fallback, held only while it holds bytes

@@ -53,8 +53,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const forwardEvents = (): void => {
     for (const message of listener.takeEvents()) onEvent(message);
   };
+  // Not unref'd: like a net.Server, a listening proxy keeps the process alive until it is drained.
   const poller = setInterval(forwardEvents, eventPollMs);
-  poller.unref();
   let drained: Promise<DrainResult> | undefined;
   const drain = (deadlineMs: number): Promise<DrainResult> => {
     drained ??= listener.drain(Math.max(0, Math.floor(deadlineMs))).then((result) => {

@@ -67,6 +67,22 @@ describe('l4 relay', () => {
     }
   });
 
+  it('falls back to copying when the pipe pool is exhausted, still byte-exact', async () => {
+    const proxy = await startTestProxy([echo.address], 'round-robin', { workers: 1, maxPipes: 1 });
+    try {
+      const transfers = Array.from({ length: 4 }, async () => {
+        const client = await connectTo(proxy.port);
+        const [sentHash, received] = await Promise.all([sendGenerated(client, 8 * MiB), receiveAll(client)]);
+        return received.sha256 === sentHash;
+      });
+      expect(await Promise.all(transfers)).toEqual([true, true, true, true]);
+      expect(proxy.stats().copyFallbacks).toBeGreaterThan(0);
+      expect(proxy.stats().pipesCreated).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('relays 300 concurrent connections, each byte-exact', async () => {
     const transfers = Array.from({ length: 300 }, async () => {
       const client = await connectTo(echoProxy.port);
