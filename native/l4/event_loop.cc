@@ -122,7 +122,7 @@ void EventLoop::AcceptBatch() {
     listener_.ReleaseSlot();
     if (error == EAGAIN || error == EWOULDBLOCK) return;
     if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
-    if (requestedDrainAtMs_.load() >= 0) return;  // drain() shut the socket down; HandleWake closes it
+    if (listener_.drainRequested()) return;  // drain() shut the socket down; HandleWake closes it
     // EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays queued; stop polling the listener for a
     // moment (it would stay readable and spin) and try again when descriptors may have been freed.
     listener_.counters.acceptErrors.fetch_add(1, std::memory_order_relaxed);

@@ -41,6 +41,7 @@ class Listener {
   uint16_t port() const { return port_; }
   uint32_t maxConnections() const { return maxConnections_; }
   uint32_t workers() const { return workers_; }
+  bool drainRequested() const { return drainRequested_.load(); }  // any thread
 
   // Loop threads: one slot per open connection, so no more than maxConnections are ever accepted.
   bool TryReserveSlot();
