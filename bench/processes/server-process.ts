@@ -20,7 +20,7 @@ export interface ServerCommand {
 }
 
 const OUTPUT_LIMIT = 16_000;
-const STOP_GRACE_MS = 3_000;
+const STOP_GRACE_MS = 2_000;
 const running = new Set<ChildProcess>();
 
 function portAccepts(port: number): Promise<boolean> {

@@ -4,6 +4,7 @@ import { formatMilliseconds, formatPercent, formatPrimary } from './format.js';
 
 export class Progress {
   private done = 0;
+  private startedAt = 0;
 
   constructor(private readonly total: number) {}
 
@@ -13,12 +14,14 @@ export class Progress {
 
   starting(scenario: string, contender: string): void {
     this.done++;
+    this.startedAt = performance.now();
     const width = String(this.total).length;
     process.stderr.write(`[${String(this.done).padStart(width)}/${this.total}] ${scenario.padEnd(16)} ${contender.padEnd(13)} … `);
   }
 
   finished(rows: Measurement[]): void {
-    process.stderr.write(rows.map(describeRow).join('\n' + ' '.repeat(34 + 2 * String(this.total).length)) + '\n');
+    const took = ` (${((performance.now() - this.startedAt) / 1000).toFixed(1)} s)`;
+    process.stderr.write(rows.map(describeRow).join('\n' + ' '.repeat(34 + 2 * String(this.total).length)) + took + '\n');
   }
 }
 

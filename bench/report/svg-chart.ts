@@ -1,9 +1,9 @@
 // Draws the results as one SVG: a panel per scenario, a bar per contender, scaled to the best in that panel.
 import type { RunEnvironment } from './environment.js';
-import { formatPrimary, formatRatio, primaryFigureOf } from './format.js';
+import { formatBytes, formatPrimary, formatRatio, primaryFigureOf } from './format.js';
 import type { Measurement } from './measurement.js';
 
-const WIDTH = 980;
+const WIDTH = 1060;
 const LABEL_WIDTH = 230;
 const BAR_SPACE = 480;
 const ROW_HEIGHT = 22;
@@ -28,6 +28,17 @@ function text(x: number, y: number, content: string, attributes = ''): string {
   return `<text x="${x}" y="${y}" ${attributes}>${escapeXml(content)}</text>`;
 }
 
+function barCaption(row: Measurement): string {
+  const parts = [formatPrimary(row)];
+  if (row.idle) {
+    if (row.idle.memoryPerConnectionBytes !== null) parts.push(`${formatBytes(row.idle.memoryPerConnectionBytes)}/conn`);
+  } else {
+    parts.push(`${formatRatio(row.toDirect?.[primaryFigureOf(row)] ?? null)} direct`, `${formatRatio(row.toHaproxy?.[primaryFigureOf(row)] ?? null)} HAProxy`);
+  }
+  if (row.generatorSaturated) parts.push('⚠ generator saturated');
+  return parts.join(' · ');
+}
+
 function panel(title: string, rows: Measurement[], top: number): { svg: string[]; height: number } {
   const svg = [text(10, top + 16, title, 'font-weight="bold" font-size="14"')];
   const values = rows.map((row) => (row.status === 'ok' ? (row[primaryFigureOf(row)] ?? 0) : 0));
@@ -40,10 +51,14 @@ function panel(title: string, rows: Measurement[], top: number): { svg: string[]
       svg.push(text(LABEL_WIDTH, y + 14, `${row.status}: ${row.reason.split('\n')[0]?.slice(0, 90) ?? ''}`, 'fill="#b00020"'));
       return;
     }
+    if (values[index] === 0) {
+      // Direct access under idle connections: there is no proxy process whose memory could be drawn.
+      svg.push(text(LABEL_WIDTH, y + 14, 'no proxy process to measure', 'fill="#555"'));
+      return;
+    }
     const barWidth = Math.max(1, ((values[index] ?? 0) / largest) * BAR_SPACE);
-    const saturated = row.generatorSaturated ? ' ⚠ generator saturated' : '';
     svg.push(`<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${ROW_HEIGHT - 6}" fill="${colorOf(row.contender)}"/>`);
-    svg.push(text(LABEL_WIDTH + barWidth + 6, y + 14, `${formatPrimary(row)} · ${formatRatio(row.toDirect?.[primaryFigureOf(row)] ?? null)} direct${saturated}`));
+    svg.push(text(LABEL_WIDTH + barWidth + 6, y + 14, barCaption(row)));
   });
   return { svg, height: 26 + rows.length * ROW_HEIGHT + PANEL_GAP };
 }
