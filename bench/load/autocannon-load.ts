@@ -15,27 +15,32 @@ export interface HttpLoadSettings {
 
 export async function runAutocannon(settings: HttpLoadSettings): Promise<LoadResult> {
   const requests = concreteRequests(settings.request);
+  const connections = Math.max(settings.connections, settings.workers);
+  const newConnectionPerRequest = settings.request.newConnectionPerRequest;
   const cpuBefore = ownCpuSeconds();
   const result = await autocannon({
     url: `http://127.0.0.1:${settings.port}`,
-    connections: Math.max(settings.connections, settings.workers),
+    connections,
     workers: settings.workers,
     duration: settings.durationSeconds,
-    // For a new connection per request the requests carry "Connection: close": the server closes and
-    // autocannon reconnects. (Its reconnectRate: 1 completes no request at all in autocannon 9.)
+    // The client closes after each response whatever the server does (the requests also say "Connection: close").
+    reconnectRate: newConnectionPerRequest ? 1 : 0,
     requests: requests.map((request) => ({ method: request.method, path: request.path, headers: request.headers, body: request.body })),
   });
   const generatorCpuSeconds = ownCpuSeconds() - cpuBefore;
   const durationSeconds = result.duration;
-  const completed = result.requests.total;
+  // autocannon 9 resets a reconnecting client before it records the response, so with reconnectRate it
+  // counts no response and no latency; every sent request but those still in flight (one per connection) was answered.
+  const completed = newConnectionPerRequest ? Math.max(0, result.requests.sent - connections) : result.requests.total;
   const errorCounts = { errors: result.errors, timeouts: result.timeouts, 'non-2xx': result.non2xx };
-  const throughputBytesPerSecond = settings.request.bodyBytes > 0 ? (completed * settings.request.bodyBytes) / durationSeconds : result.throughput.total / durationSeconds;
+  const bodyBytes = settings.request.bodyBytes;
+  const throughputBytesPerSecond = bodyBytes > 0 ? (completed * bodyBytes) / durationSeconds : result.throughput.total / durationSeconds;
   return {
     generator: 'autocannon',
     durationSeconds,
     requestsPerSecond: completed / durationSeconds,
-    throughputBytesPerSecond,
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
+    throughputBytesPerSecond: newConnectionPerRequest ? null : throughputBytesPerSecond,
+    latencyMs: newConnectionPerRequest ? null : { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
     errors: sumOf(errorCounts),
     errorDetail: describeErrors(errorCounts),
     generatorCpuSeconds,

@@ -12,7 +12,7 @@ export interface LoadResult {
   durationSeconds: number;
   requestsPerSecond: number | null;
   /** Bytes per second in the scenario's main direction: responses received, request bodies sent, or stream bytes. */
-  throughputBytesPerSecond: number;
+  throughputBytesPerSecond: number | null;
   latencyMs: LatencyPercentiles | null;
   errors: number;
   /** What the errors were, e.g. "12 timeouts, 3 non-2xx". */

@@ -46,12 +46,13 @@ function toMeasurement(
 ): Measurement {
   const seconds = load.durationSeconds;
   const percent = (cpuSeconds: number | null) => (cpuSeconds === null ? null : (cpuSeconds / seconds) * 100);
-  const unitsOfWork = load.requestsPerSecond !== null ? load.requestsPerSecond * seconds : (load.throughputBytesPerSecond * seconds) / MEBIBYTE;
+  const unitsOfWork = load.requestsPerSecond !== null ? load.requestsPerSecond * seconds : ((load.throughputBytesPerSecond ?? 0) * seconds) / MEBIBYTE;
   const busySeconds = load.generatorCpuSeconds + (contenderCpuSeconds ?? 0) + originCpuSeconds;
+  const nothingGotThrough = load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0;
   return {
     ...notMeasured(scenario.id, contender.id, 'failed', ''),
-    status: load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0 ? 'failed' : 'ok',
-    reason: load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0 ? `nothing got through: ${load.errorDetail}` : '',
+    status: nothingGotThrough ? 'failed' : 'ok',
+    reason: nothingGotThrough ? `nothing got through: ${load.errorDetail}` : '',
     generator: load.generator,
     durationSeconds: seconds,
     requestsPerSecond: load.requestsPerSecond,
@@ -126,7 +127,7 @@ async function measureIdle(scenario: Scenario, contender: Contender, running: Ru
       generator: 'idle-holder',
       durationSeconds: (performance.now() - started) / 1000,
       requestsPerSecond: null,
-      throughputBytesPerSecond: 0,
+      throughputBytesPerSecond: null,
       latencyMs: null,
       errors: connections.failed,
       errorDetail: connections.failed > 0 ? `${connections.failed} connections failed, e.g. ${connections.failureExample}` : '',
