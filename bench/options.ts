@@ -18,6 +18,8 @@ export interface BenchOptions {
   idleConnections: number;
   crossCheckWithWrk: boolean;
   outDir: string;
+  /** A results JSON to render again as table and SVG, without running anything. */
+  reportFrom: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -31,7 +33,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --generator-workers <n>  autocannon worker threads and wrk threads (default: like --workers)
   --idle-connections <n>   connections held open in idle-connections (default 5000, quick 200)
   --no-wrk                 skip the wrk cross-check
-  --out <dir>              where the JSON and SVG go (default bench/results)`;
+  --out <dir>              where the JSON and SVG go (default bench/results)
+  --report <file.json>     print the table and rewrite the SVG of an earlier run; runs nothing`;
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -58,6 +61,7 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
       'idle-connections': { type: 'string' },
       'no-wrk': { type: 'boolean', default: false },
       out: { type: 'string' },
+      report: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -79,5 +83,6 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
     idleConnections: positiveInteger(values['idle-connections'], 'idle-connections', quick ? 200 : 5000),
     crossCheckWithWrk: !(values['no-wrk'] ?? false),
     outDir: values.out ?? defaultOutDir,
+    reportFrom: values.report ?? null,
   };
 }

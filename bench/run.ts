@@ -1,5 +1,5 @@
 // `npm run bench`: starts the origins and every installed contender, loads them side by side, writes JSON + SVG + table.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectContenders } from './contenders/all.js';
@@ -17,8 +17,7 @@ import { describeEnvironment } from './report/environment.js';
 import { notMeasured, type Measurement } from './report/measurement.js';
 import { Progress } from './report/progress.js';
 import { withRatios } from './report/ratios.js';
-import { svgChart } from './report/svg-chart.js';
-import { markdownTable } from './report/table.js';
+import { renderAgain, writeResults } from './report/results-file.js';
 import { selectScenarios, type Scenario } from './scenarios.js';
 
 const ORIGIN_PORTS = 2;
@@ -43,6 +42,7 @@ function resultFileStem(date: string, options: BenchOptions): string {
 
 async function main(): Promise<void> {
   const parsed = parseBenchOptions(process.argv.slice(2), DEFAULT_RESULTS_DIR);
+  if (parsed.reportFrom) return void console.log(renderAgain(parsed.reportFrom));
   const scenarios = selectScenarios(parsed.only);
   const contenders = selectContenders(parsed.contenders);
   const environment = describeEnvironment();
@@ -85,9 +85,7 @@ async function main(): Promise<void> {
   mkdirSync(options.outDir, { recursive: true });
   const stem = join(options.outDir, resultFileStem(environment.date, options));
   const scenarioSummaries = scenarios.map(({ id, title, description }) => ({ id, title, description }));
-  writeFileSync(`${stem}.json`, JSON.stringify({ environment, options, origins: originDescriptions, scenarios: scenarioSummaries, results }, null, 2) + '\n');
-  writeFileSync(`${stem}.svg`, svgChart(results, new Map(scenarios.map((scenario) => [scenario.id, scenario.title])), environment));
-  console.log(markdownTable(results));
+  console.log(writeResults(stem, { environment, options, origins: originDescriptions, scenarios: scenarioSummaries, results }));
   progress.note(`wrote ${stem}.json and ${stem}.svg`);
 }
 
@@ -98,7 +96,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+/** Mistakes in the options get the usage text; anything else gets its message only. */
+function isUsageError(error: Error): boolean {
+  return /^(--|unknown )/.test(error.message) || String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(isUsageError(error) ? `bench: ${error.message}\n${USAGE}\n` : `bench: ${error.stack ?? error.message}\n`);
   void stopAllServerProcesses().then(() => process.exit(1));
 });

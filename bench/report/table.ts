@@ -18,6 +18,14 @@ const HEADER = [
 ];
 
 const SATURATED_MARK = ' ⚠';
+const MACHINE_BUSY_MARK = ' ◆';
+/** Generator, contender and origin together kept this share of all cores busy: the box itself was the limit. */
+const MACHINE_BUSY_PERCENT = 90;
+
+function limitMarks(row: Measurement): string {
+  const machineBusy = row.machineBusyPercent !== null && row.machineBusyPercent >= MACHINE_BUSY_PERCENT;
+  return (row.generatorSaturated ? SATURATED_MARK : '') + (machineBusy ? MACHINE_BUSY_MARK : '');
+}
 
 function primaryRatio(row: Measurement, ratios: Ratios | null): string {
   if (!ratios) return '–';
@@ -31,7 +39,7 @@ function resultCell(row: Measurement): string {
     const perConnection = row.idle.memoryPerConnectionBytes === null ? '' : ` · ${formatBytes(row.idle.memoryPerConnectionBytes)}/conn`;
     return `${formatPrimary(row)}${perConnection} · ${row.idle.stillOpenAtEnd}/${row.idle.requested} open at end`;
   }
-  return formatPrimary(row) + (row.generatorSaturated ? SATURATED_MARK : '');
+  return formatPrimary(row) + limitMarks(row);
 }
 
 function cells(row: Measurement): string[] {
@@ -64,6 +72,7 @@ export function markdownTable(rows: Measurement[]): string {
   const legend = [
     '',
     `⚠ the load generator used ≥ 90% of the cores it can use: that figure is a floor set by the generator, not the contender's limit.`,
+    `◆ generator, contender and origin together kept ≥ ${MACHINE_BUSY_PERCENT}% of all cores busy: the machine was the limit, the contender did not have it to itself.`,
     '× columns: the scenario\'s main figure (req/s, bandwidth, or peak RSS for idle connections) divided by HAProxy\'s at the same layer and by direct access, same run, same generator.',
   ];
   return [...lines, ...legend].join('\n');
