@@ -6,6 +6,7 @@ import { describeConfig } from './config/describe.js';
 import { FulcrumError } from './errors.js';
 import { startFulcrum } from './fulcrum.js';
 import { createLogger } from './log.js';
+import { createReloader } from './reload.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: string[], options: { allowNoBackends?: boolean } = {}): Promise<void> {
@@ -21,6 +22,8 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
 
   const logger = createLogger(config.logLevel);
   const running = await startFulcrum(config, logger);
+  const reloader = createReloader(running, flags, logger);
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -28,6 +31,7 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
       process.exit(1);
     }
     stopping = true;
+    reloader.stop();
     logger.info({ signal, deadlineMs: config.drainTimeout }, 'draining');
     running.stop(config.drainTimeout).then(
       () => process.exit(0),
@@ -39,6 +43,7 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  running.announce();
 }
 
 /** A user's mistake prints one clear paragraph, no stack; anything else is a bug and keeps its stack. */

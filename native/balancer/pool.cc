@@ -33,6 +33,18 @@ int32_t Pool::pick(const uint8_t* key, size_t keyLength, int32_t avoid) {
   return index;
 }
 
+int32_t Pool::pickPinned(int32_t index) {
+  SnapshotCell::ReadGuard guard = snapshot_.read();
+  if (!guard.snapshot().isMember(index)) return kNoBackend;
+  Backend& pinned = table_.at(index);
+  const BackendState state = pinned.state.load(std::memory_order_relaxed);
+  if (state != BackendState::Up && state != BackendState::Draining) return kNoBackend;
+  pinned.activeConnections.fetch_add(1, std::memory_order_relaxed);
+  pinned.totalPicks.fetch_add(1, std::memory_order_relaxed);
+  load_.activeTotal.fetch_add(1, std::memory_order_relaxed);
+  return index;
+}
+
 void Pool::release(int32_t index, Outcome outcome) { (void)releaseChecked(index, outcome); }
 
 ReleaseResult Pool::releaseChecked(int32_t index, Outcome outcome) {

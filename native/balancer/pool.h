@@ -41,6 +41,9 @@ class Pool {
   // avoid = index not to return unless it is the only one up (kNoBackend for none).
   // On success activeConnections and totalPicks of the picked backend are already incremented.
   int32_t pick(const uint8_t* key, size_t keyLength, int32_t avoid);
+  // Any thread, lock-free: counts a pick of exactly index (sticky sessions choose it in TS) when it is a
+  // member that is Up or Draining (a draining backend still serves the sessions pinned to it); else kNoBackend.
+  int32_t pickPinned(int32_t index);
   void release(int32_t index, Outcome outcome);   // any thread; decrements activeConnections, counts failures
   const Backend& backend(int32_t index) const;    // indices are stable for the Pool's lifetime
   size_t size() const;                            // slots ever used, members or not

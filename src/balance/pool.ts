@@ -47,6 +47,15 @@ export class Pool {
     }
   }
 
+  /** Counts a pick of exactly index (sticky sessions) if it is up or draining; else NO_BACKEND. Allocates nothing. */
+  pickPinned(index: number): number {
+    try {
+      return this.#handle.pickPinned(index);
+    } catch (error) {
+      throw asFulcrumError(error);
+    }
+  }
+
   /** Ends one pick of index; every outcome but 'success' and 'client-aborted' counts as a failure. */
   release(index: number, outcome: Outcome = 'success'): void {
     const code = OUTCOME_CODES[outcome];

@@ -17,6 +17,10 @@ export function describeConfig(config: FulcrumConfig): string {
   }
   if (config.pools.length === 0) lines.push('  (none)');
   lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : 'routes: every request goes to the "default" pool');
-  config.routes.forEach((route, index) => lines.push(`  ${index + 1}. ${JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value))} -> ${route.pool}`));
+  config.routes.forEach((route, index) => {
+    const match = JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value));
+    const target = route.split ? `split ${route.split.arms.map((arm) => `${arm.pool}:${arm.weight}`).join(' / ')}` : route.pool;
+    lines.push(`  ${index + 1}. ${match}${route.stripPrefix ? ' (prefix stripped)' : ''} -> ${target}`);
+  });
   return lines.join('\n');
 }

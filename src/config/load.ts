@@ -1,15 +1,21 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { readConfigFile } from './file.js';
+import { formatHostPort } from './parsers.js';
 import { defaultPoolHealth } from './health.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRoutes } from './routes.js';
+import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
 import type { FulcrumConfig, PoolConfig, Settings, SettingSource } from './types.js';
 
-export const FILE_SECTIONS = ['pools', 'routes'] as const;
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export const FILE_SECTIONS = ['pools', 'routes', 'tls'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -81,6 +87,9 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const where = (key: keyof Settings) =>
     describe(SETTINGS.find((setting) => setting.key === key) as SettingSpec, sources[key] as SettingSource, fileLabel);
 
+  if (complete.adminListen && !isLoopback(complete.adminListen.host) && !complete.adminToken) {
+    problems.add(where('adminListen'), formatHostPort(complete.adminListen), 'the admin API listens beyond loopback, so it needs FULCRUM_ADMIN_TOKEN (16+ characters) set too');
+  }
   if (complete.mode === 'tcp' && complete.hashKey.kind !== 'ip') {
     problems.add(where('hashKey'), file.hashKey ?? inputs.env.FULCRUM_HASH_KEY, 'tcp mode can only hash on ip (it sees no HTTP headers)');
   }
@@ -97,6 +106,8 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     }
   }
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
+  const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
+  checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   problems.throwIfAny();
 
   if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
@@ -112,5 +123,5 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems.add(`${fileLabel}: routes`, [], 'pools are defined but no route points at them and FULCRUM_BACKENDS is empty; add routes');
   }
   problems.throwIfAny();
-  return { ...complete, pools, routes, sources: sources as FulcrumConfig['sources'], configFile };
+  return { ...complete, pools, routes, tlsCertificates, sources: sources as FulcrumConfig['sources'], configFile };
 }

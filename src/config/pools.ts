@@ -3,9 +3,10 @@ import { InvalidValue, parseBackend, parseHashKey, parseOneOf, parseWeight } fro
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
 import { parseHealthCheck, parseOutlier, parseSlowStart } from './health.js';
+import { L7_POOL_KEYS, parseL7PoolOptions } from './l7-pools.js';
 import { ALGORITHMS, type BackendConfig, type PoolConfig, type Settings } from './types.js';
 
-export const POOL_KEYS = ['algorithm', 'hashKey', 'backends', 'healthCheck', 'outlierDetection', 'slowStart', 'backup'] as const;
+export const POOL_KEYS = ['algorithm', 'hashKey', 'backends', 'healthCheck', 'outlierDetection', 'slowStart', 'backup', ...L7_POOL_KEYS] as const;
 const POOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
 /** A file's backends: a comma-separated string, or a list of "host:port*W" strings and {address, weight} objects. */
@@ -90,6 +91,7 @@ function parsePool(
     problems.add(`${at}.backup`, node.backup, 'expected the name of another pool');
   }
   const backup = typeof node.backup === 'string' ? node.backup : null;
+  const l7Options = parseL7PoolOptions(node, at, problems);
   if (!algorithm || !hashKey || !backends || backends.length === 0) return undefined;
-  return { name, algorithm, hashKey, backends, healthCheck, outlier, slowStartMs, backup };
+  return { name, algorithm, hashKey, backends, healthCheck, outlier, slowStartMs, backup, ...l7Options };
 }

@@ -1,10 +1,11 @@
-// The config file's `routes:` section: an ordered list of matches, each pointing at a pool.
+// The config file's `routes:` section: an ordered list of matches, each pointing at a pool or a split of pools.
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
+import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { HeaderMatch, RouteConfig, RouteMatch } from './types.js';
 
-const ROUTE_KEYS = ['match', 'pool'] as const;
+const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', ...SPLIT_ROUTE_KEYS] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
 const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
 const METHOD = /^[A-Z]+$/;
@@ -93,7 +94,7 @@ function parseMatch(value: unknown, where: string, problems: ConfigProblems): Ro
 export function parseRoutes(value: unknown, where: string, poolNames: Set<string>, problems: ConfigProblems): RouteConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    problems.add(where, value, 'expected a list of {match, pool}');
+    problems.add(where, value, 'expected a list of {match, pool} or {match, split}');
     return [];
   }
   return value.flatMap((node: unknown, index): RouteConfig[] => {
@@ -103,12 +104,33 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
       return [];
     }
     if (!checkKeys(node, ROUTE_KEYS, at, problems)) return [];
+    const match = parseMatch(node.match, `${at}.match`, problems);
+    const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
+    if (node.split !== undefined) {
+      if (node.pool !== undefined) problems.add(`${at}.pool`, node.pool, 'give pool or split, not both');
+      const split = parseSplit(node, at, poolNames, problems);
+      return match && split && stripPrefix !== undefined && node.pool === undefined ? [{ match, split, stripPrefix }] : [];
+    }
+    const stray = SPLIT_ROUTE_KEYS.find((key) => node[key] !== undefined);
+    if (stray) problems.add(`${at}.${stray}`, node[stray], 'only a route with split: can have it');
     if (typeof node.pool !== 'string' || !poolNames.has(node.pool)) {
       const known = [...poolNames].join(', ') || 'none are configured';
       problems.add(`${at}.pool`, node.pool, `expected the name of a configured pool (${known})`);
       return [];
     }
-    const match = parseMatch(node.match, `${at}.match`, problems);
-    return match ? [{ match, pool: node.pool }] : [];
+    return match && stripPrefix !== undefined && !stray ? [{ match, pool: node.pool, stripPrefix }] : [];
   });
+}
+
+function parseStripPrefix(value: unknown, match: RouteMatch | undefined, where: string, problems: ConfigProblems): boolean | undefined {
+  if (value === undefined || value === false) return false;
+  if (value !== true) {
+    problems.add(where, value, 'expected true or false');
+    return undefined;
+  }
+  if (match && !match.pathPrefix) {
+    problems.add(where, value, 'stripPrefix needs match.pathPrefix (the prefix it removes)');
+    return undefined;
+  }
+  return true;
 }

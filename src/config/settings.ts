@@ -16,6 +16,8 @@ import {
   parseWorkers,
 } from './parsers.js';
 import { InvalidValue } from './parsers.js';
+import { L4_SETTINGS } from './l4-settings.js';
+import { L7_SETTINGS } from './l7-settings.js';
 import { ALGORITHMS, LOG_LEVELS, type Settings } from './types.js';
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -244,6 +246,8 @@ export const SETTINGS = [
     parse: parseBoolean,
     format: String,
   }),
+  ...L7_SETTINGS,
+  ...L4_SETTINGS,
 ] as const satisfies readonly SettingSpec<keyof Settings>[];
 
 function parseSecret(raw: string): string | null {

@@ -1,4 +1,6 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
+import type { L4Settings } from './l4-settings.js';
+import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -78,6 +80,9 @@ export interface PoolConfig {
   slowStartMs: number;
   /** Pool that takes the traffic while this one has no backend up. */
   backup: string | null;
+  /** Host header sent to this pool's backends instead of the client's (L7). */
+  hostRewrite?: string;
+  sticky?: StickyConfig;
 }
 
 export interface HeaderMatch {
@@ -94,12 +99,16 @@ export interface RouteMatch {
   headers?: HeaderMatch[];
 }
 
+/** A route sends its requests to one pool, or splits them between pools by weight. */
 export interface RouteConfig {
   match: RouteMatch;
-  pool: string;
+  pool?: string;
+  split?: SplitConfig;
+  /** Remove match.pathPrefix from the path sent upstream. */
+  stripPrefix?: boolean;
 }
 
-export interface Settings {
+export interface Settings extends L7Settings, L4Settings {
   mode: Mode;
   listen: HostPort;
   backends: BackendConfig[];
@@ -133,6 +142,8 @@ export interface FulcrumConfig extends Settings {
   pools: PoolConfig[];
   /** Ordered; the first match wins. Without routes, every request goes to the "default" pool. */
   routes: RouteConfig[];
+  /** Config file `tls.certificates`: extra certificates chosen by SNI (L7). */
+  tlsCertificates: TlsCertificateConfig[];
   /** Where each setting's value came from, for --check-config. */
   sources: Record<keyof Settings, SettingSource>;
   configFile: string | null;

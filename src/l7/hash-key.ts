@@ -1,19 +1,12 @@
 // Extracts the consistent-hash key of a request (ip, path, header, cookie or query parameter).
 import type { HashKey } from '../config/types.js';
+import { cookieValue } from './cookies.js';
 
 export interface KeySource {
   clientAddress: string;
   path: string;
   query: string;
   header(name: string): string;
-}
-
-function cookieValue(cookieHeader: string, name: string): string {
-  for (const part of cookieHeader.split(';')) {
-    const equals = part.indexOf('=');
-    if (equals !== -1 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim();
-  }
-  return '';
 }
 
 /** An empty result means "no key": the balancer then picks as round robin would. */

@@ -1,24 +1,63 @@
 // Main-thread side of the L7 engine: starts one long-lived serve task per piscina worker and drains them.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { FulcrumConfig, PoolConfig } from '../config/types.js';
+import type { Worker } from 'node:worker_threads';
+import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
 import type { ServeSummary, ServeTask } from './serve-task.js';
-import type { UpstreamSettings } from './worker-pool.js';
+import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
+import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
 
 // Always the compiled task: piscina workers run plain JavaScript, also when this module is imported from src/ in tests.
 const SERVE_TASK = fileURLToPath(new URL('../../dist/l7/serve-task.js', import.meta.url));
 
 export interface HttpProxy {
+  /** Workers replaced after they died; each death is also reported through onWorkerDeath. */
+  readonly workerRestarts: number;
+  /** The live worker threads (for stats, and for tests that kill one on purpose). */
+  readonly threads: readonly Worker[];
+  /** Fault injection for resilience tests: makes one worker die of an uncaught error. */
+  failWorker(threadId: number): void;
+  /** Hot reload: workers switch to these pools and routes for new requests. */
+  reconfigure(pools: PoolConfig[], routes: RouteConfig[]): void;
+  /** Requests each arm of each split route received since start (or the last reload), summed over workers. */
+  splitCounts(): SplitRouteCounts[];
   /** Stops accepting, lets in-flight requests finish up to the deadline, then stops the workers. */
   drain(deadlineMs: number): Promise<ServeSummary[]>;
 }
 
-const UPSTREAM_DEFAULTS: UpstreamSettings = { maxSocketsPerBackend: 256, connectTimeoutMs: 2_000, idleTimeoutMs: 60_000 };
+/** uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits. */
+const UWS_HEADERS_ENV = 'UWS_HTTP_MAX_HEADERS_SIZE';
 
-export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[]): Promise<HttpProxy> {
+function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
+  return pools.map((pool) => ({
+    name: pool.name,
+    hashKey: pool.hashKey,
+    usesKey: pool.algorithm === 'consistent-hash',
+    hostRewrite: pool.hostRewrite ?? null,
+    stickyCookie: pool.sticky?.cookie ?? null,
+  }));
+}
+
+function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
+  return {
+    maxSocketsPerBackend: config.upstreamMaxSockets,
+    connectTimeoutMs: config.connectTimeout,
+    timeouts: { responseMs: config.responseTimeout, idleMs: config.upstreamIdleTimeout },
+    maxAttempts: 1 + config.retries,
+  };
+}
+
+export async function startHttpProxy(
+  config: FulcrumConfig,
+  pools: PoolConfig[],
+  onWorkerDeath: (error: Error, restarts: number) => void,
+): Promise<HttpProxy> {
   const workers = config.workers;
+  // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
+  process.env[UWS_HEADERS_ENV] ??= String(config.maxUrlLength + config.maxHeaderSize + 1024);
+  let splitCounters = createSplitCounters(config.routes, workers);
   const piscina = new Piscina({
     filename: SERVE_TASK,
     minThreads: workers,
@@ -27,49 +66,81 @@ export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[])
     idleTimeout: Infinity,
     atomics: 'disabled',
   });
+  // Mutable: a worker started after a reload (a replacement) must get the current pools and routes.
   const task: ServeTask = {
     host: config.listen.host,
     port: config.listen.port,
     routes: config.routes,
-    upstream: UPSTREAM_DEFAULTS,
-    pools: pools.map((pool) => ({
-      name: pool.name,
-      hashKey: pool.hashKey,
-      usesKey: pool.algorithm === 'consistent-hash',
-    })),
+    upstream: upstreamSettings(config),
+    pools: workerPoolSpecs(pools),
+    limits: { maxBody: config.maxBody, maxUrlLength: config.maxUrlLength, maxHeaderSize: config.maxHeaderSize },
+    trustedProxies: config.trustedProxies,
+    tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
+    redirect: config.tlsCert ? config.httpsRedirectListen : null,
+    splitCounters,
   };
   const status = new BroadcastChannel(STATUS_CHANNEL);
+  const control = new BroadcastChannel(CONTROL_CHANNEL);
+  let listeningCount = 0;
+  let started = false;
+  let draining = false;
+  let workerRestarts = 0;
   const listening = new Promise<void>((resolve) => {
-    let count = 0;
     status.onmessage = (event: { data: StatusMessage }) => {
-      if (event.data.type === 'listening' && ++count === workers) resolve();
+      if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
     };
   });
-  const tasks = Array.from({ length: workers }, () => piscina.run(task) as Promise<ServeSummary>);
-  const firstFailure = Promise.race(tasks).then(
-    () => {
-      throw new Error('an L7 worker stopped before it was asked to');
-    },
-    (error: Error) => {
-      throw error;
-    },
-  );
+
+  // A serve task only ends when drained; one that fails afterwards lost its worker, so start another
+  // (piscina has already replaced the thread). Before start-up completes, a failure is fatal.
+  const runServe = (): Promise<ServeSummary> =>
+    (piscina.run(task) as Promise<ServeSummary>).catch((error: Error) => {
+      if (!started || draining) throw error;
+      workerRestarts++;
+      onWorkerDeath(error, workerRestarts);
+      return runServe();
+    });
+  const tasks = Array.from({ length: workers }, runServe);
+  const firstFailure = Promise.race(tasks).then(() => {
+    throw new Error('an L7 worker stopped before it was asked to');
+  });
   try {
     await Promise.race([listening, firstFailure]);
+    started = true;
   } catch (error) {
     status.close();
+    control.close();
     await piscina.destroy();
     throw new FulcrumError('FULCRUM_ERR_LISTEN', `${(error as Error).message}; set FULCRUM_LISTEN to a free address.`);
   } finally {
     firstFailure.catch(() => undefined);
   }
-  status.close();
 
   return {
+    get workerRestarts() {
+      return workerRestarts;
+    },
+    get threads() {
+      return piscina.threads;
+    },
+    failWorker(threadId: number) {
+      control.postMessage({ type: 'fail', threadId } satisfies ControlMessage);
+    },
+    reconfigure(nextPools: PoolConfig[], routes: RouteConfig[]) {
+      splitCounters = createSplitCounters(routes, workers);
+      task.pools = workerPoolSpecs(nextPools);
+      task.routes = routes;
+      task.splitCounters = splitCounters;
+      control.postMessage({ type: 'reconfigure', pools: task.pools, routes, splitCounters } satisfies ControlMessage);
+    },
+    splitCounts() {
+      return readSplitCounts(splitCounters, task.routes);
+    },
     async drain(deadlineMs: number) {
-      const control = new BroadcastChannel(CONTROL_CHANNEL);
+      draining = true;
       control.postMessage({ type: 'drain', deadlineMs } satisfies ControlMessage);
       const summaries = await Promise.all(tasks);
+      status.close();
       control.close();
       await piscina.destroy();
       return summaries;

@@ -1,52 +1,81 @@
 // Forwards one client request to a backend and streams the response back, with backpressure both ways.
 // Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+import type { Outcome } from '../balance/index.js';
 import type { HttpResponse } from './uws.js';
-import { isResponseHeaderDropped } from './request-head.js';
+import { connectionListed, isResponseHeaderDropped } from './request-head.js';
 import type { UpstreamConnection, Exchange } from './upstream/connection.js';
 import type { ResponseHead } from './upstream/response-parser.js';
-import type { AcquireCallback } from './upstream/pool.js';
-import { UpstreamError } from './upstream/upstream-error.js';
+import type { AcquireWaiter } from './upstream/pool.js';
+import { UpstreamError, type UpstreamFailure } from './upstream/upstream-error.js';
 import type { WorkerPool } from './worker-pool.js';
 import { replyError } from './replies.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const CHUNK_END = Buffer.from('\r\n');
+/** Body chunks held while no upstream connection is ready, before the client is paused. */
+const MAX_BUFFERED_CHUNKS = 16;
+
+/** What the balancer is told for each way an upstream exchange can fail (the passive health signal). */
+const OUTCOME_OF: Record<UpstreamFailure, Outcome> = {
+  connect: 'connect-failure',
+  'connect-timeout': 'timeout',
+  'response-timeout': 'timeout',
+  'idle-timeout': 'timeout',
+  reset: 'reset',
+  malformed: 'server-error',
+};
 
 export interface ForwardPlan {
   pool: WorkerPool;
   hashKey: string | undefined;
+  /** Backend named by the request's sticky cookie, or -1. */
+  pinnedIndex: number;
   head: string;
   method: string;
   /** The request carries a body that arrives through res.onData. */
   hasBody: boolean;
   /** The body is re-chunked upstream (the client sent no content-length). */
   chunkedBody: boolean;
+  /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
+  maxBody: number;
 }
 
-export class ProxiedRequest implements Exchange {
+/** This worker's request counts; drain waits for inFlight to reach zero. */
+export interface WorkerTraffic {
+  requests: number;
+  inFlight: number;
+}
+
+export class ProxiedRequest implements Exchange, AcquireWaiter {
   private readonly res: HttpResponse;
   private readonly plan: ForwardPlan;
+  private readonly traffic: WorkerTraffic;
   /** Set once res is ended or aborted: from then on nothing may touch it. */
-  private aborted = false;
-  private readonly onFinished: () => void;
+  private finished = false;
   private backendIndex = -1;
   private connection: UpstreamConnection | null = null;
-  private pendingAcquire: AcquireCallback | null = null;
+  private acquiring = false;
   private attempts = 0;
   /** Body chunks that arrived before an upstream connection was ready. */
   private bufferedBody: Buffer[] = [];
+  private bodyBytes = 0;
   private bodyComplete = false;
   private bodySent = false;
+  /** res.pause() was called; uWS 20.30 breaks the next keep-alive request if resume() runs without one. */
+  private clientPaused = false;
+  /** A 'drain' listener on the upstream socket will resume the client. */
+  private awaitingDrain = false;
   private responseStarted = false;
   private responseLength = -1;
   /** Response chunk waiting for uWS to drain (only with a known content-length). */
   private stalledChunk: Buffer | null = null;
   private stalledOffset = 0;
 
-  /** `onFinished` runs once, when the client's response is complete or the client is gone. */
-  constructor(res: HttpResponse, plan: ForwardPlan, onFinished: () => void) {
+  constructor(res: HttpResponse, plan: ForwardPlan, traffic: WorkerTraffic) {
     this.res = res;
     this.plan = plan;
-    this.onFinished = onFinished;
+    this.traffic = traffic;
+    traffic.inFlight++;
     res.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
       res.onData((chunk, isLast) => this.onClientBody(chunk, isLast));
@@ -58,39 +87,48 @@ export class ProxiedRequest implements Exchange {
 
   private connect(avoid: number): void {
     const { pool, hashKey } = this.plan;
-    const index = pool.pick(hashKey, avoid);
+    // Only the first try honours the sticky cookie: a retry moves away from the backend that failed.
+    const index = pool.pick(hashKey, avoid, this.attempts === 0 ? this.plan.pinnedIndex : -1);
     if (index < 0) {
       this.respondError(503, 'no-backend', 'No backend is available for this request.');
       return;
     }
     this.backendIndex = index;
     this.attempts++;
-    const acquire: AcquireCallback = (error, connection) => {
-      this.pendingAcquire = null;
-      if (this.aborted) {
-        if (connection) connection.abort();
-        return;
-      }
-      if (error || !connection) {
-        this.onUpstreamError(error ?? new UpstreamError('connect', false, 'no connection'));
-        return;
-      }
-      this.connection = connection;
-      connection.begin(this, this.plan.head, this.plan.method === 'HEAD');
-      this.flushBody();
-    };
-    this.pendingAcquire = acquire;
-    pool.upstream(index).acquire(acquire);
+    this.acquiring = true;
+    pool.upstream(index).acquire(this);
+  }
+
+  onAcquired(error: UpstreamError | null, connection: UpstreamConnection | null): void {
+    this.acquiring = false;
+    if (this.finished) {
+      // The client left while the connection was being opened: it never carried anything.
+      connection?.abort();
+      return;
+    }
+    if (error || !connection) {
+      this.onUpstreamError(error ?? new UpstreamError('connect', false, 'no connection'));
+      return;
+    }
+    this.connection = connection;
+    connection.begin(this, this.plan.head, this.plan.method === 'HEAD');
+    this.flushBody();
   }
 
   private onClientBody(chunk: ArrayBuffer, isLast: boolean): void {
-    // uWS reuses the ArrayBuffer after this call returns, so copy it.
-    const copy = Buffer.from(new Uint8Array(chunk).slice());
-    if (this.connection && !this.stalledBody()) {
+    if (this.finished) return;
+    this.bodyBytes += chunk.byteLength;
+    if (this.bodyBytes > this.plan.maxBody) {
+      this.rejectBody();
+      return;
+    }
+    // uWS reuses the ArrayBuffer after this call returns, so copy it (once).
+    const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
+    if (this.connection && this.bufferedBody.length === 0) {
       this.writeBody(copy);
     } else if (copy.length > 0) {
       this.bufferedBody.push(copy);
-      if (this.bufferedBody.length > 16) this.res.pause();
+      if (this.bufferedBody.length > MAX_BUFFERED_CHUNKS) this.pauseClient();
     }
     if (isLast) {
       this.bodyComplete = true;
@@ -98,68 +136,104 @@ export class ProxiedRequest implements Exchange {
     }
   }
 
-  private stalledBody(): boolean {
-    return this.bufferedBody.length > 0;
-  }
-
   private writeBody(chunk: Buffer): void {
     const connection = this.connection as UpstreamConnection;
     if (chunk.length === 0) return;
     this.bodySent = true;
-    const drained = this.plan.chunkedBody
-      ? connection.writeBody(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]))
-      : connection.writeBody(chunk);
-    if (!drained && !this.bodyComplete) {
-      this.res.pause();
+    let drained: boolean;
+    if (this.plan.chunkedBody) {
+      const { socket } = connection;
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      drained = socket.write(CHUNK_END);
+      socket.uncork();
+    } else {
+      drained = connection.writeBody(chunk);
+    }
+    if (!drained && !this.bodyComplete && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.pauseClient();
       connection.socket.once('drain', () => {
-        if (!this.aborted) this.res.resume();
+        this.awaitingDrain = false;
+        this.resumeClient();
       });
     }
   }
 
   private flushBody(): void {
     const chunks = this.bufferedBody;
-    this.bufferedBody = [];
-    for (const chunk of chunks) this.writeBody(chunk);
-    if (this.plan.hasBody && !this.aborted) this.res.resume();
+    if (chunks.length > 0) {
+      this.bufferedBody = [];
+      for (const chunk of chunks) this.writeBody(chunk);
+      if (!this.awaitingDrain) this.resumeClient();
+    }
     if (this.bodyComplete) this.endBody();
+  }
+
+  private pauseClient(): void {
+    if (this.clientPaused) return;
+    this.clientPaused = true;
+    this.res.pause();
+  }
+
+  private resumeClient(): void {
+    if (!this.clientPaused || this.finished) return;
+    this.clientPaused = false;
+    this.res.resume();
   }
 
   private endBody(): void {
     if (this.plan.chunkedBody) this.connection?.writeBody('0\r\n\r\n');
   }
 
+  /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
+  private rejectBody(): void {
+    this.dropUpstream('client-aborted');
+    if (this.responseStarted) {
+      this.markFinished();
+      this.res.close();
+    } else {
+      this.markFinished();
+      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`);
+    }
+  }
+
   onHead(head: ResponseHead): void {
-    if (this.aborted) return;
+    if (this.finished) return;
     this.responseStarted = true;
     this.responseLength = head.contentLength;
     const { res } = this;
+    const sticky = this.plan.pool.sticky;
+    const { headers } = head;
+    const listed = connectionListed(headers);
     res.cork(() => {
       res.writeStatus(head.statusText ? `${head.status} ${head.statusText}` : String(head.status));
-      const { headers } = head;
       for (let index = 0; index < headers.length; index += 2) {
         const name = headers[index] as string;
-        if (!isResponseHeaderDropped(name)) res.writeHeader(name, headers[index + 1] as string);
+        if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);
       }
+      if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
     });
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
-      const reported = Number(headerValue(head, 'content-length'));
-      res.cork(() => res.endWithoutBody(head.status === 204 || Number.isNaN(reported) ? undefined : reported));
+      const reported = head.status === 204 ? '' : headerValue(head, 'content-length');
+      // endWithoutBody() without an argument writes no Content-Length (passing undefined makes uWS 20.30 write 2^63).
+      res.cork(() => (reported === '' ? res.endWithoutBody() : res.endWithoutBody(Number(reported))));
       this.markFinished();
     }
   }
 
   onBody(chunk: Buffer): void {
-    if (this.aborted || chunk.length === 0) return;
+    if (this.finished || chunk.length === 0) return;
     const { res } = this;
     if (this.responseLength >= 0) {
-      let ok = false;
-      let done = false;
       const offsetBefore = res.getWriteOffset();
-      res.cork(() => ([ok, done] = res.tryEnd(chunk, this.responseLength)));
+      let result: [boolean, boolean] = [true, false];
+      res.cork(() => (result = res.tryEnd(chunk, this.responseLength)));
+      const [ok, done] = result;
       if (done) this.markFinished();
-      if (!ok && !done) this.stall(chunk, offsetBefore);
+      else if (!ok) this.stall(chunk, offsetBefore);
     } else {
       let ok = true;
       res.cork(() => (ok = res.write(chunk)));
@@ -174,12 +248,12 @@ export class ProxiedRequest implements Exchange {
     this.stalledChunk = chunk;
     this.stalledOffset = offsetBefore;
     this.res.onWritable((offset) => {
-      if (this.aborted) return true;
+      if (this.finished) return true;
       if (this.stalledChunk) {
         const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
         const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
         if (done) this.markFinished();
-        if (!ok && !done) return false;
+        else if (!ok) return false;
         this.stalledChunk = null;
       }
       socket?.resume();
@@ -190,7 +264,7 @@ export class ProxiedRequest implements Exchange {
   onComplete(): void {
     this.connection = null;
     this.plan.pool.release(this.backendIndex, 'success');
-    if (this.aborted) return;
+    if (this.finished) return;
     this.markFinished();
     if (this.responseLength < 0) this.res.cork(() => this.res.end());
   }
@@ -202,8 +276,8 @@ export class ProxiedRequest implements Exchange {
   private onUpstreamError(error: UpstreamError): void {
     const staleKeepAlive = error.failure === 'reset' && this.connection?.reused === true && !this.responseStarted;
     this.connection = null;
-    this.plan.pool.release(this.backendIndex, error.failure === 'malformed' ? 'server-error' : error.failure.startsWith('connect') ? 'connect-failure' : 'reset');
-    if (this.aborted) return;
+    this.plan.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
+    if (this.finished) return;
     if (this.responseStarted) {
       // Headers already went out: the only honest signal left is to cut the client connection.
       this.markFinished();
@@ -218,38 +292,40 @@ export class ProxiedRequest implements Exchange {
       this.connect(this.backendIndex);
       return;
     }
-    if (error.failure === 'connect-timeout' || error.failure === 'response-timeout') {
-      this.respondError(504, error.failure, 'The backend did not answer in time.');
-    } else {
-      this.respondError(502, `upstream-${error.failure}`, 'The backend failed to answer.');
-    }
+    const timedOut = error.failure === 'connect-timeout' || error.failure === 'response-timeout';
+    this.respondError(timedOut ? 504 : 502, `upstream-${error.failure}`, timedOut ? 'The backend did not answer in time.' : 'The backend failed to answer.');
   }
 
   private respondError(status: 502 | 503 | 504, code: string, message: string): void {
-    if (this.aborted) return;
+    if (this.finished) return;
     this.markFinished();
     replyError(this.res, status, code, message);
   }
 
   private markFinished(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.onFinished();
+    if (this.finished) return;
+    this.finished = true;
+    this.traffic.inFlight--;
   }
 
-  private onClientAborted(): void {
-    this.markFinished();
-    if (this.pendingAcquire) {
-      this.plan.pool.upstream(this.backendIndex).cancel(this.pendingAcquire);
-      this.plan.pool.release(this.backendIndex, 'client-aborted');
-      this.pendingAcquire = null;
+  /** Ends the upstream side early: the socket is destroyed, never pooled, and the pick released once. */
+  private dropUpstream(outcome: Outcome): void {
+    if (this.acquiring) {
+      this.plan.pool.upstream(this.backendIndex).cancel(this);
+      this.acquiring = false;
+      this.plan.pool.release(this.backendIndex, outcome);
     }
     const connection = this.connection;
     this.connection = null;
     if (connection) {
       connection.abort();
-      this.plan.pool.release(this.backendIndex, 'client-aborted');
+      this.plan.pool.release(this.backendIndex, outcome);
     }
+  }
+
+  private onClientAborted(): void {
+    this.markFinished();
+    this.dropUpstream('client-aborted');
   }
 }
 

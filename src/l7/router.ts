@@ -1,4 +1,4 @@
-// Picks the pool for a request: the first route whose every condition matches wins.
+// Picks the route of a request: the first route whose every condition matches wins.
 import type { RouteConfig } from '../config/types.js';
 
 export interface RoutableRequest {
@@ -34,18 +34,18 @@ function routeMatches(route: RouteConfig, request: RoutableRequest): boolean {
 
 export class Router {
   private readonly routes: RouteConfig[];
-  private readonly fallbackPool: string | null;
+  private readonly fallback: RouteConfig | null;
 
   /** Without routes every request goes to `fallbackPool` (the "default" pool). */
   constructor(routes: RouteConfig[], fallbackPool: string | null) {
     this.routes = routes;
-    this.fallbackPool = fallbackPool;
+    this.fallback = routes.length === 0 && fallbackPool !== null ? { match: {}, pool: fallbackPool } : null;
   }
 
-  route(request: RoutableRequest): string | null {
-    if (this.routes.length === 0) return this.fallbackPool;
+  route(request: RoutableRequest): RouteConfig | null {
+    if (this.fallback) return this.fallback;
     for (const route of this.routes) {
-      if (routeMatches(route, request)) return route.pool;
+      if (routeMatches(route, request)) return route;
     }
     return null;
   }

@@ -1,14 +1,17 @@
 // The long-lived piscina task each L7 worker runs: a uWS app on the shared port (SO_REUSEPORT)
 // that routes and forwards requests until the main thread broadcasts "drain".
 import { threadId } from 'node:worker_threads';
-import type { RouteConfig } from '../config/types.js';
+import type { CidrBlock } from '../config/cidr.js';
+import type { HostPort, RouteConfig } from '../config/types.js';
 import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
-import { extractHashKey } from './hash-key.js';
-import { ProxiedRequest } from './proxy-request.js';
-import { replyError } from './replies.js';
-import { buildRequestHead } from './request-head.js';
-import { hostWithoutPort, Router } from './router.js';
-import { uws, type HttpRequest, type HttpResponse, type us_listen_socket } from './uws.js';
+import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
+import type { WorkerTraffic } from './proxy-request.js';
+import { RequestHandler, type RequestLimits } from './request-handler.js';
+import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
+import { TrafficSplit } from './traffic-split.js';
+import { TrustedProxies } from './trusted-proxies.js';
+import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
+import { websocketBehavior } from './websocket-proxy.js';
 import { WorkerPool, type UpstreamSettings, type WorkerPoolSpec } from './worker-pool.js';
 
 export interface ServeTask {
@@ -17,6 +20,14 @@ export interface ServeTask {
   pools: WorkerPoolSpec[];
   routes: RouteConfig[];
   upstream: UpstreamSettings;
+  limits: RequestLimits;
+  trustedProxies: CidrBlock[];
+  /** Serve HTTPS (uWS SSLApp) when set. */
+  tls: TlsSpec | null;
+  /** Plain-HTTP listener that redirects to HTTPS, when set. */
+  redirect: HostPort | null;
+  /** Arm counters of the routes' splits (main thread's SharedArrayBuffer). */
+  splitCounters: SplitCounterSpec;
 }
 
 export interface ServeSummary {
@@ -24,76 +35,88 @@ export interface ServeSummary {
   requests: number;
 }
 
-const decoder = new TextDecoder();
-
 export default function serve(task: ServeTask): Promise<ServeSummary> {
-  const pools = new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)]));
-  const router = new Router(task.routes, pools.has('default') ? 'default' : null);
-  const status = new BroadcastChannel(STATUS_CHANNEL);
-  const control = new BroadcastChannel(CONTROL_CHANNEL);
-  let requests = 0;
-  let inFlight = 0;
+  let pools = new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)]));
+  const traffic: WorkerTraffic = { requests: 0, inFlight: 0 };
+  const trustedProxies = new TrustedProxies(task.trustedProxies);
+  let handler = buildHandler(task.routes, task.splitCounters);
 
-  const app = uws.App().any('/*', (res: HttpResponse, req: HttpRequest) => {
-    requests++;
-    inFlight++;
-    handle(res, req, () => inFlight--);
-  });
-
-  function handle(res: HttpResponse, req: HttpRequest, done: () => void): void {
-    const method = req.getMethod().toUpperCase();
-    const path = req.getUrl();
-    const query = req.getQuery();
-    const headers: string[] = [];
-    req.forEach((name, value) => headers.push(name, value));
-    const host = req.getHeader('host');
-    const header = (name: string) => req.getHeader(name);
-    const poolName = router.route({ host: hostWithoutPort(host), path, method, header });
-    const pool = poolName === null ? undefined : pools.get(poolName);
-    if (!pool) {
-      replyError(res, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
-      return done();
+  function buildHandler(routes: RouteConfig[], counters: SplitCounterSpec): RequestHandler {
+    const counterRow = claimCounterRow(counters);
+    const splits = new Map<RouteConfig, TrafficSplit>();
+    let armOffset = 0;
+    for (const route of routes) {
+      if (!route.split) continue;
+      splits.set(route, new TrafficSplit(route.split, counterRow, armOffset));
+      armOffset += route.split.arms.length;
     }
-    const clientAddress = decoder.decode(res.getRemoteAddressAsText());
-    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header }) : '';
-    const contentLength = req.getHeader('content-length');
-    const chunkedBody = contentLength === '' && req.getHeader('transfer-encoding') !== '';
-    const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
-    const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
-    const target = query ? `${path}?${query}` : path;
-    const head = buildRequestHead({ method, target, headers, host, clientAddress, protocol: 'http' }, framing);
-    new ProxiedRequest(res, { pool, hashKey: hashKey || undefined, head, method, hasBody, chunkedBody }, done);
+    const protocol = task.tls ? 'https' : 'http';
+    return new RequestHandler({ routes, pools, splits, trustedProxies, limits: task.limits, protocol, traffic });
   }
 
+  /** Hot reload: kept pools keep their upstream connections; requests in flight finish on what they had. */
+  function reconfigure(specs: WorkerPoolSpec[], routes: RouteConfig[], counters: SplitCounterSpec): void {
+    pools = new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)]));
+    handler = buildHandler(routes, counters);
+  }
+  const status = new BroadcastChannel(STATUS_CHANNEL);
+  const control = new BroadcastChannel(CONTROL_CHANNEL);
+
+  const app = createListenerApp(task.tls, (target) => {
+    target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
+    target.any('/*', (res, req) => handler.handle(res, req));
+  });
+  const apps: TemplatedApp[] = task.redirect ? [app, createRedirectApp(task.port)] : [app];
+
   return new Promise((resolve, reject) => {
-    let listenSocket: us_listen_socket | null = null;
-    app.listen(task.host, task.port, (socket) => {
-      if (!socket) {
-        control.close();
-        status.close();
-        reject(new Error(`cannot listen on ${task.host}:${task.port}: the address is in use or not available`));
-        return;
-      }
-      listenSocket = socket;
-      status.postMessage({ type: 'listening', threadId } satisfies StatusMessage);
+    const listenSockets: us_listen_socket[] = [];
+    const addresses: HostPort[] = task.redirect ? [{ host: task.host, port: task.port }, task.redirect] : [{ host: task.host, port: task.port }];
+    apps.forEach((listener, index) => {
+      const { host, port } = addresses[index] as HostPort;
+      listener.listen(host, port, (socket) => {
+        if (!socket) {
+          for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
+          control.close();
+          status.close();
+          reject(new Error(`cannot listen on ${host}:${port}: the address is in use or not available`));
+          return;
+        }
+        listenSockets.push(socket);
+        if (listenSockets.length === apps.length) status.postMessage({ type: 'listening', threadId } satisfies StatusMessage);
+      });
+    });
+    // A worker that ends with live uWS sockets aborts the whole process (node asserts its loop is empty),
+    // so an uncaught error closes every socket first and only then ends this thread; piscina replaces it.
+    process.on('uncaughtException', (error) => {
+      for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
+      setTimeout(() => {
+        console.error(`fulcrum l7 worker ${threadId}: ${error.stack ?? error.message}`);
+        process.exit(1);
+      }, 10);
     });
     control.onmessage = (event: { data: ControlMessage }) => {
-      if (event.data.type !== 'drain' || !listenSocket) return;
-      uws.us_listen_socket_close(listenSocket);
-      listenSocket = null;
+      if (event.data.type === 'reconfigure') return reconfigure(event.data.pools, event.data.routes, event.data.splitCounters);
+      if (event.data.type === 'fail') {
+        if (event.data.threadId === threadId) setImmediate(() => {
+          throw new Error('failure injected by the main thread');
+        });
+        return;
+      }
+      if (listenSockets.length === 0) return;
+      for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
       const deadline = Date.now() + event.data.deadlineMs;
       const finish = () => {
-        if (inFlight > 0 && Date.now() < deadline) {
+        if (traffic.inFlight > 0 && Date.now() < deadline) {
           setTimeout(finish, 20);
           return;
         }
         for (const pool of pools.values()) pool.close();
         // Closing every uWS socket (idle keep-alive clients included) before the task ends is what lets
         // piscina stop this thread: a worker whose loop still holds uWS sockets aborts the process.
-        (app as typeof app & { close(): void }).close();
+        for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
         control.close();
         status.close();
-        setImmediate(() => resolve({ threadId, requests }));
+        setImmediate(() => resolve({ threadId, requests: traffic.requests }));
       };
       finish();
     };

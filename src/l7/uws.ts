@@ -4,7 +4,15 @@ import type * as UwsModule from '@trufflesuite/uws-js-unofficial';
 import { FulcrumError } from '../errors.js';
 
 export type Uws = typeof UwsModule;
-export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+export type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  WebSocketBehavior,
+  us_listen_socket,
+  us_socket_context_t,
+} from '@trufflesuite/uws-js-unofficial';
 
 const require = createRequire(import.meta.url);
 const CANDIDATES = ['uWebSockets.js', '@trufflesuite/uws-js-unofficial'];

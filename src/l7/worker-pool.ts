@@ -1,26 +1,35 @@
 // A pool as one L7 worker sees it: the shared native balancer for picking, plus this thread's
-// keep-alive upstream connections to each backend.
+// keep-alive upstream connections to each backend, and the pool's L7 options (Host rewrite, sticky cookie).
 import type { HashKey } from '../config/types.js';
 import { openPool, type BalancerPool, type Outcome } from '../balance/index.js';
+import { StickyBackends } from './sticky-backends.js';
 import { UpstreamPool } from './upstream/pool.js';
+import type { ExchangeTimeouts } from './upstream/upstream-error.js';
 
 export interface WorkerPoolSpec {
   name: string;
   hashKey: HashKey;
   usesKey: boolean;
+  hostRewrite: string | null;
+  stickyCookie: string | null;
 }
 
 export interface UpstreamSettings {
   maxSocketsPerBackend: number;
   connectTimeoutMs: number;
-  idleTimeoutMs: number;
+  timeouts: ExchangeTimeouts;
+  /** Tries per request: 1 + FULCRUM_RETRIES. */
+  maxAttempts: number;
 }
 
 export class WorkerPool {
   readonly name: string;
-  readonly hashKey: HashKey | null;
+  // Not readonly: a hot reload changes them in place, keeping the pool's upstream connections.
+  hashKey: HashKey | null = null;
+  hostRewrite: string | null = null;
+  sticky: StickyBackends | null = null;
   /** Tries per request, so one dead backend costs a retry rather than an error. */
-  readonly maxAttempts = 3;
+  readonly maxAttempts: number;
   private readonly balancer: BalancerPool;
   private readonly settings: UpstreamSettings;
   /** By backend index. Indices are stable for a pool's life, so backends added by a reload simply appear here. */
@@ -28,17 +37,37 @@ export class WorkerPool {
 
   constructor(spec: WorkerPoolSpec, settings: UpstreamSettings) {
     this.name = spec.name;
-    this.hashKey = spec.usesKey ? spec.hashKey : null;
     this.settings = settings;
+    this.maxAttempts = settings.maxAttempts;
     this.balancer = openPool(spec.name);
+    this.reconfigure(spec);
   }
 
-  pick(key: string | undefined, avoid: number): number {
+  /** Hot reload of the same pool: new options for new requests; upstream connections are kept. */
+  reconfigure(spec: WorkerPoolSpec): this {
+    this.hashKey = spec.usesKey ? spec.hashKey : null;
+    this.hostRewrite = spec.hostRewrite;
+    if (spec.stickyCookie === null) this.sticky = null;
+    else if (this.sticky?.cookieName !== spec.stickyCookie) this.sticky = new StickyBackends(this.balancer, spec.stickyCookie);
+    return this;
+  }
+
+  /** A backend index counted as active until released, or -1. `pinned` (sticky) is taken if it is still up. */
+  pick(key: string | undefined, avoid: number, pinned: number): number {
+    if (pinned >= 0) {
+      const index = this.balancer.pickPinned(pinned);
+      if (index >= 0) return index;
+    }
     return this.balancer.pick(key, avoid);
   }
 
   release(index: number, outcome: Outcome): void {
     this.balancer.release(index, outcome);
+  }
+
+  /** The backend's "ip:port" (or "[ipv6]:port"). */
+  address(index: number): string {
+    return this.balancer.address(index);
   }
 
   upstream(index: number): UpstreamPool {
@@ -52,7 +81,7 @@ export class WorkerPool {
       port,
       maxSockets: this.settings.maxSocketsPerBackend,
       connectTimeoutMs: this.settings.connectTimeoutMs,
-      idleTimeoutMs: this.settings.idleTimeoutMs,
+      timeouts: this.settings.timeouts,
     });
     this.upstreams[index] = upstream;
     return upstream;
@@ -64,7 +93,7 @@ export class WorkerPool {
 }
 
 /** "ip:port" or "[ipv6]:port", as the balancer stores addresses. */
-function splitAddress(address: string): { host: string; port: number } {
+export function splitAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(address.slice(colon + 1)) };

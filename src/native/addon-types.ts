@@ -115,6 +115,7 @@ export interface NativePoolSnapshot {
 export interface NativePoolHandle {
   readonly name: string;
   pick(key: string | Uint8Array | undefined, avoid: number | undefined): number;
+  pickPinned(index: number): number;
   release(index: number, outcome: number): void;
   setState(index: number, state: number): void;
   setWeight(index: number, weight: number): void;

@@ -87,6 +87,16 @@ napi_value Pick(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// pickPinned(index) -> index or -1: a pick of that backend only, for sticky sessions.
+napi_value PickPinned(napi_env env, napi_callback_info info) {
+  Call call(env, info);
+  int32_t index = 0;
+  if (call.pool == nullptr || !ReadBackendIndex(env, *call.pool, call.argument(env, 0), &index)) return nullptr;
+  napi_value result;
+  napi_create_int32(env, call.pool->pickPinned(index), &result);
+  return result;
+}
+
 // release(index, outcome)
 napi_value Release(napi_env env, napi_callback_info info) {
   Call call(env, info);
@@ -156,6 +166,7 @@ struct Method {
 
 constexpr Method kMethods[] = {
     {"pick", Pick},
+    {"pickPinned", PickPinned},
     {"release", Release},
     {"setState", SetState},
     {"setWeight", SetWeightWith<&Pool::setWeight>},

@@ -1,7 +1,7 @@
 // One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
 import type { Socket } from 'node:net';
 import { ParseError, ResponseParser, type ResponseHandlers } from './response-parser.js';
-import { UpstreamError } from './upstream-error.js';
+import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
 
 export interface Exchange extends ResponseHandlers {
   onError(error: UpstreamError): void;
@@ -19,14 +19,24 @@ export class UpstreamConnection {
   private exchange: Exchange | null = null;
   private completion: boolean | null = null;
   private requestsServed = 0;
+  private readonly timeouts: ExchangeTimeouts;
+  private headReceived = false;
 
-  constructor(socket: Socket, owner: ConnectionOwner) {
+  /** The socket may still be connecting: the pool hands the connection out only once it is connected. */
+  constructor(socket: Socket, owner: ConnectionOwner, timeouts: ExchangeTimeouts) {
     this.socket = socket;
     this.owner = owner;
+    this.timeouts = timeouts;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail('reset', `upstream connection failed: ${error.code ?? error.message}`));
     socket.on('close', () => this.fail('reset', 'upstream closed the connection'));
+  }
+
+  /** Called by the pool once connected: from then on the socket's timeout is the exchange's or the idle one. */
+  connected(): void {
+    this.socket.setTimeout(this.timeouts.idleMs);
+    this.socket.on('timeout', () => this.onTimeout());
   }
 
   /** Whether this connection has carried a request before (a stale keep-alive socket may fail the next one). */
@@ -37,7 +47,9 @@ export class UpstreamConnection {
   /** Starts an exchange: writes the request head and, if given, a complete body. */
   begin(exchange: Exchange, head: string, isHeadRequest: boolean): void {
     this.exchange = exchange;
+    this.headReceived = false;
     this.parser.expect(this, isHeadRequest);
+    if (this.timeouts.responseMs !== this.timeouts.idleMs) this.socket.setTimeout(this.timeouts.responseMs);
     this.socket.write(head, 'latin1');
   }
 
@@ -51,7 +63,11 @@ export class UpstreamConnection {
     this.socket.destroy();
   }
 
-  onHead: ResponseHandlers['onHead'] = (head) => this.exchange?.onHead(head);
+  onHead: ResponseHandlers['onHead'] = (head) => {
+    this.headReceived = true;
+    if (this.timeouts.responseMs !== this.timeouts.idleMs) this.socket.setTimeout(this.timeouts.idleMs);
+    this.exchange?.onHead(head);
+  };
   onBody: ResponseHandlers['onBody'] = (chunk) => this.exchange?.onBody(chunk);
   onComplete: ResponseHandlers['onComplete'] = (reusable) => {
     // Deferred until execute() returns, so trailing garbage in the same read still poisons the socket.
@@ -67,6 +83,17 @@ export class UpstreamConnection {
       return;
     }
     if (this.completion !== null) this.finish(this.completion);
+  }
+
+  private onTimeout(): void {
+    if (!this.exchange) {
+      // A pooled keep-alive connection idle past its timeout; 'close' tells the pool.
+      this.socket.destroy();
+    } else if (this.headReceived) {
+      this.fail('idle-timeout', `upstream sent nothing for ${this.timeouts.idleMs} ms mid-response`);
+    } else {
+      this.fail('response-timeout', `upstream sent no response head within ${this.timeouts.responseMs} ms`);
+    }
   }
 
   private onEnd(): void {
@@ -89,7 +116,7 @@ export class UpstreamConnection {
     exchange?.onComplete(keep);
   }
 
-  private fail(failure: 'reset' | 'malformed', message: string): void {
+  private fail(failure: 'reset' | 'malformed' | 'response-timeout' | 'idle-timeout', message: string): void {
     const exchange = this.exchange;
     this.exchange = null;
     this.completion = null;

@@ -1,24 +1,27 @@
 // Keep-alive connections to one backend, per worker thread: reuse idle sockets, cap the total, queue the rest.
 import { connect } from 'node:net';
 import { UpstreamConnection, type ConnectionOwner } from './connection.js';
-import { UpstreamError } from './upstream-error.js';
+import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
 
 export interface UpstreamPoolOptions {
   host: string;
   port: number;
   maxSockets: number;
   connectTimeoutMs: number;
-  idleTimeoutMs: number;
+  timeouts: ExchangeTimeouts;
 }
 
-export type AcquireCallback = (error: UpstreamError | null, connection: UpstreamConnection | null) => void;
+/** Waits for a connection; an object rather than a closure so a request costs no extra allocation. */
+export interface AcquireWaiter {
+  onAcquired(error: UpstreamError | null, connection: UpstreamConnection | null): void;
+}
 
 export class UpstreamPool implements ConnectionOwner {
   private readonly options: UpstreamPoolOptions;
   /** Most recently used last: reusing the warmest socket lets cold ones hit the idle timeout. */
   private readonly idle: UpstreamConnection[] = [];
   private readonly live = new Set<UpstreamConnection>();
-  private readonly waiting: AcquireCallback[] = [];
+  private readonly waiting: AcquireWaiter[] = [];
   private connectionsOpened = 0;
 
   constructor(options: UpstreamPoolOptions) {
@@ -30,21 +33,20 @@ export class UpstreamPool implements ConnectionOwner {
     return this.connectionsOpened;
   }
 
-  acquire(callback: AcquireCallback): void {
+  acquire(waiter: AcquireWaiter): void {
     const connection = this.idle.pop();
     if (connection) {
-      connection.socket.setTimeout(0);
-      callback(null, connection);
+      waiter.onAcquired(null, connection);
     } else if (this.live.size < this.options.maxSockets) {
-      this.open(callback);
+      this.open(waiter);
     } else {
-      this.waiting.push(callback);
+      this.waiting.push(waiter);
     }
   }
 
   /** Drops a queued acquire whose request was abandoned (client abort). */
-  cancel(callback: AcquireCallback): void {
-    const index = this.waiting.indexOf(callback);
+  cancel(waiter: AcquireWaiter): void {
+    const index = this.waiting.indexOf(waiter);
     if (index !== -1) this.waiting.splice(index, 1);
   }
 
@@ -59,26 +61,22 @@ export class UpstreamPool implements ConnectionOwner {
       return;
     }
     const next = this.waiting.shift();
-    if (next) {
-      next(null, connection);
-      return;
-    }
-    connection.socket.setTimeout(this.options.idleTimeoutMs);
-    this.idle.push(connection);
+    if (next) next.onAcquired(null, connection);
+    else this.idle.push(connection);
   }
 
   close(): void {
     for (const connection of this.live) connection.socket.destroy();
-    for (const callback of this.waiting.splice(0)) {
-      callback(new UpstreamError('connect', false, 'the upstream pool was closed'), null);
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.onAcquired(new UpstreamError('connect', false, 'the upstream pool was closed'), null);
     }
   }
 
-  private open(callback: AcquireCallback): void {
+  private open(waiter: AcquireWaiter): void {
     const { host, port, connectTimeoutMs } = this.options;
     const socket = connect({ host, port, noDelay: true });
     this.connectionsOpened++;
-    const connection = new UpstreamConnection(socket, this);
+    const connection = new UpstreamConnection(socket, this, this.options.timeouts);
     this.live.add(connection);
     let settled = false;
     const settle = (error: UpstreamError | null) => {
@@ -88,24 +86,20 @@ export class UpstreamPool implements ConnectionOwner {
       if (error) {
         socket.destroy();
         this.connectionFinished(connection, false);
-        callback(error, null);
+        waiter.onAcquired(error, null);
       } else {
-        socket.setTimeout(0);
-        callback(null, connection);
+        socket.removeListener('timeout', onConnectTimeout);
+        connection.connected();
+        waiter.onAcquired(null, connection);
       }
     };
     const onConnectError = (error: NodeJS.ErrnoException) =>
       settle(new UpstreamError('connect', false, `cannot connect to ${host}:${port}: ${error.code ?? error.message}`));
+    const onConnectTimeout = () =>
+      settle(new UpstreamError('connect-timeout', false, `connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`));
     socket.once('error', onConnectError);
     socket.once('connect', () => settle(null));
     socket.setTimeout(connectTimeoutMs);
-    socket.on('timeout', () => {
-      if (!settled) {
-        settle(new UpstreamError('connect-timeout', false, `connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`));
-      } else {
-        // Idle keep-alive socket past its idle timeout.
-        socket.destroy();
-      }
-    });
+    socket.once('timeout', onConnectTimeout);
   }
 }

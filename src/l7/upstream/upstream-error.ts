@@ -1,6 +1,14 @@
 // Why an upstream exchange failed, and whether the request may have reached the backend (decides retries).
 
-export type UpstreamFailure = 'connect' | 'connect-timeout' | 'reset' | 'response-timeout' | 'malformed';
+export type UpstreamFailure = 'connect' | 'connect-timeout' | 'reset' | 'response-timeout' | 'idle-timeout' | 'malformed';
+
+/** Timeouts of one upstream exchange, in milliseconds. */
+export interface ExchangeTimeouts {
+  /** From the request being written to the response head arriving. */
+  responseMs: number;
+  /** Silence mid-response; also how long a pooled keep-alive connection may stay idle. */
+  idleMs: number;
+}
 
 export class UpstreamError extends Error {
   readonly failure: UpstreamFailure;

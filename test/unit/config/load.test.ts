@@ -166,7 +166,7 @@ describe('config file', () => {
       methods: ['GET', 'POST'],
       headers: [{ name: 'x-env', equals: 'prod' }],
     });
-    expect(config.routes[1]).toEqual({ match: {}, pool: 'default' });
+    expect(config.routes[1]).toEqual({ match: {}, pool: 'default', stripPrefix: false });
   });
 
   it('reads JSON', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRequestHead, isResponseHeaderDropped } from '../../../src/l7/request-head.js';
 
-const base = { method: 'GET', target: '/a?b=1', host: 'example.com', clientAddress: '10.1.2.3', protocol: 'http' as const };
+const base = { method: 'GET', target: '/a?b=1', host: 'example.com', clientAddress: '10.1.2.3', protocol: 'http' as const, trusted: false, hostRewrite: null };
 
 function headerLines(head: string): string[] {
   return head.split('\r\n').slice(1).filter(Boolean);
@@ -33,6 +33,33 @@ describe('buildRequestHead', () => {
     expect(head).toContain('forwarded: for="[::1]"');
     expect(head.match(/content-length/g)).toHaveLength(1);
     expect(head.endsWith('content-length: 5\r\n\r\n')).toBe(true);
+  });
+
+  it('keeps and appends to the forwarding headers of a trusted proxy', () => {
+    const headers = ['x-forwarded-for', '203.0.113.9, 10.0.0.2', 'x-forwarded-proto', 'https', 'x-forwarded-host', 'shop.example', 'forwarded', 'for=203.0.113.9;proto=https'];
+    const lines = headerLines(buildRequestHead({ ...base, headers, trusted: true }, null));
+    expect(lines).toContain('x-forwarded-for: 203.0.113.9, 10.0.0.2, 10.1.2.3');
+    expect(lines).toContain('x-forwarded-proto: https');
+    expect(lines).toContain('x-forwarded-host: shop.example');
+    expect(lines).toContain('forwarded: for=203.0.113.9;proto=https, for=10.1.2.3;proto=http;host="example.com"');
+  });
+
+  it('starts the chain for a trusted proxy that sent none', () => {
+    const lines = headerLines(buildRequestHead({ ...base, headers: [], trusted: true }, null));
+    expect(lines).toContain('x-forwarded-for: 10.1.2.3');
+    expect(lines).toContain('x-forwarded-proto: http');
+  });
+
+  it('rewrites Host when the pool says so, keeping the original in X-Forwarded-Host', () => {
+    const lines = headerLines(buildRequestHead({ ...base, headers: ['host', 'example.com'], hostRewrite: 'api.internal:8080' }, null));
+    expect(lines.filter((line) => line.startsWith('host:'))).toEqual(['host: api.internal:8080']);
+    expect(lines).toContain('x-forwarded-host: example.com');
+  });
+
+  it('drops Expect (uWS already answered 100 Continue) but keeps Connection: close out of the upstream request', () => {
+    const headers = ['expect', '100-continue', 'connection', 'close'];
+    const lines = headerLines(buildRequestHead({ ...base, headers }, 'content-length: 3'));
+    expect(lines.some((line) => line.startsWith('expect') || line.startsWith('connection'))).toBe(false);
   });
 
   it('drops hop-by-hop and length headers from responses', () => {

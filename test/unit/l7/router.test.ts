@@ -33,11 +33,11 @@ describe('Router', () => {
     ['first match wins', request('api.example.com', '/v2', 'GET', { 'x-canary': 'yes' }), 'api-v2'],
     ['nothing matches', request('other', '/'), null],
   ])('%s', (_name, incoming, expected) => {
-    expect(router.route(incoming)).toBe(expected);
+    expect(router.route(incoming)?.pool ?? null).toBe(expected);
   });
 
   it('sends everything to the fallback pool when there are no routes', () => {
-    expect(new Router([], 'default').route(request('x', '/'))).toBe('default');
+    expect(new Router([], 'default').route(request('x', '/'))?.pool).toBe('default');
   });
 
   it.each([

@@ -1,0 +1,60 @@
+// Prometheus metrics (prom-client), read from the native table and health state when scraped.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BackendState } from '../balance/index.js';
+import type { RunningFulcrum } from '../fulcrum.js';
+
+const STATES: BackendState[] = ['up', 'down', 'draining', 'disabled'];
+
+export interface Metrics {
+  contentType: string;
+  /** Reads the current figures and renders the Prometheus text format. */
+  render(): Promise<string>;
+}
+
+export function createMetrics(fulcrum: RunningFulcrum): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fulcrum_' });
+  const labels = ['pool', 'backend'] as const;
+  const state = new Gauge({ name: 'fulcrum_backend_state', help: '1 for the state the backend is in', labelNames: [...labels, 'state'], registers: [registry] });
+  const active = new Gauge({ name: 'fulcrum_backend_active_connections', help: 'Requests or connections in flight', labelNames: labels, registers: [registry] });
+  const weight = new Gauge({ name: 'fulcrum_backend_effective_weight', help: 'Weight the pickers use (slow start lowers it)', labelNames: labels, registers: [registry] });
+  const picks = new Counter({ name: 'fulcrum_backend_picks_total', help: 'Times the backend was picked', labelNames: labels, registers: [registry] });
+  const failures = new Counter({ name: 'fulcrum_backend_failures_total', help: 'Failed requests or connections (connect errors, resets, timeouts)', labelNames: labels, registers: [registry] });
+  const checks = new Counter({ name: 'fulcrum_health_checks_total', help: 'Active health checks by result', labelNames: ['pool', 'result'], registers: [registry] });
+  const ejections = new Counter({ name: 'fulcrum_ejections_total', help: 'Passive ejections', labelNames: ['pool'], registers: [registry] });
+  const reloads = new Counter({ name: 'fulcrum_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers: [registry] });
+  const restarts = new Counter({ name: 'fulcrum_worker_restarts_total', help: 'L7 workers that died and were replaced', registers: [registry] });
+
+  // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
+  const collect = () => {
+    for (const metric of [state, active, weight, picks, failures, checks, ejections, reloads, restarts]) metric.reset();
+    for (const [pool, balancer] of fulcrum.pools) {
+      for (const backend of balancer.snapshot().backends) {
+        if (!backend.inPool) continue;
+        const at = { pool, backend: backend.address };
+        for (const candidate of STATES) state.set({ ...at, state: candidate }, candidate === backend.state ? 1 : 0);
+        active.set(at, backend.activeConnections);
+        weight.set(at, backend.effectiveWeight);
+        picks.inc(at, backend.totalPicks);
+        failures.inc(at, backend.failures);
+      }
+      const events = fulcrum.health.events(pool);
+      if (events) {
+        checks.inc({ pool, result: 'passed' }, events.checks.passed);
+        checks.inc({ pool, result: 'failed' }, events.checks.failed);
+        ejections.inc({ pool }, events.ejections);
+      }
+    }
+    reloads.inc({ result: 'applied' }, fulcrum.reloads.applied);
+    reloads.inc({ result: 'rejected' }, fulcrum.reloads.rejected);
+    const workerRestarts = fulcrum.dataPlaneStats().workerRestarts;
+    if (typeof workerRestarts === 'number') restarts.inc(workerRestarts);
+  };
+  return {
+    contentType: registry.contentType,
+    render: async () => {
+      collect();
+      return registry.metrics();
+    },
+  };
+}

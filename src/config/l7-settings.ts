@@ -1,0 +1,140 @@
+// The L7 engine's rows of the settings schema: upstream timeouts and pool size, retries, limits, trust, TLS.
+import { formatByteSize, parseByteSize } from './byte-size.js';
+import { formatCidrList, parseCidrList } from './cidr.js';
+import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOptionalHostPort } from './parsers.js';
+import type { SettingSpec } from './settings.js';
+import type { Settings } from './types.js';
+
+// Local twin of settings.ts's helper: importing a value from settings.ts here would make the modules a cycle.
+function spec<K extends keyof Settings>(setting: SettingSpec<K>): SettingSpec<K> {
+  return setting;
+}
+
+const MAX_TIMEOUT_MS = 3_600_000;
+
+function parseOptionalPath(raw: string): string | null {
+  return raw.trim() === '' ? null : raw.trim();
+}
+
+export const L7_SETTINGS = [
+  spec({
+    key: 'connectTimeout',
+    env: 'FULCRUM_CONNECT_TIMEOUT',
+    flag: '--connect-timeout',
+    defaultText: '2s',
+    accepted: 'duration, 10ms-1h',
+    description: 'http: a backend that does not accept the connection in time counts as a connect failure (retried elsewhere).',
+    parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'responseTimeout',
+    env: 'FULCRUM_RESPONSE_TIMEOUT',
+    flag: '--response-timeout',
+    defaultText: '30s',
+    accepted: 'duration, 10ms-1h',
+    description: 'http: longest wait for a backend\'s response headers after the request was sent (504 upstream-response-timeout).',
+    parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'upstreamIdleTimeout',
+    env: 'FULCRUM_UPSTREAM_IDLE_TIMEOUT',
+    flag: '--upstream-idle-timeout',
+    defaultText: '60s',
+    accepted: 'duration, 10ms-1h',
+    description: 'http: a backend connection silent this long mid-response is cut; a pooled keep-alive connection idle this long is closed.',
+    parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'upstreamMaxSockets',
+    env: 'FULCRUM_UPSTREAM_MAX_SOCKETS',
+    flag: '--upstream-max-sockets',
+    defaultText: '256',
+    accepted: '1-65535',
+    description: 'http: most connections each worker opens to one backend; further requests queue for a free one.',
+    parse: (raw) => parseInteger(raw, 1, 65_535),
+    format: String,
+  }),
+  spec({
+    key: 'retries',
+    env: 'FULCRUM_RETRIES',
+    flag: '--retries',
+    defaultText: '2',
+    accepted: '0-10',
+    description: 'http: further backends tried after a connect failure, or a failure of an idempotent request that sent no body.',
+    parse: (raw) => parseInteger(raw, 0, 10),
+    format: String,
+  }),
+  spec({
+    key: 'trustedProxies',
+    env: 'FULCRUM_TRUSTED_PROXIES',
+    flag: '--trusted-proxies',
+    defaultText: '',
+    accepted: 'comma-separated addresses or CIDR blocks, e.g. 10.0.0.0/8,::1',
+    description: 'http: clients whose X-Forwarded-* and Forwarded headers are kept and appended to; from others they are replaced.',
+    parse: parseCidrList,
+    format: formatCidrList,
+  }),
+  spec({
+    key: 'maxBody',
+    env: 'FULCRUM_MAX_BODY',
+    flag: '--max-body',
+    defaultText: '1gb',
+    accepted: 'size, 0-64gb (e.g. 10mb)',
+    description: 'http: largest request body; a larger one is answered 413.',
+    parse: (raw) => parseByteSize(raw, 0, 64 * 1024 ** 3),
+    format: formatByteSize,
+  }),
+  spec({
+    key: 'maxUrlLength',
+    env: 'FULCRUM_MAX_URL_LENGTH',
+    flag: '--max-url-length',
+    defaultText: '8kb',
+    accepted: 'size, 256b-1mb',
+    description: 'http: longest request target (path and query); a longer one is answered 414.',
+    parse: (raw) => parseByteSize(raw, 256, 1024 ** 2),
+    format: formatByteSize,
+  }),
+  spec({
+    key: 'maxHeaderSize',
+    env: 'FULCRUM_MAX_HEADER_SIZE',
+    flag: '--max-header-size',
+    defaultText: '32kb',
+    accepted: 'size, 1kb-1mb',
+    description: 'http: largest total of request header names and values; a larger one is answered 431.',
+    parse: (raw) => parseByteSize(raw, 1024, 1024 ** 2),
+    format: formatByteSize,
+  }),
+  spec({
+    key: 'tlsCert',
+    env: 'FULCRUM_TLS_CERT',
+    flag: '--tls-cert',
+    defaultText: '',
+    accepted: 'path to a PEM certificate (chain)',
+    description: 'http: serve HTTPS with this certificate (with FULCRUM_TLS_KEY); more certificates by SNI go in the config file\'s tls.certificates.',
+    parse: parseOptionalPath,
+    format: (value) => value ?? '',
+  }),
+  spec({
+    key: 'tlsKey',
+    env: 'FULCRUM_TLS_KEY',
+    flag: '--tls-key',
+    defaultText: '',
+    accepted: 'path to a PEM private key',
+    description: 'http: private key of FULCRUM_TLS_CERT.',
+    parse: parseOptionalPath,
+    format: (value) => value ?? '',
+  }),
+  spec({
+    key: 'httpsRedirectListen',
+    env: 'FULCRUM_HTTPS_REDIRECT_LISTEN',
+    flag: '--https-redirect-listen',
+    defaultText: 'off',
+    accepted: 'host:port | off',
+    description: 'http with TLS: also listen here for plain HTTP and answer every request with a 308 redirect to HTTPS.',
+    parse: parseOptionalHostPort,
+    format: (value) => (value ? formatHostPort(value) : 'off'),
+  }),
+] as const satisfies readonly SettingSpec<keyof Settings>[];

@@ -1,0 +1,83 @@
+// One active health check of one backend: a TCP connect, or an HTTP request judged by status and body.
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { HealthCheckConfig } from '../config/types.js';
+
+export interface CheckResult {
+  ok: boolean;
+  /** What was seen, for logs and /stats: "connected", "status 503", "timeout after 1000 ms", ... */
+  detail: string;
+  durationMs: number;
+}
+
+export interface CheckTarget {
+  host: string;
+  port: number;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function tcpCheck(target: CheckTarget, timeoutMs: number, done: (ok: boolean, detail: string) => void): void {
+  const socket = connect({ host: target.host, port: target.port });
+  socket.setTimeout(timeoutMs, () => {
+    socket.destroy();
+    done(false, `timeout after ${timeoutMs} ms`);
+  });
+  socket.once('connect', () => {
+    socket.destroy();
+    done(true, 'connected');
+  });
+  socket.once('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? error.message));
+}
+
+function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: (ok: boolean, detail: string) => void): void {
+  const http = check.http;
+  if (!http) return done(false, 'http check without http settings');
+  const outgoing = request({
+    host: target.host,
+    port: target.port,
+    method: http.method,
+    path: http.path,
+    agent: false,
+    headers: { host: http.host ?? `${target.host}:${target.port}`, 'user-agent': 'fulcrum-health-check', connection: 'close' },
+  });
+  outgoing.setTimeout(check.timeoutMs, () => {
+    outgoing.destroy();
+    done(false, `timeout after ${check.timeoutMs} ms`);
+  });
+  outgoing.once('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? error.message));
+  outgoing.once('response', (response) => {
+    const status = response.statusCode ?? 0;
+    const statusOk = http.expectStatus.some(([low, high]) => status >= low && status <= high);
+    if (!statusOk || http.expectBody === null) {
+      response.resume();
+      response.once('end', () => done(statusOk, `status ${status}`));
+      response.once('error', () => done(statusOk, `status ${status}`));
+      return;
+    }
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      if (body.length < MAX_BODY_BYTES) body += chunk;
+    });
+    response.once('end', () => {
+      const found = body.includes(http.expectBody as string);
+      done(found, found ? `status ${status}` : `status ${status}, body lacks "${http.expectBody}"`);
+    });
+  });
+  outgoing.end();
+}
+
+export function runCheck(target: CheckTarget, check: HealthCheckConfig): Promise<CheckResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok: boolean, detail: string) => {
+      if (settled) return;
+      settled = true;
+      resolve({ ok, detail, durationMs: Math.round((performance.now() - started) * 10) / 10 });
+    };
+    if (check.kind === 'tcp') tcpCheck(target, check.timeoutMs, done);
+    else httpCheck(target, check, done);
+  });
+}

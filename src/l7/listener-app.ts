@@ -1,0 +1,43 @@
+// Creates a worker's uWS app: plain HTTP, or TLS (SSLApp) with a default certificate and more chosen by SNI.
+// With SNI, uWS keeps one router per server name, so the same handlers are attached to each.
+import type { TlsCertificateConfig } from '../config/l7-types.js';
+import { uws, type TemplatedApp } from './uws.js';
+
+export interface TlsSpec {
+  cert: string;
+  key: string;
+  certificates: TlsCertificateConfig[];
+}
+
+/** Builds the app and lets `attach` register the handlers on the default router and on each server name's. */
+export function createListenerApp(tls: TlsSpec | null, attach: (app: TemplatedApp) => void): TemplatedApp {
+  if (tls === null) {
+    const app = uws.App();
+    attach(app);
+    return app;
+  }
+  const app = uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key });
+  attach(app);
+  for (const certificate of tls.certificates) {
+    app.addServerName(certificate.serverName, { cert_file_name: certificate.cert, key_file_name: certificate.key });
+    attach(app.domain(certificate.serverName));
+  }
+  return app;
+}
+
+/** The optional plain-HTTP listener that sends every request to the same URL over HTTPS (308 keeps the method). */
+export function createRedirectApp(httpsPort: number): TemplatedApp {
+  const portSuffix = httpsPort === 443 ? '' : `:${httpsPort}`;
+  return uws.App().any('/*', (res, req) => {
+    const host = req.getHeader('host').replace(/:\d+$/, '');
+    const query = req.getQuery();
+    const target = query ? `${req.getUrl()}?${query}` : req.getUrl();
+    res.cork(() => {
+      if (host === '') {
+        res.writeStatus('400 Bad Request').writeHeader('x-fulcrum-error', 'no-host').end('A Host header is needed to redirect to HTTPS.\n');
+      } else {
+        res.writeStatus('308 Permanent Redirect').writeHeader('location', `https://${host}${portSuffix}${target}`).end();
+      }
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getStats } from '../../helpers/admin.js';
+import { CLI, runCli, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+
+const TOKEN = 'a-long-enough-admin-token';
+let fulcrum: RunningProcess;
+let origins: TestOrigin[];
+let admin: number;
+let port: number;
+
+beforeAll(async () => {
+  origins = await Promise.all(['a', 'b'].map((name) => startOrigin(name)));
+  [port, admin] = [await freePort(), await freePort()];
+  fulcrum = await startProcess(
+    CLI,
+    [],
+    {
+      FULCRUM_BACKENDS: origins.map((origin) => origin.address).join(','),
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      FULCRUM_ADMIN_TOKEN: TOKEN,
+      FULCRUM_WORKERS: '1',
+    },
+    'fulcrum is serving',
+  );
+});
+
+afterAll(async () => {
+  fulcrum.child.kill('SIGKILL');
+  await Promise.all(origins.map((origin) => origin.close()));
+});
+
+function adminFetch(path: string, init: RequestInit = {}, token: string | null = TOKEN): Promise<Response> {
+  return fetch(`http://127.0.0.1:${admin}${path}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+/** A strict reading of the Prometheus text exposition format; returns samples by metric name. */
+function parsePrometheus(text: string): Map<string, { labels: string; value: number }[]> {
+  const samples = new Map<string, { labels: string; value: number }[]>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    if (!match) throw new Error(`not Prometheus text format: ${JSON.stringify(line)}`);
+    const list = samples.get(match[1] as string) ?? [];
+    list.push({ labels: match[2] ?? '', value: Number(match[3]) });
+    samples.set(match[1] as string, list);
+  }
+  return samples;
+}
+
+describe('admin API', () => {
+  it('serves /healthz without a token and refuses everything else without the right one', async () => {
+    expect((await adminFetch('/healthz', {}, null)).status).toBe(200);
+    expect((await adminFetch('/stats', {}, null)).status).toBe(401);
+    expect((await adminFetch('/stats', {}, 'wrong-token-of-some-length')).status).toBe(401);
+    expect((await adminFetch('/metrics', {}, null)).status).toBe(401);
+    expect((await adminFetch('/stats')).status).toBe(200);
+  });
+
+  it('refuses to start beyond loopback without a token', () => {
+    const result = runCli(['--check-config'], { FULCRUM_BACKENDS: '127.0.0.1:1', FULCRUM_ADMIN_LISTEN: '0.0.0.0:9999' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('needs FULCRUM_ADMIN_TOKEN');
+  });
+
+  it('reports per-backend state and counters in /stats', async () => {
+    for (let index = 0; index < 4; index++) await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const stats = await getStats(admin, TOKEN);
+    expect(stats.mode).toBe('http');
+    const backends = stats.pools.default!.backends;
+    expect(backends.map((backend) => backend.address)).toEqual(origins.map((origin) => origin.address));
+    for (const backend of backends) {
+      expect(backend).toMatchObject({ state: 'up', weight: 1, activeConnections: 0 });
+      expect(backend.totalPicks).toBeGreaterThanOrEqual(2);
+      expect(backend.health?.admin).toBe('enabled');
+    }
+  });
+
+  it('exposes Prometheus metrics a parser accepts', async () => {
+    const response = await adminFetch('/metrics');
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const samples = parsePrometheus(await response.text());
+    const picks = samples.get('fulcrum_backend_picks_total') ?? [];
+    expect(picks).toHaveLength(2);
+    expect(picks.every((sample) => sample.value >= 2)).toBe(true);
+    expect(samples.get('fulcrum_backend_state')?.filter((sample) => sample.value === 1)).toHaveLength(2);
+    expect(samples.has('fulcrum_process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('disables, drains and enables a backend', async () => {
+    const [a, b] = origins as [TestOrigin, TestOrigin];
+    const disable = await adminFetch(`/pools/default/backends/${b.address}/disable`, { method: 'POST' });
+    expect(disable.status).toBe(200);
+    const before = b.requests;
+    for (let index = 0; index < 6; index++) expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('a');
+    expect(b.requests).toBe(before);
+    expect((await adminFetch(`/pools/default/backends/${b.address}/drain`, { method: 'POST' })).status).toBe(200);
+    expect((await getStats(admin, TOKEN)).pools.default!.backends[1]!.state).toBe('draining');
+    expect((await adminFetch(`/pools/default/backends/${b.address}/enable`, { method: 'POST' })).status).toBe(200);
+    const bodies = new Set<string>();
+    for (let index = 0; index < 4; index++) bodies.add(await (await fetch(`http://127.0.0.1:${port}/`)).text());
+    expect(bodies).toEqual(new Set([a.name, b.name]));
+  });
+
+  it('answers unknown pools, backends and paths with 404 and a hint', async () => {
+    const noPool = await adminFetch('/pools/nope/backends/127.0.0.1:1/disable', { method: 'POST' });
+    expect(noPool.status).toBe(404);
+    expect(((await noPool.json()) as { error: string }).error).toContain('no pool "nope"');
+    const noBackend = await adminFetch('/pools/default/backends/127.0.0.1:1/disable', { method: 'POST' });
+    expect(noBackend.status).toBe(404);
+    expect((await adminFetch('/nothing')).status).toBe(404);
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
+import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+
+let fulcrum: RunningProcess | null = null;
+let origins: TestOrigin[] = [];
+
+afterEach(async () => {
+  fulcrum?.child.kill('SIGKILL');
+  fulcrum = null;
+  await Promise.all(origins.map((origin) => origin.close()));
+  origins = [];
+});
+
+function writeConfig(path: string, lines: string[]): void {
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+describe('hot reload', () => {
+  it('adds and removes a backend and changes the algorithm under continuous load with zero client errors', async () => {
+    origins = await Promise.all(['a', 'b', 'c'].map((name) => startOrigin(name)));
+    const [a, b, c] = origins as [TestOrigin, TestOrigin, TestOrigin];
+    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    writeConfig(configPath, [`backends: ["${a.address}", "${b.address}"]`, 'algorithm: round-robin']);
+    const [port, admin] = [await freePort(), await freePort()];
+    fulcrum = await startProcess(
+      CLI,
+      [],
+      { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '2' },
+      'fulcrum is serving',
+    );
+    let stopLoad!: () => void;
+    const stop = new Promise<void>((resolve) => (stopLoad = resolve));
+    const loads = [runLoad(`http://127.0.0.1:${port}/`, stop), runLoad(`http://127.0.0.1:${port}/`, stop)];
+    await sleep(300);
+    writeConfig(configPath, [`backends: ["${b.address}", "${c.address}"]`, 'algorithm: least-connections']);
+    fulcrum.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000);
+    const aRequestsAtReload = a.requests;
+    await sleep(400);
+    stopLoad();
+    const results = await Promise.all(loads);
+    const failed = results.flatMap((result) => result.failed);
+    expect(failed).toEqual([]);
+    expect(results.reduce((sum, result) => sum + result.ok, 0)).toBeGreaterThan(50);
+    expect(a.requests - aRequestsAtReload).toBeLessThanOrEqual(2);
+    expect(c.requests).toBeGreaterThan(5);
+    const stats = await getStats(admin);
+    expect(stats.pools.default?.algorithm).toBe('least-connections');
+    expect(stats.pools.default?.backends.map((backend) => backend.address)).toEqual([b.address, c.address]);
+  });
+
+  it('rejects an invalid reload and keeps serving the old config', async () => {
+    origins = [await startOrigin('only')];
+    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`]);
+    const [port, admin] = [await freePort(), await freePort()];
+    fulcrum = await startProcess(
+      CLI,
+      [],
+      { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
+      'fulcrum is serving',
+    );
+    writeConfig(configPath, ['backends: ["not-an-address"]', 'algorithm: fastest']);
+    fulcrum.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.rejected === 1, 3_000);
+    expect(fulcrum.output()).toContain('reload rejected; the previous configuration keeps serving');
+    expect(fulcrum.output()).toContain('algorithm=\\"fastest\\" is invalid');
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('only');
+  });
+
+  it('reloads when a watched config file changes', async () => {
+    origins = await Promise.all(['first', 'second'].map((name) => startOrigin(name)));
+    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.json');
+    writeFileSync(configPath, JSON.stringify({ backends: [origins[0]!.address] }));
+    const [port, admin] = [await freePort(), await freePort()];
+    fulcrum = await startProcess(
+      CLI,
+      ['--watch-config', 'true'],
+      { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
+      'fulcrum is serving',
+    );
+    writeFileSync(configPath, JSON.stringify({ backends: [origins[1]!.address] }));
+    await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('second');
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets long requests finish on SIGTERM, then exits 0', async () => {
+    origins = [await startOrigin('slow', (_request, response) => setTimeout(() => response.end('finished'), 800))];
+    const port = await freePort();
+    fulcrum = await startProcess(
+      CLI,
+      [],
+      { FULCRUM_BACKENDS: origins[0]!.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_DRAIN_TIMEOUT: '5s' },
+      'fulcrum is serving',
+    );
+    const requests = Array.from({ length: 3 }, () => fetch(`http://127.0.0.1:${port}/`).then(async (response) => [response.status, await response.text()]));
+    await sleep(200);
+    fulcrum.child.kill('SIGTERM');
+    expect(await Promise.all(requests)).toEqual([
+      [200, 'finished'],
+      [200, 'finished'],
+      [200, 'finished'],
+    ]);
+    expect(await fulcrum.exited).toBe(0);
+  });
+});

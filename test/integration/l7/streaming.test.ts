@@ -1,0 +1,79 @@
+// 200 MB bodies both ways through the binary, with content-length and chunked, while its memory stays flat.
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
+import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
+
+const TOTAL = 200 * 1024 * 1024;
+const CHUNK = Buffer.alloc(256 * 1024, 'x');
+/** Flat means well under the body size: the proxy may hold socket buffers, never the body. */
+const MAX_RSS_GROWTH = 100 * 1024 * 1024;
+
+/** Writes `total` bytes to a writable, waiting for 'drain' whenever it says so. */
+async function pump(target: NodeJS.WritableStream & { write(chunk: Buffer): boolean }, total: number): Promise<void> {
+  for (let sent = 0; sent < total; sent += CHUNK.length) {
+    const piece = total - sent < CHUNK.length ? CHUNK.subarray(0, total - sent) : CHUNK;
+    if (!target.write(piece)) await new Promise((resolve) => target.once('drain', resolve));
+  }
+}
+
+function origin(request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://x');
+  if (url.pathname === '/download') {
+    const chunked = url.searchParams.has('chunked');
+    response.writeHead(200, chunked ? {} : { 'content-length': String(TOTAL) });
+    void pump(response, TOTAL).then(() => response.end());
+    return;
+  }
+  let received = 0;
+  request.on('data', (chunk: Buffer) => (received += chunk.length));
+  request.on('end', () => response.end(JSON.stringify({ received, chunked: request.headers['transfer-encoding'] === 'chunked' })));
+}
+
+describe('streaming large bodies', () => {
+  let backend: TestOrigin;
+  let proxy: L7Proxy;
+  let baselineRss = 0;
+
+  beforeAll(async () => {
+    backend = await startOrigin('stream', origin);
+    proxy = await startL7Proxy({ FULCRUM_BACKENDS: backend.address });
+    await send(`${proxy.url}/warm`, { method: 'POST', body: 'warm' });
+    baselineRss = proxy.rssBytes();
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await backend?.close();
+  });
+
+  it.each([false, true])('downloads 200 MB (chunked: %s) with flat memory', async (chunked) => {
+    const { received, encoding } = await new Promise<{ received: number; encoding: string | undefined }>((resolve, reject) => {
+      request(`${proxy.url}/download${chunked ? '?chunked' : ''}`, { agent: false }, (response) => {
+        let count = 0;
+        response.on('data', (chunk: Buffer) => (count += chunk.length));
+        response.on('end', () => resolve({ received: count, encoding: response.headers['transfer-encoding'] }));
+        response.on('error', reject);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(received).toBe(TOTAL);
+    expect(encoding).toBe(chunked ? 'chunked' : undefined);
+    expect(proxy.rssBytes() - baselineRss).toBeLessThan(MAX_RSS_GROWTH);
+  });
+
+  it.each([false, true])('uploads 200 MB (chunked: %s) with flat memory', async (chunked) => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const headers: Record<string, string> = chunked ? {} : { 'content-length': String(TOTAL) };
+      const outgoing = request(`${proxy.url}/upload`, { method: 'POST', headers, agent: false }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve(body));
+      });
+      outgoing.on('error', reject);
+      void pump(outgoing, TOTAL).then(() => outgoing.end());
+    });
+    expect(JSON.parse(reply)).toEqual({ received: TOTAL, chunked });
+    expect(proxy.rssBytes() - baselineRss).toBeLessThan(MAX_RSS_GROWTH);
+  });
+});
