@@ -2,8 +2,7 @@
 // FULCRUM_CONNECT_TIMEOUT and FULCRUM_RETRIES are shared with http mode (l7-settings.ts).
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatDuration, parseBoolean, parseDuration, parseInteger, parseOneOf } from './parsers.js';
-import type { SettingSpec } from './settings.js';
-import type { Settings } from './types.js';
+import { spec } from './setting-spec.js';
 
 export interface L4Settings {
   tcpIdleTimeout: number;
@@ -13,11 +12,6 @@ export interface L4Settings {
   pipeSize: number;
   proxyProtocol: 'off' | 'v1' | 'v2';
   acceptProxyProtocol: boolean;
-}
-
-// Local twin of settings.ts's helper: importing a value from settings.ts here would make the modules a cycle.
-function spec<K extends keyof Settings>(setting: SettingSpec<K>): SettingSpec<K> {
-  return setting;
 }
 
 export const L4_SETTINGS = [

@@ -2,13 +2,8 @@
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatCidrList, parseCidrList } from './cidr.js';
 import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOptionalHostPort } from './parsers.js';
-import type { SettingSpec } from './settings.js';
+import { spec, type SettingSpec } from './setting-spec.js';
 import type { Settings } from './types.js';
-
-// Local twin of settings.ts's helper: importing a value from settings.ts here would make the modules a cycle.
-function spec<K extends keyof Settings>(setting: SettingSpec<K>): SettingSpec<K> {
-  return setting;
-}
 
 const MAX_TIMEOUT_MS = 3_600_000;
 

@@ -16,24 +16,12 @@ import {
   parseWorkers,
 } from './parsers.js';
 import { InvalidValue } from './parsers.js';
+import { spec, type SettingSpec } from './setting-spec.js';
 import { L4_SETTINGS } from './l4-settings.js';
 import { L7_SETTINGS } from './l7-settings.js';
 import { ALGORITHMS, LOG_LEVELS, type Settings } from './types.js';
 
-export interface SettingSpec<K extends keyof Settings = keyof Settings> {
-  key: K;
-  env: string;
-  flag: string;
-  defaultText: string;
-  accepted: string;
-  description: string;
-  parse(raw: string): Settings[K];
-  format(value: Settings[K]): string;
-}
-
-function spec<K extends keyof Settings>(setting: SettingSpec<K>): SettingSpec<K> {
-  return setting;
-}
+export type { SettingSpec } from './setting-spec.js';
 
 export const SETTINGS = [
   spec({
