@@ -199,6 +199,12 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     }
   }
 
+  corked(work: () => void): void {
+    if (this.finished) work();
+    else this.res.cork(work);
+  }
+
+  /** Called inside corked(), like onBody: the head and a small body leave in one send. */
   onHead(head: ResponseHead): void {
     if (this.finished) return;
     this.responseStarted = true;
@@ -207,19 +213,18 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     const sticky = this.plan.pool.sticky;
     const { headers } = head;
     const listed = connectionListed(headers);
-    res.cork(() => {
-      res.writeStatus(head.statusText ? `${head.status} ${head.statusText}` : String(head.status));
-      for (let index = 0; index < headers.length; index += 2) {
-        const name = headers[index] as string;
-        if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);
-      }
-      if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
-    });
+    res.writeStatus(head.statusText ? `${head.status} ${head.statusText}` : String(head.status));
+    for (let index = 0; index < headers.length; index += 2) {
+      const name = headers[index] as string;
+      if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);
+    }
+    if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
       const reported = head.status === 204 ? '' : headerValue(head, 'content-length');
       // endWithoutBody() without an argument writes no Content-Length (passing undefined makes uWS 20.30 write 2^63).
-      res.cork(() => (reported === '' ? res.endWithoutBody() : res.endWithoutBody(Number(reported))));
+      if (reported === '') res.endWithoutBody();
+      else res.endWithoutBody(Number(reported));
       this.markFinished();
     }
   }
@@ -229,15 +234,11 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     const { res } = this;
     if (this.responseLength >= 0) {
       const offsetBefore = res.getWriteOffset();
-      let result: [boolean, boolean] = [true, false];
-      res.cork(() => (result = res.tryEnd(chunk, this.responseLength)));
-      const [ok, done] = result;
+      const [ok, done] = res.tryEnd(chunk, this.responseLength);
       if (done) this.markFinished();
       else if (!ok) this.stall(chunk, offsetBefore);
     } else {
-      let ok = true;
-      res.cork(() => (ok = res.write(chunk)));
-      if (!ok) this.stall(null, 0);
+      if (!res.write(chunk)) this.stall(null, 0);
     }
   }
 

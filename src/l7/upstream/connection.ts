@@ -5,6 +5,8 @@ import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
 
 export interface Exchange extends ResponseHandlers {
   onError(error: UpstreamError): void;
+  /** Runs `work` (parsing one read) with the client's writes corked, so a small response leaves in one send. */
+  corked(work: () => void): void;
 }
 
 export interface ConnectionOwner {
@@ -21,6 +23,17 @@ export class UpstreamConnection {
   private requestsServed = 0;
   private readonly timeouts: ExchangeTimeouts;
   private headReceived = false;
+  private pendingChunk: Buffer | null = null;
+  private parseFailure: unknown = null;
+  /** Made once per connection: the per-read work handed to Exchange.corked without a new closure. */
+  private readonly executePending = (): void => {
+    try {
+      this.parser.execute(this.pendingChunk as Buffer);
+    } catch (error) {
+      // Not thrown through uWS's cork: it is handled once the client's writes are uncorked.
+      this.parseFailure = error;
+    }
+  };
 
   /** The socket may still be connecting: the pool hands the connection out only once it is connected. */
   constructor(socket: Socket, owner: ConnectionOwner, timeouts: ExchangeTimeouts) {
@@ -75,11 +88,15 @@ export class UpstreamConnection {
   };
 
   private onData(chunk: Buffer): void {
-    try {
-      this.parser.execute(chunk);
-    } catch (error) {
-      if (!(error instanceof ParseError)) throw error;
-      this.fail('malformed', `malformed upstream response: ${error.message}`);
+    this.pendingChunk = chunk;
+    if (this.exchange) this.exchange.corked(this.executePending);
+    else this.executePending();
+    this.pendingChunk = null;
+    const failure = this.parseFailure;
+    if (failure !== null) {
+      this.parseFailure = null;
+      if (!(failure instanceof ParseError)) throw failure;
+      this.fail('malformed', `malformed upstream response: ${failure.message}`);
       return;
     }
     if (this.completion !== null) this.finish(this.completion);
