@@ -2,13 +2,16 @@
 import { formatHostPort } from './config/parsers.js';
 import type { FulcrumConfig, PoolConfig } from './config/types.js';
 import { startTcpProxy } from './l4/index.js';
+import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import type { Logger } from './log.js';
 
 export interface DataPlane {
   readonly kind: 'http' | 'tcp';
-  /** Stats of the plane itself (L7 worker restarts, or L4 connection counters). */
+  /** Stats of the plane itself (L7 workers, restarts and split arm counts, or L4 connection counters). */
   stats(): Record<string, unknown>;
+  /** Response-time percentiles of one backend (http), or null. */
+  backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
   /** Hot reload of pools and routes on the same listener. */
   reconfigure(config: FulcrumConfig): void;
   /** Stops accepting, lets live requests or connections finish until the deadline, then stops. */
@@ -33,6 +36,7 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
     return {
       kind: 'tcp',
       stats: () => ({ ...proxy.stats() }),
+      backendLatency: () => null,
       reconfigure: () => undefined,
       drain: async (deadlineMs) => {
         const { forcedCloses } = await proxy.drain(deadlineMs);
@@ -40,12 +44,16 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
       },
     };
   }
-  const proxy = await startHttpProxy(config, pools, (error, restarts) =>
-    logger.error({ err: error, restarts, listen: formatHostPort(config.listen) }, 'an L7 worker died and was replaced'),
-  );
+  const latency = new LatencyStats();
+  const proxy = await startHttpProxy(config, pools, {
+    workerDied: (error, restarts) =>
+      logger.error({ err: error, restarts, listen: formatHostPort(config.listen) }, 'an L7 worker died and was replaced'),
+    latency: (delta) => latency.add(delta),
+  });
   return {
     kind: 'http',
-    stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts }),
+    stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts, splits: proxy.splitCounts() }),
+    backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
     reconfigure: (next) => proxy.reconfigure(next.pools, next.routes),
     drain: async (deadlineMs) => {
       await proxy.drain(deadlineMs);

@@ -1,5 +1,6 @@
 // A running Fulcrum: native pools, health, the data plane for the mode, the admin API; reload and graceful stop.
 import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import type { LatencyPercentiles } from './admin/latency-stats.js';
 import { createPool, destroyPool, updatePool, type BalancerPool } from './balance/index.js';
 import { formatHostPort } from './config/parsers.js';
 import { resolvePools, type ResolvedPool } from './config/resolve-hosts.js';
@@ -19,6 +20,7 @@ export interface RunningFulcrum {
   readonly health: HealthMonitor;
   readonly reloads: ReloadCounts;
   dataPlaneStats(): Record<string, unknown>;
+  backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
   /** Applies a validated new config in place; throws (and keeps the old one) when it cannot. */
   reload(next: FulcrumConfig): Promise<void>;
   /** Stops accepting, lets live requests and connections finish up to `deadlineMs`, then releases everything. */
@@ -71,6 +73,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     health,
     reloads,
     dataPlaneStats: () => dataPlane.stats(),
+    backendLatency: (pool, backendIndex) => dataPlane.backendLatency(pool, backendIndex),
     async reload(next) {
       const blocked = restartOnlyChange(config, next);
       if (blocked) throw new Error(`${blocked} cannot change on a running process; restart Fulcrum to apply it`);

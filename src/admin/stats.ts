@@ -25,6 +25,7 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
             totalPicks: backend.totalPicks,
             failures: backend.failures,
             consecutiveFailures: backend.consecutiveFailures,
+            latencyMs: fulcrum.backendLatency(name, backend.index),
             health: health && {
               admin: health.admin,
               activeUp: health.activeUp,

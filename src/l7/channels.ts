@@ -4,6 +4,7 @@ export const CONTROL_CHANNEL = 'fulcrum:l7:control';
 export const STATUS_CHANNEL = 'fulcrum:l7:status';
 
 import type { RouteConfig } from '../config/types.js';
+import type { LatencyDelta } from './latency-recorder.js';
 import type { SplitCounterSpec } from './split-counters.js';
 import type { WorkerPoolSpec } from './worker-pool.js';
 
@@ -16,5 +17,5 @@ export type ControlMessage =
   | { type: 'fail'; threadId: number }
   | { type: 'reconfigure'; pools: WorkerPoolSpec[]; routes: RouteConfig[]; splitCounters: SplitCounterSpec };
 
-/** Workers → main thread. */
-export type StatusMessage = { type: 'listening'; threadId: number };
+/** Workers → main thread: ready, and (every second while serving) response-time histograms. */
+export type StatusMessage = { type: 'listening'; threadId: number } | { type: 'latency'; delta: LatencyDelta };

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
+import type { LatencyDelta } from './latency-recorder.js';
 import type { ServeSummary, ServeTask } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
 import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
@@ -13,7 +14,7 @@ import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
 const SERVE_TASK = fileURLToPath(new URL('../../dist/l7/serve-task.js', import.meta.url));
 
 export interface HttpProxy {
-  /** Workers replaced after they died; each death is also reported through onWorkerDeath. */
+  /** Workers replaced after they died; each death is also reported through events.workerDied. */
   readonly workerRestarts: number;
   /** The live worker threads (for stats, and for tests that kill one on purpose). */
   readonly threads: readonly Worker[];
@@ -27,6 +28,12 @@ export interface HttpProxy {
   drain(deadlineMs: number): Promise<ServeSummary[]>;
 }
 
+/** What the workers report to the main thread while they serve. */
+export interface L7Events {
+  workerDied(error: Error, restarts: number): void;
+  latency(delta: LatencyDelta): void;
+}
+
 /** uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits. */
 const UWS_HEADERS_ENV = 'UWS_HTTP_MAX_HEADERS_SIZE';
 
@@ -37,6 +44,8 @@ function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
     usesKey: pool.algorithm === 'consistent-hash',
     hostRewrite: pool.hostRewrite ?? null,
     stickyCookie: pool.sticky?.cookie ?? null,
+    backup: pool.backup,
+    countServerErrors: pool.outlier?.include5xx ?? false,
   }));
 }
 
@@ -52,7 +61,7 @@ function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
 export async function startHttpProxy(
   config: FulcrumConfig,
   pools: PoolConfig[],
-  onWorkerDeath: (error: Error, restarts: number) => void,
+  events: L7Events,
 ): Promise<HttpProxy> {
   const workers = config.workers;
   // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
@@ -78,6 +87,7 @@ export async function startHttpProxy(
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
     splitCounters,
+    accessLog: config.accessLog,
   };
   const status = new BroadcastChannel(STATUS_CHANNEL);
   const control = new BroadcastChannel(CONTROL_CHANNEL);
@@ -87,7 +97,8 @@ export async function startHttpProxy(
   let workerRestarts = 0;
   const listening = new Promise<void>((resolve) => {
     status.onmessage = (event: { data: StatusMessage }) => {
-      if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
+      if (event.data.type === 'latency') events.latency(event.data.delta);
+      else if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
     };
   });
 
@@ -97,7 +108,7 @@ export async function startHttpProxy(
     (piscina.run(task) as Promise<ServeSummary>).catch((error: Error) => {
       if (!started || draining) throw error;
       workerRestarts++;
-      onWorkerDeath(error, workerRestarts);
+      events.workerDied(error, workerRestarts);
       return runServe();
     });
   const tasks = Array.from({ length: workers }, runServe);

@@ -8,6 +8,8 @@ import type { ResponseHead } from './upstream/response-parser.js';
 import type { AcquireWaiter } from './upstream/pool.js';
 import { UpstreamError, type UpstreamFailure } from './upstream/upstream-error.js';
 import type { WorkerPool } from './worker-pool.js';
+import { writeAccessRecord } from './access-log.js';
+import type { LatencyRecorder } from './latency-recorder.js';
 import { replyError } from './replies.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -38,18 +40,31 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
+  /** For the access log. */
+  client: string;
+  host: string;
+  path: string;
 }
 
-/** This worker's request counts; drain waits for inFlight to reach zero. */
+/** This worker's request accounting: counts (drain waits for inFlight to reach zero), latencies, access log. */
 export interface WorkerTraffic {
   requests: number;
   inFlight: number;
+  latency: LatencyRecorder;
+  accessLog: boolean;
 }
 
 export class ProxiedRequest implements Exchange, AcquireWaiter {
   private readonly res: HttpResponse;
   private readonly plan: ForwardPlan;
   private readonly traffic: WorkerTraffic;
+  /** The plan's pool, or its backup while the plan's pool has no backend up. */
+  private pool: WorkerPool;
+  private readonly startedAt = performance.now();
+  /** Status sent to the client (0 until one is), and Fulcrum's own error code if it answered itself. */
+  private status = 0;
+  private errorCode: string | null = null;
+  private serverError = false;
   /** Set once res is ended or aborted: from then on nothing may touch it. */
   private finished = false;
   private backendIndex = -1;
@@ -75,6 +90,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.res = res;
     this.plan = plan;
     this.traffic = traffic;
+    this.pool = plan.pool;
     traffic.inFlight++;
     res.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
@@ -86,9 +102,17 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private connect(avoid: number): void {
-    const { pool, hashKey } = this.plan;
+    const { hashKey } = this.plan;
     // Only the first try honours the sticky cookie: a retry moves away from the backend that failed.
-    const index = pool.pick(hashKey, avoid, this.attempts === 0 ? this.plan.pinnedIndex : -1);
+    let index = this.pool.pick(hashKey, avoid, this.attempts === 0 ? this.plan.pinnedIndex : -1);
+    // The backup pool takes over when the pool has no backend up, or when a retry would land on the
+    // very backend that just failed (it is the only one left up).
+    if (this.pool.backup && this.pool === this.plan.pool && (index < 0 || (index === avoid && avoid >= 0))) {
+      if (index >= 0) this.pool.release(index, 'client-aborted');
+      this.pool = this.pool.backup;
+      index = this.pool.pick(hashKey, -1, -1);
+    }
+    const pool = this.pool;
     if (index < 0) {
       this.respondError(503, 'no-backend', 'No backend is available for this request.');
       return;
@@ -209,8 +233,10 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished) return;
     this.responseStarted = true;
     this.responseLength = head.contentLength;
+    this.status = head.status;
+    this.serverError = head.status >= 500 && this.pool.countServerErrors;
     const { res } = this;
-    const sticky = this.plan.pool.sticky;
+    const sticky = this.pool.sticky;
     const { headers } = head;
     const listed = connectionListed(headers);
     res.writeStatus(head.statusText ? `${head.status} ${head.statusText}` : String(head.status));
@@ -264,7 +290,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
 
   onComplete(): void {
     this.connection = null;
-    this.plan.pool.release(this.backendIndex, 'success');
+    this.pool.release(this.backendIndex, this.serverError ? 'server-error' : 'success');
+    this.traffic.latency.record(this.pool.name, this.backendIndex, performance.now() - this.startedAt);
     if (this.finished) return;
     this.markFinished();
     if (this.responseLength < 0) this.res.cork(() => this.res.end());
@@ -277,7 +304,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private onUpstreamError(error: UpstreamError): void {
     const staleKeepAlive = error.failure === 'reset' && this.connection?.reused === true && !this.responseStarted;
     this.connection = null;
-    this.plan.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
+    this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
     if (this.finished) return;
     if (this.responseStarted) {
       // Headers already went out: the only honest signal left is to cut the client connection.
@@ -288,7 +315,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     const retryable =
       !this.bodySent &&
       (!error.requestSent || (staleKeepAlive && IDEMPOTENT.has(this.plan.method))) &&
-      this.attempts < this.plan.pool.maxAttempts;
+      this.attempts < this.pool.maxAttempts;
     if (retryable) {
       this.connect(this.backendIndex);
       return;
@@ -299,6 +326,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
 
   private respondError(status: 502 | 503 | 504, code: string, message: string): void {
     if (this.finished) return;
+    this.status = status;
+    this.errorCode = code;
     this.markFinished();
     replyError(this.res, status, code, message);
   }
@@ -307,20 +336,34 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished) return;
     this.finished = true;
     this.traffic.inFlight--;
+    if (!this.traffic.accessLog) return;
+    const { plan } = this;
+    writeAccessRecord({
+      client: plan.client,
+      method: plan.method,
+      host: plan.host,
+      path: plan.path,
+      status: this.status,
+      backend: this.backendIndex >= 0 ? this.pool.address(this.backendIndex) : null,
+      pool: this.pool.name,
+      attempts: this.attempts,
+      durationMs: Math.round((performance.now() - this.startedAt) * 100) / 100,
+      error: this.errorCode,
+    });
   }
 
   /** Ends the upstream side early: the socket is destroyed, never pooled, and the pick released once. */
   private dropUpstream(outcome: Outcome): void {
     if (this.acquiring) {
-      this.plan.pool.upstream(this.backendIndex).cancel(this);
+      this.pool.upstream(this.backendIndex).cancel(this);
       this.acquiring = false;
-      this.plan.pool.release(this.backendIndex, outcome);
+      this.pool.release(this.backendIndex, outcome);
     }
     const connection = this.connection;
     this.connection = null;
     if (connection) {
       connection.abort();
-      this.plan.pool.release(this.backendIndex, outcome);
+      this.pool.release(this.backendIndex, outcome);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { RouteConfig } from '../config/types.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
+import { writeAccessRecord } from './access-log.js';
 import { replyError } from './replies.js';
 import { buildRequestHead } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
@@ -63,7 +64,7 @@ export class RequestHandler {
     const contentLength = req.getHeader('content-length');
     const chunkedBody = contentLength === '' && req.getHeader('transfer-encoding') !== '';
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
-      replyError(res, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
+      this.refuse(res, req, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
       return;
     }
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
@@ -73,7 +74,7 @@ export class RequestHandler {
     const head = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
     new ProxiedRequest(
       res,
-      { pool, hashKey: hashKey || undefined, pinnedIndex, head, method, hasBody, chunkedBody, maxBody: limits.maxBody },
+      { pool, hashKey: hashKey || undefined, pinnedIndex, head, method, hasBody, chunkedBody, maxBody: limits.maxBody, client: clientAddress, host, path },
       this.parts.traffic,
     );
   }
@@ -92,7 +93,7 @@ export class RequestHandler {
     const pinned = pool.sticky ? pool.sticky.pinnedIndex(req.getHeader('cookie')) : -1;
     const index = pool.pick(hashKey || undefined, -1, pinned);
     if (index < 0) {
-      replyError(res, 503, 'no-backend', 'No backend is available for this request.');
+      this.refuse(res, req, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
     const lines = this.upstreamHead(route, pool, 'GET', path, query, host, clientAddress, null).split('\r\n');
@@ -116,7 +117,7 @@ export class RequestHandler {
   private withinLimits(res: HttpResponse, req: HttpRequest, path: string, query: string): boolean {
     const { limits } = this.parts;
     if (path.length + (query ? query.length + 1 : 0) > limits.maxUrlLength) {
-      replyError(res, 414, 'url-too-long', `The request target exceeds ${limits.maxUrlLength} bytes.`);
+      this.refuse(res, req, 414, 'url-too-long', `The request target exceeds ${limits.maxUrlLength} bytes.`);
       return false;
     }
     const headers = this.headers;
@@ -125,7 +126,7 @@ export class RequestHandler {
     let headerBytes = 0;
     for (let index = 0; index < headers.length; index++) headerBytes += (headers[index] as string).length;
     if (headerBytes > limits.maxHeaderSize) {
-      replyError(res, 431, 'headers-too-large', `The request headers exceed ${limits.maxHeaderSize} bytes.`);
+      this.refuse(res, req, 431, 'headers-too-large', `The request headers exceed ${limits.maxHeaderSize} bytes.`);
       return false;
     }
     return true;
@@ -136,12 +137,32 @@ export class RequestHandler {
     this.currentRequest = req;
     const route = this.router.route({ host: hostWithoutPort(host), path, method, header: this.header });
     if (route === null) {
-      replyError(res, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
+      this.refuse(res, req, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
       return null;
     }
     const clientAddress = decoder.decode(res.getRemoteAddressAsText());
     const poolName = route.split ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header }) : (route.pool as string);
     return { route, pool: this.parts.pools.get(poolName) as WorkerPool, clientAddress };
+  }
+
+  /** Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to. */
+  private refuse(res: HttpResponse, req: HttpRequest, status: number, code: string, message: string): void {
+    // The address must be read before the reply: uWS forbids touching a response once it has ended.
+    const client = this.parts.traffic.accessLog ? decoder.decode(res.getRemoteAddressAsText()) : '';
+    replyError(res, status, code, message);
+    if (!this.parts.traffic.accessLog) return;
+    writeAccessRecord({
+      client,
+      method: req.getCaseSensitiveMethod(),
+      host: req.getHeader('host'),
+      path: req.getUrl(),
+      status,
+      backend: null,
+      pool: null,
+      attempts: 0,
+      durationMs: 0,
+      error: code,
+    });
   }
 
   private upstreamHead(route: RouteConfig, pool: WorkerPool, method: string, path: string, query: string, host: string, clientAddress: string, framing: string | null): string {

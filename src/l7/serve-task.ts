@@ -6,6 +6,7 @@ import type { HostPort, RouteConfig } from '../config/types.js';
 import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
 import type { WorkerTraffic } from './proxy-request.js';
+import { LatencyRecorder } from './latency-recorder.js';
 import { RequestHandler, type RequestLimits } from './request-handler.js';
 import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
 import { TrafficSplit } from './traffic-split.js';
@@ -28,6 +29,15 @@ export interface ServeTask {
   redirect: HostPort | null;
   /** Arm counters of the routes' splits (main thread's SharedArrayBuffer). */
   splitCounters: SplitCounterSpec;
+  /** FULCRUM_ACCESS_LOG: one JSON line per request. */
+  accessLog: boolean;
+}
+
+const LATENCY_FLUSH_MS = 1_000;
+
+function linkBackups(pools: Map<string, WorkerPool>): Map<string, WorkerPool> {
+  for (const pool of pools.values()) pool.linkBackup(pools);
+  return pools;
 }
 
 export interface ServeSummary {
@@ -36,8 +46,8 @@ export interface ServeSummary {
 }
 
 export default function serve(task: ServeTask): Promise<ServeSummary> {
-  let pools = new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)]));
-  const traffic: WorkerTraffic = { requests: 0, inFlight: 0 };
+  let pools = linkBackups(new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)])));
+  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, latency: new LatencyRecorder(), accessLog: task.accessLog };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
   let handler = buildHandler(task.routes, task.splitCounters);
 
@@ -56,11 +66,15 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
 
   /** Hot reload: kept pools keep their upstream connections; requests in flight finish on what they had. */
   function reconfigure(specs: WorkerPoolSpec[], routes: RouteConfig[], counters: SplitCounterSpec): void {
-    pools = new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)]));
+    pools = linkBackups(new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)])));
     handler = buildHandler(routes, counters);
   }
   const status = new BroadcastChannel(STATUS_CHANNEL);
   const control = new BroadcastChannel(CONTROL_CHANNEL);
+  const latencyFlush = setInterval(() => {
+    const delta = traffic.latency.take();
+    if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
+  }, LATENCY_FLUSH_MS);
 
   const app = createListenerApp(task.tls, (target) => {
     target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
@@ -114,6 +128,9 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
         // Closing every uWS socket (idle keep-alive clients included) before the task ends is what lets
         // piscina stop this thread: a worker whose loop still holds uWS sockets aborts the process.
         for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
+        clearInterval(latencyFlush);
+        const delta = traffic.latency.take();
+        if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
         control.close();
         status.close();
         setImmediate(() => resolve({ threadId, requests: traffic.requests }));

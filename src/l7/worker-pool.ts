@@ -12,6 +12,10 @@ export interface WorkerPoolSpec {
   usesKey: boolean;
   hostRewrite: string | null;
   stickyCookie: string | null;
+  /** Pool that takes this one's requests while it has no backend up. */
+  backup: string | null;
+  /** 5xx answers count as failures for passive health (outlierDetection.include5xx). */
+  countServerErrors: boolean;
 }
 
 export interface UpstreamSettings {
@@ -28,6 +32,9 @@ export class WorkerPool {
   hashKey: HashKey | null = null;
   hostRewrite: string | null = null;
   sticky: StickyBackends | null = null;
+  backupName: string | null = null;
+  backup: WorkerPool | null = null;
+  countServerErrors = false;
   /** Tries per request, so one dead backend costs a retry rather than an error. */
   readonly maxAttempts: number;
   private readonly balancer: BalancerPool;
@@ -47,9 +54,16 @@ export class WorkerPool {
   reconfigure(spec: WorkerPoolSpec): this {
     this.hashKey = spec.usesKey ? spec.hashKey : null;
     this.hostRewrite = spec.hostRewrite;
+    this.backupName = spec.backup;
+    this.countServerErrors = spec.countServerErrors;
     if (spec.stickyCookie === null) this.sticky = null;
     else if (this.sticky?.cookieName !== spec.stickyCookie) this.sticky = new StickyBackends(this.balancer, spec.stickyCookie);
     return this;
+  }
+
+  /** Resolves the backup pool by name once the worker's pools are all built (after start or a reload). */
+  linkBackup(pools: ReadonlyMap<string, WorkerPool>): void {
+    this.backup = this.backupName === null ? null : (pools.get(this.backupName) ?? null);
   }
 
   /** A backend index counted as active until released, or -1. `pinned` (sticky) is taken if it is still up. */

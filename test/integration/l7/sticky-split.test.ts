@@ -52,8 +52,11 @@ describe('sticky sessions and traffic splits', () => {
     for (const pool of config.pools) {
       createPool({ name: pool.name, algorithm: pool.algorithm, backends: pool.backends.map((backend) => ({ address: backend.address, weight: backend.weight })) });
     }
-    proxy = await startHttpProxy(config, config.pools, (error) => {
-      throw error;
+    proxy = await startHttpProxy(config, config.pools, {
+      workerDied: (error) => {
+        throw error;
+      },
+      latency: () => undefined,
     });
     url = `http://127.0.0.1:${port}`;
   });

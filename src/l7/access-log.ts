@@ -1,0 +1,24 @@
+// Access log of an L7 worker: one JSON line per finished request on stdout, shaped like the main
+// thread's pino lines (level, time, msg) so one log pipeline reads both. Off unless FULCRUM_ACCESS_LOG.
+
+export interface AccessRecord {
+  client: string;
+  method: string;
+  host: string;
+  path: string;
+  /** Status sent to the client; 0 when the client went away before one was sent. */
+  status: number;
+  /** Backend that answered ("ip:port"), or null (no route, no backend, a limit). */
+  backend: string | null;
+  pool: string | null;
+  attempts: number;
+  durationMs: number;
+  /** X-Fulcrum-Error code when Fulcrum answered itself. */
+  error: string | null;
+}
+
+const INFO = 30;
+
+export function writeAccessRecord(record: AccessRecord): void {
+  process.stdout.write(`${JSON.stringify({ level: INFO, time: Date.now(), name: 'fulcrum', msg: 'http request', ...record })}\n`);
+}

@@ -1,0 +1,48 @@
+import { afterAll, expect, it } from 'vitest';
+import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+
+let fulcrum: RunningProcess | undefined;
+let origin: TestOrigin | undefined;
+
+afterAll(async () => {
+  fulcrum?.child.kill('SIGKILL');
+  await origin?.close();
+});
+
+interface AccessLine {
+  msg: string;
+  status: number;
+  method: string;
+  path: string;
+  backend: string | null;
+  error: string | null;
+  durationMs: number;
+}
+
+it('writes one JSON line per request when FULCRUM_ACCESS_LOG=true', async () => {
+  origin = await startOrigin('logged');
+  const port = await freePort();
+  fulcrum = await startProcess(
+    CLI,
+    [],
+    { FULCRUM_BACKENDS: origin.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_ACCESS_LOG: 'true', FULCRUM_MAX_URL_LENGTH: '1kb' },
+    'fulcrum is serving',
+  );
+  await (await fetch(`http://127.0.0.1:${port}/hello?x=1`)).text();
+  await (await fetch(`http://127.0.0.1:${port}/${'a'.repeat(2000)}`)).text();
+  const deadline = Date.now() + 2_000;
+  let lines: AccessLine[] = [];
+  while (Date.now() < deadline && lines.length < 2) {
+    lines = fulcrum
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"http request"'))
+      .map((line) => JSON.parse(line) as AccessLine);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatchObject({ msg: 'http request', status: 200, method: 'GET', path: '/hello', backend: origin.address, error: null });
+  expect(lines[0]!.durationMs).toBeGreaterThan(0);
+  expect(lines[1]).toMatchObject({ status: 414, backend: null, error: 'url-too-long' });
+});

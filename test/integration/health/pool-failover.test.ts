@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
+import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { freePort } from '../../helpers/origins.js';
+import { RestartableOrigin } from '../../helpers/restartable-origin.js';
+
+let fulcrum: RunningProcess | null = null;
+let origins: RestartableOrigin[] = [];
+
+afterEach(async () => {
+  fulcrum?.child.kill('SIGKILL');
+  fulcrum = null;
+  await Promise.all(origins.map((origin) => origin.stop()));
+  origins = [];
+});
+
+async function startWithConfig(lines: string[], env: Record<string, string> = {}): Promise<{ url: string; admin: number }> {
+  const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-failover-')), 'fulcrum.yaml');
+  writeFileSync(configPath, `${lines.join('\n')}\n`);
+  const [port, admin] = [await freePort(), await freePort()];
+  fulcrum = await startProcess(
+    CLI,
+    [],
+    { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1', ...env },
+    'fulcrum is serving',
+  );
+  return { url: `http://127.0.0.1:${port}/`, admin };
+}
+
+describe('passive health on 5xx', () => {
+  it('ejects a backend answering 500s when include5xx is set, and readmits it after the ejection', async () => {
+    origins = [new RestartableOrigin('good'), new RestartableOrigin('sick')];
+    await Promise.all(origins.map((origin) => origin.start()));
+    const [good, sick] = origins as [RestartableOrigin, RestartableOrigin];
+    sick.status = 500;
+    const { url, admin } = await startWithConfig([
+      'healthCheck: off',
+      'pools:',
+      '  app:',
+      `    backends: ["${good.address}", "${sick.address}"]`,
+      '    healthCheck: off',
+      '    outlierDetection: { consecutiveFailures: 3, include5xx: true, baseEjectionTime: 700ms, maxEjectionPercent: 50 }',
+      'routes: [{ pool: app }]',
+    ]);
+    const statuses: number[] = [];
+    for (let index = 0; index < 8; index++) statuses.push((await fetch(url)).status);
+    expect(statuses).toContain(500);
+    await waitForStats(admin, (stats) => stats.pools.app!.backends[1]!.state === 'down', 2_000);
+    const whileEjected = await Promise.all(Array.from({ length: 6 }, () => fetch(url).then((response) => response.text())));
+    expect(whileEjected).toEqual(Array(6).fill('good'));
+    sick.status = 200;
+    await waitForStats(admin, (stats) => stats.pools.app!.backends[1]!.state === 'up', 3_000);
+    const after = new Set<string>();
+    for (let index = 0; index < 4; index++) after.add(await (await fetch(url)).text());
+    expect(after).toEqual(new Set(['good', 'sick']));
+  });
+});
+
+describe('backup pool', () => {
+  it('takes the traffic while every primary backend is down, and gives it back', async () => {
+    origins = [new RestartableOrigin('primary'), new RestartableOrigin('spare')];
+    await Promise.all(origins.map((origin) => origin.start()));
+    const [primary, spare] = origins as [RestartableOrigin, RestartableOrigin];
+    const { url, admin } = await startWithConfig(
+      [
+        'pools:',
+        '  main:',
+        `    backends: ["${primary.address}"]`,
+        '    backup: spare',
+        '  spare:',
+        `    backends: ["${spare.address}"]`,
+        'routes: [{ pool: main }]',
+      ],
+      { FULCRUM_HEALTH_INTERVAL: '200ms', FULCRUM_HEALTH_FALL: '1', FULCRUM_HEALTH_RISE: '1', FULCRUM_OUTLIER_FAILURES: '0' },
+    );
+    expect(await (await fetch(url)).text()).toBe('primary');
+    let stopLoad!: () => void;
+    const load = runLoad(url, new Promise<void>((resolve) => (stopLoad = resolve)));
+    await primary.stop();
+    await waitForStats(admin, (stats) => stats.pools.main!.backends[0]!.state === 'down', 2_000);
+    await sleep(200);
+    await primary.start();
+    await waitForStats(admin, (stats) => stats.pools.main!.backends[0]!.state === 'up', 2_000);
+    await sleep(100);
+    stopLoad();
+    const result = await load;
+    expect(result.failed).toEqual([]);
+    expect(result.bodies).toContain('spare');
+    expect(result.bodies.at(-1)).toBe('primary');
+    expect((await getStats(admin)).pools.spare!.backends[0]!.totalPicks).toBeGreaterThan(0);
+  });
+});
