@@ -126,6 +126,9 @@ void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
     bool connected = false;
     connection.connectStartedUs = MonotonicUs();
     int fd = StartConnect(backend.socketAddress, backend.socketAddressLength, connected);
+    if (fd < 0 && IsDescriptorShortage(-fd) && SpendReserveDescriptor()) {
+      fd = StartConnect(backend.socketAddress, backend.socketAddressLength, connected);
+    }
     if (fd < 0 && IsDescriptorShortage(-fd)) {
       // Our own shortage, not the backend's fault: release without blaming it and give up.
       pool_.release(index, balancer::Outcome::ClientAborted);

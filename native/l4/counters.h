@@ -28,7 +28,8 @@ struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> acceptErrors{0};        // EMFILE, ENFILE, ENOBUFS, ENOMEM on accept
   std::atomic<uint64_t> acceptPausesForLimit{0};
   std::atomic<uint64_t> noBackendAvailable{0};  // every attempt failed or the pool had nothing to give
-  std::atomic<uint64_t> socketErrors{0};        // socket() for a backend failed (usually EMFILE)
+  std::atomic<uint64_t> socketErrors{0};        // socket() for a backend failed even with the reserve; client reset
+  std::atomic<uint64_t> descriptorReserveUses{0};  // a loop gave up its spare descriptor for a backend socket
   std::atomic<uint64_t> clientResets{0};
   std::atomic<uint64_t> idleTimeouts{0};
   std::atomic<uint64_t> proxyHeaderErrors{0};

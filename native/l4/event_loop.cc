@@ -2,6 +2,7 @@
 // state machine is in connection_machine.cc. Everything runs on this loop's thread unless marked.
 #include "l4/event_loop.h"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -37,12 +38,14 @@ EventLoop::~EventLoop() {
   if (listenFd_ >= 0) close(listenFd_);
   if (wakeFd_ >= 0) close(wakeFd_);
   if (epollFd_ >= 0) close(epollFd_);
+  if (reserveFd_ >= 0) close(reserveFd_);
 }
 
 bool EventLoop::Init(int& error) {
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epollFd_ < 0 || wakeFd_ < 0) {
+  reserveFd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (epollFd_ < 0 || wakeFd_ < 0 || reserveFd_ < 0) {
     error = errno;
     return false;
   }
@@ -115,6 +118,7 @@ void EventLoop::AcceptBatch() {
     socklen_t peerLength = sizeof peer;
     int fd = accept4(listenFd_, reinterpret_cast<sockaddr*>(&peer), &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
+      shortageLogged_ = false;
       OnAccepted(fd, peer);
       continue;
     }
@@ -126,12 +130,30 @@ void EventLoop::AcceptBatch() {
     // EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays queued; stop polling the listener for a
     // moment (it would stay readable and spin) and try again when descriptors may have been freed.
     listener_.counters.acceptErrors.fetch_add(1, std::memory_order_relaxed);
-    listener_.log.Add(std::string("accept failed: ") + strerror(error) + "; pausing accept for " +
-                      std::to_string(kAcceptErrorPauseMs) + " ms");
-    acceptResumeAtMs_ = nowMs_ + kAcceptErrorPauseMs;
-    UpdateAcceptArming();
+    PauseAcceptForDescriptors(std::string("accept failed: ") + strerror(error));
     return;
   }
+}
+
+void EventLoop::PauseAcceptForDescriptors(const std::string& reason) {
+  // One line per shortage, not one per 100 ms retry: the counters carry the rest.
+  if (!shortageLogged_) {
+    listener_.log.Add(reason + "; pausing accept, retrying every " + std::to_string(kAcceptErrorPauseMs) + " ms");
+    shortageLogged_ = true;
+  }
+  acceptResumeAtMs_ = nowMs_ + kAcceptErrorPauseMs;
+  UpdateAcceptArming();
+}
+
+// Called when a backend socket() hit EMFILE/ENFILE: frees the spare so the retry can have its number
+// (unless another thread of the process takes it first), and pauses accept until it is back.
+bool EventLoop::SpendReserveDescriptor() {
+  if (reserveFd_ < 0) return false;
+  close(reserveFd_);
+  reserveFd_ = -1;
+  listener_.counters.descriptorReserveUses.fetch_add(1, std::memory_order_relaxed);
+  PauseAcceptForDescriptors("out of descriptors for a backend socket: used the reserve");
+  return true;
 }
 
 void EventLoop::PauseForLimit() {
@@ -204,7 +226,9 @@ void EventLoop::ExpireTimers() {
     Close(*head, balancer::Outcome::Success, false);
   }
   if (acceptResumeAtMs_ != 0 && acceptResumeAtMs_ <= nowMs_) {
-    acceptResumeAtMs_ = 0;
+    // Accept only once the reserve is held again; until then no descriptor has been freed.
+    if (reserveFd_ < 0) reserveFd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    acceptResumeAtMs_ = reserveFd_ >= 0 ? 0 : nowMs_ + kAcceptErrorPauseMs;
     UpdateAcceptArming();
   }
   if (pausedForLimit_.load()) HandleWake();

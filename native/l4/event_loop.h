@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "balancer/pool.h"
@@ -35,6 +36,8 @@ class EventLoop {
   // event_loop.cc: the loop, accepting, timers and drain.
   void Dispatch(const epoll_event& event);
   void AcceptBatch();
+  void PauseAcceptForDescriptors(const std::string& reason);
+  bool SpendReserveDescriptor();
   void PauseForLimit();
   void UpdateAcceptArming();
   void HandleWake();
@@ -61,6 +64,9 @@ class EventLoop {
   int listenFd_;
   int epollFd_ = -1;
   int wakeFd_ = -1;
+  // A spare descriptor (/dev/null) so that a client accepted with the last free descriptor still
+  // gets its backend socket; while it is spent, accept stays paused and new clients wait queued.
+  int reserveFd_ = -1;
   PollSource listenSource_{PollSource::Kind::Listener, nullptr};
   PollSource wakeSource_{PollSource::Kind::Wake, nullptr};
   PipePool pipes_;
@@ -71,6 +77,7 @@ class EventLoop {
   uint64_t liveConnections_ = 0;
   bool acceptArmed_ = false;
   int64_t acceptResumeAtMs_ = 0;  // non-zero while accept is paused after EMFILE and the like
+  bool shortageLogged_ = false;   // this descriptor shortage was logged; cleared by the next accept
   bool draining_ = false;
   int64_t drainDeadlineMs_ = 0;
 

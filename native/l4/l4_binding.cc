@@ -110,6 +110,7 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
     SetCount(stats, "acceptPausesForLimit", counters.acceptPausesForLimit);
     SetCount(stats, "noBackendAvailable", counters.noBackendAvailable);
     SetCount(stats, "socketErrors", counters.socketErrors);
+    SetCount(stats, "descriptorReserveUses", counters.descriptorReserveUses);
     SetCount(stats, "clientResets", counters.clientResets);
     SetCount(stats, "idleTimeouts", counters.idleTimeouts);
     SetCount(stats, "proxyHeaderErrors", counters.proxyHeaderErrors);

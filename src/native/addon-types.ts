@@ -52,6 +52,7 @@ export interface NativeL4Stats {
   acceptPausesForLimit: number;
   noBackendAvailable: number;
   socketErrors: number;
+  descriptorReserveUses: number;
   clientResets: number;
   idleTimeouts: number;
   proxyHeaderErrors: number;
