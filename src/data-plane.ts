@@ -32,6 +32,13 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
       ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
       acceptProxyProtocol: config.acceptProxyProtocol,
       onEvent: (message) => logger.warn({ plane: 'tcp' }, message),
+      ...(config.accessLog
+        ? {
+            onConnectionClosed: (batch) => {
+              for (const record of batch) logger.info({ ...record }, 'tcp connection');
+            },
+          }
+        : {}),
     });
     return {
       kind: 'tcp',

@@ -48,6 +48,7 @@ void EventLoop::OnAccepted(int clientFd, const sockaddr_storage& peer) {
   auto* connection = new Connection();
   connection->clientFd = clientFd;
   connection->clientAddress = peer;
+  connection->acceptedUs = MonotonicUs();
   socklen_t length = sizeof connection->destinationAddress;
   getsockname(clientFd, reinterpret_cast<sockaddr*>(&connection->destinationAddress), &length);
   connection->attemptsLeft = listener_.options.retries + 1;
@@ -56,7 +57,7 @@ void EventLoop::OnAccepted(int clientFd, const sockaddr_storage& peer) {
   SetNoDelay(clientFd);
   if (!Watch(clientFd, &connection->clientSource)) {
     listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
-    Close(*connection, balancer::Outcome::ClientAborted, true);
+    Close(*connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
     return;
   }
   if (listener_.options.acceptProxyProtocol) {
@@ -102,7 +103,7 @@ void EventLoop::ReadProxyHeader(Connection& connection) {
   if (length <= 0 || parse.status == ProxyHeaderStatus::Invalid) {
     listener_.counters.proxyHeaderErrors.fetch_add(1, std::memory_order_relaxed);
     if (length > 0) listener_.log.Add("refused a connection whose PROXY protocol header is malformed");
-    Close(connection, balancer::Outcome::ClientAborted, true);
+    Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
     return;
   }
   [[maybe_unused]] ssize_t consumed = recv(connection.clientFd, peeked, parse.length, 0);
@@ -134,11 +135,12 @@ void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
       pool_.release(index, balancer::Outcome::ClientAborted);
       listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
       listener_.log.Add(std::string("cannot open a socket to a backend: ") + strerror(-fd));
-      Close(connection, balancer::Outcome::ClientAborted, true);
+      Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::ConnectFailure);
       return;
     }
     stats.activeConnections.fetch_add(1, std::memory_order_relaxed);
     connection.backendIndex = index;
+    connection.lastBackendIndex = index;
     if (fd < 0) {  // refused at once
       OnConnectFailed(connection, balancer::Outcome::ConnectFailure);
       return;
@@ -146,7 +148,7 @@ void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
     connection.backendFd = fd;
     if (!Watch(fd, &connection.backendSource)) {
       listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
-      Close(connection, balancer::Outcome::ClientAborted, true);
+      Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::ConnectFailure);
       return;
     }
     if (connected) {
@@ -158,7 +160,7 @@ void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
     return;
   }
   listener_.counters.noBackendAvailable.fetch_add(1, std::memory_order_relaxed);
-  Close(connection, balancer::Outcome::ClientAborted, true);
+  Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::ConnectFailure);
 }
 
 void EventLoop::CheckConnectProgress(Connection& connection) {
@@ -195,6 +197,7 @@ void EventLoop::OnConnectFailed(Connection& connection, balancer::Outcome outcom
 void EventLoop::OnConnected(Connection& connection) {
   BackendCounters& stats = listener_.backendCounters.at(connection.backendIndex);
   uint64_t connectTimeUs = static_cast<uint64_t>(MonotonicUs() - connection.connectStartedUs);
+  connection.connectTimeUs = static_cast<int64_t>(connectTimeUs);
   stats.connectionsTotal.fetch_add(1, std::memory_order_relaxed);
   stats.connectTimeSumUs.fetch_add(connectTimeUs, std::memory_order_relaxed);
   stats.connectTimeCount.fetch_add(1, std::memory_order_relaxed);
@@ -230,7 +233,7 @@ bool EventLoop::FlushProxyHeader(Connection& connection) {
 void EventLoop::Relay(Connection& connection) {
   if (!connection.proxyHeaderToSend.empty() && !FlushProxyHeader(connection)) {
     listener_.backendCounters.at(connection.backendIndex).backendResets.fetch_add(1, std::memory_order_relaxed);
-    Close(connection, balancer::Outcome::Reset, true);
+    Close(connection, balancer::Outcome::Reset, true, ConnectionEnding::Reset);
     return;
   }
   BackendCounters& stats = listener_.backendCounters.at(connection.backendIndex);
@@ -243,23 +246,31 @@ void EventLoop::Relay(Connection& connection) {
                                 connection.client, pipes_, listener_.counters);
   if (upstream.bytesMoved) stats.bytesClientToBackend.fetch_add(upstream.bytesMoved, std::memory_order_relaxed);
   if (downstream.bytesMoved) stats.bytesBackendToClient.fetch_add(downstream.bytesMoved, std::memory_order_relaxed);
+  connection.bytesClientToBackend += upstream.bytesMoved;
+  connection.bytesBackendToClient += downstream.bytesMoved;
+  if (!connection.finSeen && (connection.toBackend.sourceEnded || connection.toClient.sourceEnded)) {
+    connection.finSeen = true;
+    connection.clientFinFirst = connection.toBackend.sourceEnded;  // both in one pass: call it the client's
+  }
   bool clientFailed = upstream.result == PumpResult::SourceFailed || downstream.result == PumpResult::DestinationFailed;
   bool backendFailed = upstream.result == PumpResult::DestinationFailed || downstream.result == PumpResult::SourceFailed;
   if (backendFailed) {
     stats.backendResets.fetch_add(1, std::memory_order_relaxed);
-    Close(connection, balancer::Outcome::Reset, true);
+    Close(connection, balancer::Outcome::Reset, true, ConnectionEnding::Reset);
   } else if (clientFailed) {
     listener_.counters.clientResets.fetch_add(1, std::memory_order_relaxed);
-    Close(connection, balancer::Outcome::ClientAborted, true);
+    Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
   } else if (connection.toBackend.shutdownSent && connection.toClient.shutdownSent) {
-    Close(connection, balancer::Outcome::Success, false);
+    Close(connection, balancer::Outcome::Success, false,
+          connection.clientFinFirst ? ConnectionEnding::ClientClose : ConnectionEnding::BackendClose);
   } else if (upstream.bytesMoved || downstream.bytesMoved) {
     idleTimers_.Schedule(connection, nowMs_);
   }
 }
 
-void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool resetPeers) {
+void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool resetPeers, ConnectionEnding ending) {
   if (connection.phase == ConnectionPhase::Closed) return;
+  if (accessLog_) RecordClose(connection, ending);
   TimerList::Remove(connection);
   ReleaseDirection(connection.toBackend, pipes_);
   ReleaseDirection(connection.toClient, pipes_);
@@ -278,6 +289,25 @@ void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool re
   --liveConnections_;
   listener_.ReleaseSlot();
   closedThisBatch_.push_back(&connection);
+}
+
+// Fills one fixed-size record and hands it to the ring; nothing here allocates or takes a lock.
+void EventLoop::RecordClose(const Connection& connection, ConnectionEnding ending) {
+  AccessRecord record{};
+  timespec wallClock;
+  clock_gettime(CLOCK_REALTIME, &wallClock);
+  record.closedAtMs = static_cast<int64_t>(wallClock.tv_sec) * 1000 + wallClock.tv_nsec / 1000000;
+  record.bytesClientToBackend = connection.bytesClientToBackend;
+  record.bytesBackendToClient = connection.bytesBackendToClient;
+  record.durationUs = static_cast<uint64_t>(MonotonicUs() - connection.acceptedUs);
+  record.connectTimeUs = connection.connectTimeUs;
+  record.ending = static_cast<uint8_t>(ending);
+  StoreAddress(connection.clientAddress, record.clientFamily, record.clientPort, record.clientAddress);
+  if (connection.lastBackendIndex != balancer::Pool::kNoBackend) {
+    const balancer::Backend& backend = pool_.backend(connection.lastBackendIndex);
+    StoreAddress(backend.socketAddress, record.backendFamily, record.backendPort, record.backendAddress);
+  }
+  accessLog_->TryPush(record);
 }
 
 }  // namespace fulcrum::l4

@@ -26,11 +26,12 @@ constexpr int64_t kLimitRecheckMs = 200;         // backstop for a missed resume
 
 }  // namespace
 
-EventLoop::EventLoop(Listener& listener, int listenFd, uint32_t pipeLimit)
+EventLoop::EventLoop(Listener& listener, int listenFd, uint32_t pipeLimit, AccessLogRing* accessLog)
     : listener_(listener),
       pool_(*listener.pool),
       listenFd_(listenFd),
       pipes_(pipeLimit, listener.options.pipeSize, listener.counters),
+      accessLog_(accessLog),
       handshakeTimers_(listener.options.connectTimeoutMs),
       idleTimers_(listener.options.idleTimeoutMs) {}
 
@@ -217,13 +218,13 @@ void EventLoop::ExpireTimers() {
       OnConnectFailed(*head, balancer::Outcome::Timeout);
     } else {
       listener_.counters.proxyHeaderErrors.fetch_add(1, std::memory_order_relaxed);
-      Close(*head, balancer::Outcome::ClientAborted, true);
+      Close(*head, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
     }
   }
   while (Connection* head = idleTimers_.head()) {
     if (head->deadlineMs > nowMs_) break;
     listener_.counters.idleTimeouts.fetch_add(1, std::memory_order_relaxed);
-    Close(*head, balancer::Outcome::Success, false);
+    Close(*head, balancer::Outcome::Success, false, ConnectionEnding::IdleTimeout);
   }
   if (acceptResumeAtMs_ != 0 && acceptResumeAtMs_ <= nowMs_) {
     // Accept only once the reserve is held again; until then no descriptor has been freed.
@@ -239,7 +240,7 @@ void EventLoop::CloseAllForDrain() {
   uint64_t forced = 0;
   for (TimerList* list : {&handshakeTimers_, &idleTimers_}) {
     while (Connection* head = list->head()) {
-      Close(*head, balancer::Outcome::ClientAborted, false);
+      Close(*head, balancer::Outcome::ClientAborted, false, ConnectionEnding::Drain);
       ++forced;
     }
   }

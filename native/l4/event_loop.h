@@ -21,7 +21,7 @@ class Listener;
 
 class EventLoop {
  public:
-  EventLoop(Listener& listener, int listenFd, uint32_t pipeLimit);
+  EventLoop(Listener& listener, int listenFd, uint32_t pipeLimit, AccessLogRing* accessLog);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -56,7 +56,8 @@ class EventLoop {
   void OnConnected(Connection& connection);
   void Relay(Connection& connection);
   bool FlushProxyHeader(Connection& connection);
-  void Close(Connection& connection, balancer::Outcome outcome, bool resetPeers);
+  void Close(Connection& connection, balancer::Outcome outcome, bool resetPeers, ConnectionEnding ending);
+  void RecordClose(const Connection& connection, ConnectionEnding ending);
   bool Watch(int fd, PollSource* source);
 
   Listener& listener_;
@@ -70,6 +71,7 @@ class EventLoop {
   PollSource listenSource_{PollSource::Kind::Listener, nullptr};
   PollSource wakeSource_{PollSource::Kind::Wake, nullptr};
   PipePool pipes_;
+  AccessLogRing* accessLog_;  // null unless the access log is on; this thread is its only producer
   TimerList handshakeTimers_;  // reading a PROXY header or connecting: connectTimeoutMs
   TimerList idleTimers_;       // relaying: idleTimeoutMs since the last byte moved
   std::vector<Connection*> closedThisBatch_;

@@ -31,6 +31,7 @@ ListenerOptions ReadOptions(const Napi::Object& object) {
   options.backlog = static_cast<int>(OptionalUint(object, "backlog", static_cast<uint32_t>(options.backlog)));
   options.sendProxyProtocol = static_cast<ProxyProtocolVersion>(OptionalUint(object, "sendProxyProtocol", 0) % 3);
   options.acceptProxyProtocol = object.Get("acceptProxyProtocol").ToBoolean().Value();
+  options.accessLog = object.Get("accessLog").ToBoolean().Value();
   return options;
 }
 
@@ -69,6 +70,7 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
                         InstanceAccessor<&ListenerWrap::MaxConnections>("maxConnections"),
                         InstanceMethod<&ListenerWrap::Stats>("stats"),
                         InstanceMethod<&ListenerWrap::TakeEvents>("takeEvents"),
+                        InstanceMethod<&ListenerWrap::TakeAccessLog>("takeAccessLog"),
                         InstanceMethod<&ListenerWrap::Drain>("drain")});
   }
 
@@ -119,6 +121,9 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
     SetCount(stats, "pipesInUse", counters.pipesInUse);
     SetCount(stats, "copyFallbacks", counters.copyFallbacks);
     stats.Set("droppedEvents", static_cast<double>(listener_->log.dropped()));
+    uint64_t droppedAccessRecords = 0;
+    for (const auto& ring : listener_->accessLogs) droppedAccessRecords += ring->dropped();
+    stats.Set("droppedAccessRecords", static_cast<double>(droppedAccessRecords));
     size_t backendCount = listener_->pool->size();
     Napi::Array backends = Napi::Array::New(env, backendCount);
     static const BackendCounters kUntouched;
@@ -151,6 +156,23 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
     Napi::Array events = Napi::Array::New(env, messages.size());
     for (size_t index = 0; index < messages.size(); ++index) events.Set(static_cast<uint32_t>(index), messages[index]);
     return events;
+  }
+
+  // The access records waiting in every loop's ring, copied into one ArrayBuffer of AccessRecord
+  // (src/l4/access-log.ts decodes it): one copy and no per-record JS object on this side.
+  Napi::Value TakeAccessLog(const Napi::CallbackInfo& info) {
+    size_t waiting = 0;
+    if (listener_) {
+      for (const auto& ring : listener_->accessLogs) waiting += ring->size();
+    }
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), waiting * sizeof(AccessRecord));
+    auto* records = static_cast<AccessRecord*>(buffer.Data());
+    size_t taken = 0;
+    // Rings may have grown since they were counted; what does not fit waits for the next call.
+    for (size_t ring = 0; listener_ && ring < listener_->accessLogs.size() && taken < waiting; ++ring) {
+      taken += listener_->accessLogs[ring]->Take(records + taken, waiting - taken);
+    }
+    return buffer;
   }
 
   Napi::Value Drain(const Napi::CallbackInfo& info) {

@@ -62,7 +62,9 @@ std::unique_ptr<Listener> Listener::Create(const ListenerOptions& options, std::
       if (options.port == 0) ParseAddress(options.host, listener->port_, address, addressLength);
     }
     listener->listenFds_.push_back(fd);
-    listener->loops_.push_back(std::make_unique<EventLoop>(*listener, fd, pipesPerLoop));
+    AccessLogRing* accessLog = nullptr;
+    if (options.accessLog) accessLog = listener->accessLogs.emplace_back(std::make_unique<AccessLogRing>()).get();
+    listener->loops_.push_back(std::make_unique<EventLoop>(*listener, fd, pipesPerLoop, accessLog));
     int initError = 0;
     if (!listener->loops_.back()->Init(initError)) {
       error = {"SYSTEM", Describe("epoll/eventfd", initError)};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "balancer/pool.h"
+#include "l4/access_log.h"
 #include "l4/backend_counters_table.h"
 #include "l4/counters.h"
 #include "l4/event_log.h"
@@ -52,6 +53,9 @@ class Listener {
   ListenerCounters counters;
   BackendCountersTable backendCounters;  // indexed like pool->backend(i)
   EventLog log;
+  // One ring per loop, in loop order, only with options.accessLog. Owned here rather than by the loops
+  // so the JS thread can take the last records after the loops are joined and freed.
+  std::vector<std::unique_ptr<AccessLogRing>> accessLogs;
 
  private:
   Listener(const ListenerOptions& options, std::shared_ptr<balancer::Pool> pool);

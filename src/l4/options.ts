@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { FulcrumError } from '../errors.js';
 import type { NativeL4ListenerOptions } from '../native/addon-types.js';
+import type { TcpConnectionRecord } from './access-log.js';
 
 export interface TcpProxyOptions {
   listen: { host: string; port: number };
@@ -26,6 +27,12 @@ export interface TcpProxyOptions {
   acceptProxyProtocol?: boolean;
   /** Where warnings from the native threads go (EMFILE, malformed PROXY headers, forced drains). Default: stderr. */
   onEvent?: (message: string) => void;
+  /**
+   * Turns the access log on: receives a record of every closed connection, in batches every 250 ms.
+   * The native threads only append fixed-size records to a bounded ring per thread; when JS falls behind,
+   * records are dropped and counted in stats().droppedAccessRecords.
+   */
+  onConnectionClosed?: (batch: TcpConnectionRecord[]) => void;
 }
 
 export const tcpProxyDefaults = {
@@ -62,5 +69,6 @@ export function toNativeOptions(options: TcpProxyOptions): NativeL4ListenerOptio
     backlog: checkInteger('backlog', options.backlog ?? tcpProxyDefaults.backlog, 0, 65_535),
     sendProxyProtocol: options.proxyProtocol === 'v1' ? 1 : options.proxyProtocol === 'v2' ? 2 : 0,
     acceptProxyProtocol: options.acceptProxyProtocol ?? false,
+    accessLog: options.onConnectionClosed !== undefined,
   };
 }

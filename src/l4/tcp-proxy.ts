@@ -2,6 +2,7 @@
 import { FulcrumError, type FulcrumErrorCode } from '../errors.js';
 import { native } from '../native/load.js';
 import type { NativeL4Listener, NativeL4Stats } from '../native/addon-types.js';
+import { decodeAccessRecords } from './access-log.js';
 import { toNativeOptions, type TcpProxyOptions } from './options.js';
 
 export type TcpProxyStats = NativeL4Stats;
@@ -25,6 +26,8 @@ export interface TcpProxy {
 }
 
 const eventPollMs = 1_000;
+// Each loop's ring holds 16384 records, so this keeps up with 65k closes a second per thread.
+const accessLogPollMs = 250;
 
 const nativeErrorCodes: Record<string, FulcrumErrorCode> = {
   POOL: 'FULCRUM_ERR_BALANCER',
@@ -53,13 +56,22 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const forwardEvents = (): void => {
     for (const message of listener.takeEvents()) onEvent(message);
   };
+  const { onConnectionClosed } = options;
+  const forwardAccessLog = (): void => {
+    const batch = decodeAccessRecords(listener.takeAccessLog());
+    if (batch.length > 0) onConnectionClosed?.(batch);
+  };
   // Not unref'd: like a net.Server, a listening proxy keeps the process alive until it is drained.
   const poller = setInterval(forwardEvents, eventPollMs);
+  const accessLogPoller = onConnectionClosed ? setInterval(forwardAccessLog, accessLogPollMs) : undefined;
   let drained: Promise<DrainResult> | undefined;
   const drain = (deadlineMs: number): Promise<DrainResult> => {
     drained ??= listener.drain(Math.max(0, Math.floor(deadlineMs))).then((result) => {
       clearInterval(poller);
+      clearInterval(accessLogPoller);
       forwardEvents();
+      // The rings outlive the joined threads, so connections the drain closed are logged too.
+      if (onConnectionClosed) forwardAccessLog();
       return result;
     });
     return drained;

@@ -27,6 +27,7 @@ export interface NativeL4ListenerOptions {
   backlog: number;
   sendProxyProtocol: 0 | 1 | 2;
   acceptProxyProtocol: boolean;
+  accessLog: boolean;
 }
 
 export interface NativeL4BackendStats {
@@ -61,6 +62,7 @@ export interface NativeL4Stats {
   pipesInUse: number;
   copyFallbacks: number;
   droppedEvents: number;
+  droppedAccessRecords: number;
   backends: NativeL4BackendStats[];
 }
 
@@ -70,6 +72,8 @@ export interface NativeL4Listener {
   readonly maxConnections: number;
   stats(): NativeL4Stats;
   takeEvents(): string[];
+  /** Closed-connection records (80 bytes each, see src/l4/access-log.ts); empty unless accessLog. */
+  takeAccessLog(): ArrayBuffer;
   drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
 }
 

@@ -1,0 +1,67 @@
+// The TCP access log: one fixed-size record per closed connection, in a bounded lock-free ring per
+// loop thread (that thread the only producer, the JS thread the only consumer). Full rings drop and count.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace fulcrum::l4 {
+
+// How a connection ended, in the order src/l4/access-log.ts names them.
+enum class ConnectionEnding : uint8_t {
+  ClientClose,     // both sides finished cleanly; the client's FIN came first
+  BackendClose,    // both sides finished cleanly; the backend's FIN came first
+  Reset,           // an error or reset on either side, or a missing or malformed PROXY header
+  IdleTimeout,     // no byte moved for idleTimeoutMs
+  ConnectFailure,  // no backend was reached: every attempt failed or timed out, or none was available
+  Drain,           // still open at the drain deadline
+};
+
+// The bytes src/l4/access-log.ts decodes (little-endian, which static_assert checks below); any change
+// here must change the offsets there. Addresses are raw network-order bytes, family 4 or 6 (0: none).
+struct AccessRecord {
+  int64_t closedAtMs;          // wall clock (CLOCK_REALTIME), ms since the epoch
+  uint64_t bytesClientToBackend;
+  uint64_t bytesBackendToClient;
+  uint64_t durationUs;         // from accept to close
+  int64_t connectTimeUs;       // the successful connect's duration; -1 if no backend was reached
+  uint16_t clientPort;
+  uint16_t backendPort;
+  uint8_t ending;              // a ConnectionEnding
+  uint8_t clientFamily;
+  uint8_t backendFamily;
+  uint8_t reserved;
+  uint8_t clientAddress[16];
+  uint8_t backendAddress[16];
+};
+static_assert(sizeof(AccessRecord) == 80, "src/l4/access-log.ts decodes 80-byte records");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "src/l4/access-log.ts decodes little-endian records");
+
+// Stores an IPv4 or IPv6 socket address as a record's family, port (host order) and address bytes.
+void StoreAddress(const sockaddr_storage& address, uint8_t& family, uint16_t& port, uint8_t (&bytes)[16]);
+
+class AccessLogRing {
+ public:
+  // A power of two; at 250 ms between JS drains this holds 65k closes a second per loop thread.
+  static constexpr uint64_t kCapacity = 16384;
+
+  AccessLogRing() : records_(new AccessRecord[kCapacity]) {}
+
+  bool TryPush(const AccessRecord& record);         // the loop thread; false (and counted) when full
+  size_t Take(AccessRecord* out, size_t maxRecords);  // the JS thread; oldest first
+  size_t size() const;                              // the JS thread: records waiting
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }  // any thread
+
+ private:
+  std::unique_ptr<AccessRecord[]> records_;
+  // Producer and consumer indices on their own cache lines, so the two threads do not share one.
+  alignas(64) std::atomic<uint64_t> tail_{0};  // next slot the loop thread writes
+  std::atomic<uint64_t> dropped_{0};
+  alignas(64) std::atomic<uint64_t> head_{0};  // next slot the JS thread reads
+};
+
+}  // namespace fulcrum::l4
