@@ -1,6 +1,8 @@
 // L4 bench: direct, Fulcrum tcp, HAProxy mode tcp and NGINX stream side by side in one run, same origins.
 // Measures single-stream throughput (iperf3), new connections per second (wrk, Connection: close,
-// against an nginx origin) and memory per 10k idle connections. Run it through run.sh (raises fd limits).
+// against an nginx origin) and memory per 10k idle connections. Targets take turns, round after round,
+// so load from elsewhere on the machine spreads over all of them; medians are reported. Run it through
+// run.sh (raises fd limits).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { haproxyConfig, nginxOriginConfig, nginxStreamConfig } from './configs.m
 
 const threads = Number(process.env.FULCRUM_BENCH_WORKERS ?? 1);
 const seconds = Number(process.env.FULCRUM_BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.FULCRUM_BENCH_ROUNDS ?? 3);
 // Each proxied connection costs a proxy two descriptors; stay under the descriptor limit and scale to 10k.
 const descriptorLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || 1024;
 const maxConnections = Math.floor((descriptorLimit - 200) / 2);
@@ -97,6 +100,16 @@ async function idleMemoryMb(port, pids) {
   return ((after - before) / 1024) * (10_000 / idleConnections);
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function loadAverage() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 function childPids(pid) {
   const listed = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim();
   return listed ? listed.split('\n').map(Number) : [];
@@ -137,26 +150,40 @@ async function main() {
     targets.push({ name: 'nginx stream', iperf: ports[0][0], http: ports[1][0], pids: () => [stream.pid, ...childPids(stream.pid)] });
   }
 
+  const loadBefore = loadAverage();
+  const samples = new Map(targets.map((target) => [target.name, { gbits: [], connectionsPerSecond: [] }]));
+  // A B C D, then B C D A, ...: each round starts one target later, so none always follows the same one.
+  for (let round = 0; round < rounds; round += 1) {
+    for (let turn = 0; turn < targets.length; turn += 1) {
+      const target = targets[(round + turn) % targets.length];
+      const sample = samples.get(target.name);
+      sample.gbits.push(iperfGbits(target.iperf));
+      sample.connectionsPerSecond.push(connectionsPerSecond(target.http));
+      console.log(`# round ${round + 1} ${target.name}: ${sample.gbits.at(-1).toFixed(1)} Gbit/s, ${sample.connectionsPerSecond.at(-1).toFixed(0)} conn/s`);
+    }
+  }
   const results = [];
   for (const target of targets) {
-    const row = { name: target.name, gbits: iperfGbits(target.iperf), connectionsPerSecond: connectionsPerSecond(target.http) };
-    row.idleMb = target.pids().length ? await idleMemoryMb(target.http, target.pids) : undefined;
-    console.log(`# ${target.name}: ${row.gbits.toFixed(1)} Gbit/s, ${row.connectionsPerSecond.toFixed(0)} conn/s, ${row.idleMb?.toFixed(1) ?? '-'} MB/10k idle`);
-    results.push(row);
+    const { gbits, connectionsPerSecond: rates } = samples.get(target.name);
+    const idleMb = target.pids().length ? await idleMemoryMb(target.http, target.pids) : undefined;
+    results.push({ name: target.name, gbits, rates, idleMb });
   }
-  printTable(results);
+  printTable(results, loadBefore, loadAverage());
 }
 
-function printTable(results) {
+// Medians of the rounds, the ratio of medians to HAProxy's, and the spread (min–max) of the rounds.
+function printTable(results, loadBefore, loadAfter) {
   const anchor = results.find((row) => row.name === 'haproxy tcp');
-  const ratio = (value, anchorValue) => (anchor && anchorValue ? `${(value / anchorValue).toFixed(2)}×` : '-');
+  const ratio = (values, anchorValues) => (anchorValues ? `${(median(values) / median(anchorValues)).toFixed(2)}×` : '-');
+  const spread = (values, digits) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
   console.log(`\nL4 bench, ${new Date().toISOString().slice(0, 10)}, nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}, ` +
-    `${threads} thread(s) per proxy, ${seconds}s per measurement, ${idleConnections} idle connections\n`);
-  console.log('| target | iperf3 1 stream (Gbit/s) | vs HAProxy | new conn/s (wrk, Connection: close) | vs HAProxy | RSS per 10k idle conns (MB) |');
-  console.log('|---|---|---|---|---|---|');
+    `${threads} thread(s) per proxy, ${rounds} alternating round(s) of ${seconds}s per measurement, ${idleConnections} idle connections, ` +
+    `load average ${loadBefore} before, ${loadAfter} after\n`);
+  console.log('| target | iperf3 1 stream, median (Gbit/s) | rounds | vs HAProxy | new conn/s, median (wrk, Connection: close) | rounds | vs HAProxy | RSS per 10k idle conns (MB) |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const row of results) {
-    console.log(`| ${row.name} | ${row.gbits.toFixed(1)} | ${ratio(row.gbits, anchor?.gbits)} | ${row.connectionsPerSecond.toFixed(0)} | ` +
-      `${ratio(row.connectionsPerSecond, anchor?.connectionsPerSecond)} | ${row.idleMb === undefined ? '-' : row.idleMb.toFixed(1)} |`);
+    console.log(`| ${row.name} | ${median(row.gbits).toFixed(1)} | ${spread(row.gbits, 1)} | ${ratio(row.gbits, anchor?.gbits)} | ` +
+      `${median(row.rates).toFixed(0)} | ${spread(row.rates, 0)} | ${ratio(row.rates, anchor?.rates)} | ${row.idleMb === undefined ? '-' : row.idleMb.toFixed(1)} |`);
   }
 }
 

@@ -49,12 +49,16 @@ void EventLoop::OnAccepted(int clientFd, const sockaddr_storage& peer) {
   connection->clientFd = clientFd;
   connection->clientAddress = peer;
   connection->acceptedUs = MonotonicUs();
-  socklen_t length = sizeof connection->destinationAddress;
-  getsockname(clientFd, reinterpret_cast<sockaddr*>(&connection->destinationAddress), &length);
+  // The address the client connected to matters only for a PROXY header to the backend; skipping the
+  // syscall otherwise is one of the cheap wins on the new-connection path.
+  if (listener_.options.sendProxyProtocol != ProxyProtocolVersion::None) {
+    socklen_t length = sizeof connection->destinationAddress;
+    getsockname(clientFd, reinterpret_cast<sockaddr*>(&connection->destinationAddress), &length);
+  }
   connection->attemptsLeft = listener_.options.retries + 1;
   ++liveConnections_;
   listener_.counters.accepted.fetch_add(1, std::memory_order_relaxed);
-  SetNoDelay(clientFd);
+  // No TCP_NODELAY here: accepted sockets inherit it from the listen socket (OpenReusePortListener).
   if (!Watch(clientFd, &connection->clientSource)) {
     listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
     Close(*connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
@@ -163,19 +167,18 @@ void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
   Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::ConnectFailure);
 }
 
+// Asks the kernel with connect() again, as HAProxy does: one syscall answers "connected" (EISCONN),
+// "still in progress" (EALREADY: a stale event carrying this connection's PollSource) or the error,
+// where SO_ERROR plus getpeername() took two.
 void EventLoop::CheckConnectProgress(Connection& connection) {
-  int error = 0;
-  socklen_t length = sizeof error;
-  getsockopt(connection.backendFd, SOL_SOCKET, SO_ERROR, &error, &length);
-  if (error != 0) {
+  const balancer::Backend& backend = pool_.backend(connection.backendIndex);
+  if (connect(connection.backendFd, reinterpret_cast<const sockaddr*>(&backend.socketAddress),
+              backend.socketAddressLength) == 0 ||
+      errno == EISCONN) {
+    OnConnected(connection);
+  } else if (errno != EALREADY && errno != EINPROGRESS && errno != EINTR) {
     OnConnectFailed(connection, balancer::Outcome::ConnectFailure);
-    return;
   }
-  // A stale event for an earlier attempt's socket carries the same PollSource; only a socket with
-  // a peer is really connected.
-  sockaddr_storage peer{};
-  socklen_t peerLength = sizeof peer;
-  if (getpeername(connection.backendFd, reinterpret_cast<sockaddr*>(&peer), &peerLength) == 0) OnConnected(connection);
 }
 
 void EventLoop::OnConnectFailed(Connection& connection, balancer::Outcome outcome) {
