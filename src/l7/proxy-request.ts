@@ -13,7 +13,6 @@ import type { LatencyRecorder } from './latency-recorder.js';
 import { replyError } from './replies.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const CHUNK_END = Buffer.from('\r\n');
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
 
@@ -82,6 +81,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private awaitingDrain = false;
   private responseStarted = false;
   private responseLength = -1;
+  /** Part of a length-delimited body already went to uWS. */
+  private bodyStarted = false;
   /** Response chunk waiting for uWS to drain (only with a known content-length). */
   private stalledChunk: Buffer | null = null;
   private stalledOffset = 0;
@@ -164,17 +165,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     const connection = this.connection as UpstreamConnection;
     if (chunk.length === 0) return;
     this.bodySent = true;
-    let drained: boolean;
-    if (this.plan.chunkedBody) {
-      const { socket } = connection;
-      socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      drained = socket.write(CHUNK_END);
-      socket.uncork();
-    } else {
-      drained = connection.writeBody(chunk);
-    }
+    const drained = connection.writeBody(chunk, this.plan.chunkedBody);
     if (!drained && !this.bodyComplete && !this.awaitingDrain) {
       this.awaitingDrain = true;
       this.pauseClient();
@@ -208,7 +199,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private endBody(): void {
-    if (this.plan.chunkedBody) this.connection?.writeBody('0\r\n\r\n');
+    if (this.plan.chunkedBody) this.connection?.endChunkedBody();
   }
 
   /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
@@ -259,6 +250,14 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished || chunk.length === 0) return;
     const { res } = this;
     if (this.responseLength >= 0) {
+      if (chunk.length === this.responseLength && !this.bodyStarted) {
+        // The usual small response, whole in one read: end() sends it (uWS keeps what the client cannot
+        // take yet) without tryEnd's offset bookkeeping and result array.
+        res.end(chunk);
+        this.markFinished();
+        return;
+      }
+      this.bodyStarted = true;
       const offsetBefore = res.getWriteOffset();
       const [ok, done] = res.tryEnd(chunk, this.responseLength);
       if (done) this.markFinished();

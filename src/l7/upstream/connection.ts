@@ -1,7 +1,11 @@
 // One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
 import type { Socket } from 'node:net';
 import { ParseError, ResponseParser, type ResponseHandlers } from './response-parser.js';
+import type { SweptConnection, TimeoutSweep } from './timeout-sweep.js';
 import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
+
+const CHUNK_END = Buffer.from('\r\n');
+const LAST_CHUNK = '0\r\n\r\n';
 
 export interface Exchange extends ResponseHandlers {
   onError(error: UpstreamError): void;
@@ -14,7 +18,7 @@ export interface ConnectionOwner {
   connectionFinished(connection: UpstreamConnection, reusable: boolean): void;
 }
 
-export class UpstreamConnection {
+export class UpstreamConnection implements SweptConnection {
   readonly socket: Socket;
   private readonly parser = new ResponseParser();
   private readonly owner: ConnectionOwner;
@@ -22,6 +26,9 @@ export class UpstreamConnection {
   private completion: boolean | null = null;
   private requestsServed = 0;
   private readonly timeouts: ExchangeTimeouts;
+  private readonly sweep: TimeoutSweep;
+  quietSince = 0;
+  limitMs = 0;
   private headReceived = false;
   private pendingChunk: Buffer | null = null;
   private parseFailure: unknown = null;
@@ -36,20 +43,26 @@ export class UpstreamConnection {
   };
 
   /** The socket may still be connecting: the pool hands the connection out only once it is connected. */
-  constructor(socket: Socket, owner: ConnectionOwner, timeouts: ExchangeTimeouts) {
+  constructor(socket: Socket, owner: ConnectionOwner, timeouts: ExchangeTimeouts, sweep: TimeoutSweep) {
     this.socket = socket;
     this.owner = owner;
     this.timeouts = timeouts;
+    this.sweep = sweep;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail('reset', `upstream connection failed: ${error.code ?? error.message}`));
-    socket.on('close', () => this.fail('reset', 'upstream closed the connection'));
+    socket.on('close', () => {
+      this.sweep.unwatch(this);
+      this.fail('reset', 'upstream closed the connection');
+    });
   }
 
-  /** Called by the pool once connected: from then on the socket's timeout is the exchange's or the idle one. */
+  /** Called by the pool once connected: the socket's own (connect) timeout ends and the sweep takes over. */
   connected(): void {
-    this.socket.setTimeout(this.timeouts.idleMs);
-    this.socket.on('timeout', () => this.onTimeout());
+    this.socket.setTimeout(0);
+    this.quietSince = this.sweep.now;
+    this.limitMs = this.timeouts.idleMs;
+    this.sweep.watch(this);
   }
 
   /** Whether this connection has carried a request before (a stale keep-alive socket may fail the next one). */
@@ -62,12 +75,28 @@ export class UpstreamConnection {
     this.exchange = exchange;
     this.headReceived = false;
     this.parser.expect(this, isHeadRequest);
-    if (this.timeouts.responseMs !== this.timeouts.idleMs) this.socket.setTimeout(this.timeouts.responseMs);
+    this.quietSince = this.sweep.now;
+    this.limitMs = this.timeouts.responseMs;
     this.socket.write(head, 'latin1');
   }
 
-  writeBody(chunk: Buffer | string): boolean {
-    return this.socket.write(chunk);
+  /** Writes request body bytes, re-chunked when `chunked`; false when the socket wants a 'drain' first. */
+  writeBody(chunk: Buffer, chunked: boolean): boolean {
+    this.quietSince = this.sweep.now;
+    if (!chunked) return this.socket.write(chunk);
+    const { socket } = this;
+    socket.cork();
+    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    socket.write(chunk);
+    const drained = socket.write(CHUNK_END);
+    socket.uncork();
+    return drained;
+  }
+
+  /** The last chunk of a re-chunked body. */
+  endChunkedBody(): void {
+    this.quietSince = this.sweep.now;
+    this.socket.write(LAST_CHUNK, 'latin1');
   }
 
   /** The client went away: the response can no longer be delivered, so the socket cannot be reused. */
@@ -78,7 +107,7 @@ export class UpstreamConnection {
 
   onHead: ResponseHandlers['onHead'] = (head) => {
     this.headReceived = true;
-    if (this.timeouts.responseMs !== this.timeouts.idleMs) this.socket.setTimeout(this.timeouts.idleMs);
+    this.limitMs = this.timeouts.idleMs;
     this.exchange?.onHead(head);
   };
   onBody: ResponseHandlers['onBody'] = (chunk) => this.exchange?.onBody(chunk);
@@ -88,6 +117,7 @@ export class UpstreamConnection {
   };
 
   private onData(chunk: Buffer): void {
+    this.quietSince = this.sweep.now;
     this.pendingChunk = chunk;
     if (this.exchange) this.exchange.corked(this.executePending);
     else this.executePending();
@@ -102,7 +132,7 @@ export class UpstreamConnection {
     if (this.completion !== null) this.finish(this.completion);
   }
 
-  private onTimeout(): void {
+  onTimeout(): void {
     if (!this.exchange) {
       // A pooled keep-alive connection idle past its timeout; 'close' tells the pool.
       this.socket.destroy();
@@ -128,7 +158,8 @@ export class UpstreamConnection {
     this.exchange = null;
     this.requestsServed++;
     const keep = reusable && !this.socket.destroyed;
-    if (!keep) this.socket.destroy();
+    if (keep) this.limitMs = this.timeouts.idleMs;
+    else this.socket.destroy();
     this.owner.connectionFinished(this, keep);
     exchange?.onComplete(keep);
   }

@@ -1,6 +1,7 @@
 // Keep-alive connections to one backend, per worker thread: reuse idle sockets, cap the total, queue the rest.
 import { connect } from 'node:net';
 import { UpstreamConnection, type ConnectionOwner } from './connection.js';
+import { TimeoutSweep } from './timeout-sweep.js';
 import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
 
 export interface UpstreamPoolOptions {
@@ -23,9 +24,11 @@ export class UpstreamPool implements ConnectionOwner {
   private readonly live = new Set<UpstreamConnection>();
   private readonly waiting: AcquireWaiter[] = [];
   private connectionsOpened = 0;
+  private readonly sweep: TimeoutSweep;
 
   constructor(options: UpstreamPoolOptions) {
     this.options = options;
+    this.sweep = new TimeoutSweep(Math.min(options.timeouts.responseMs, options.timeouts.idleMs));
   }
 
   /** Connections opened since start; lets tests and stats observe keep-alive reuse. */
@@ -76,7 +79,7 @@ export class UpstreamPool implements ConnectionOwner {
     const { host, port, connectTimeoutMs } = this.options;
     const socket = connect({ host, port, noDelay: true });
     this.connectionsOpened++;
-    const connection = new UpstreamConnection(socket, this, this.options.timeouts);
+    const connection = new UpstreamConnection(socket, this, this.options.timeouts, this.sweep);
     this.live.add(connection);
     let settled = false;
     const settle = (error: UpstreamError | null) => {

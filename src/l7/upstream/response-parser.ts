@@ -25,7 +25,10 @@ export interface ResponseHandlers {
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: (.*))?$/;
+const INVALID_VALUE = /[\0\r\n]/;
+const CONTENT_LENGTH = /^\d{1,15}$/;
+/** "HTTP/1.x NNN" is 12 characters; a reason phrase follows after one space. */
+const STATUS_CODE_END = 12;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -158,28 +161,31 @@ export class ResponseParser {
     }
   }
 
+  /** Walks the head's lines in place (no split, no match arrays): this runs once per proxied response. */
   private parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const statusMatch = STATUS_LINE.exec(lines[0] ?? '');
-    if (!statusMatch) throw new ParseError('malformed status line');
-    const minorVersion = statusMatch[1];
-    const status = Number(statusMatch[2]);
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = text.length;
+    const statusLineEnd = lineEnd;
+    const status = statusOf(text, statusLineEnd);
+    const minorVersion = text.charCodeAt(7) - 48;
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
-    let connectionClose = minorVersion === '0';
-    for (let index = 1; index < lines.length; index++) {
-      const line = lines[index] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new ParseError('malformed header line');
-      const name = line.slice(0, colon);
+    let connectionClose = minorVersion === 0;
+    while (lineEnd < text.length) {
+      const lineStart = lineEnd + 2;
+      lineEnd = text.indexOf('\r\n', lineStart);
+      if (lineEnd === -1) lineEnd = text.length;
+      const colon = text.indexOf(':', lineStart);
+      if (colon <= lineStart || colon > lineEnd) throw new ParseError('malformed header line');
+      const name = text.slice(lineStart, colon);
       if (!TOKEN.test(name)) throw new ParseError(`invalid header name "${name}"`);
-      const value = line.slice(colon + 1).trim();
-      if (/[\0\r\n]/.test(value)) throw new ParseError('invalid character in header value');
+      const value = text.slice(colon + 1, lineEnd).trim();
+      if (INVALID_VALUE.test(value)) throw new ParseError('invalid character in header value');
       const lower = name.toLowerCase();
       if (lower === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new ParseError(`invalid content-length "${value}"`);
+        if (!CONTENT_LENGTH.test(value)) throw new ParseError(`invalid content-length "${value}"`);
         const length = Number(value);
         if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
         contentLength = length;
@@ -190,7 +196,7 @@ export class ResponseParser {
       } else if (lower === 'connection') {
         const tokens = value.toLowerCase().split(',').map((token) => token.trim());
         if (tokens.includes('close')) connectionClose = true;
-        else if (tokens.includes('keep-alive') && minorVersion === '0') connectionClose = false;
+        else if (tokens.includes('keep-alive') && minorVersion === 0) connectionClose = false;
       }
       headers.push(lower, value);
     }
@@ -206,7 +212,7 @@ export class ResponseParser {
     const bodyless = this.requestWasHead || status === 204 || status === 304;
     this.handlers?.onHead({
       status,
-      statusText: statusMatch[3] ?? '',
+      statusText: statusLineEnd > STATUS_CODE_END ? text.slice(STATUS_CODE_END + 1, statusLineEnd) : '',
       headers,
       keepAlive: this.keepAlive,
       contentLength: bodyless || transferEncoding ? -1 : contentLength,
@@ -232,4 +238,37 @@ export class ResponseParser {
     this.state = State.Done;
     handlers?.onComplete(reusable);
   }
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * The status code of the line `HTTP/1.(0|1) [1-9]DD[ reason]` ending at `lineEnd`, checked by hand
+ * rather than with a regex match (no match array per response); the reason may not hold CR or LF.
+ */
+function statusOf(text: string, lineEnd: number): number {
+  const minor = text.charCodeAt(7);
+  const first = text.charCodeAt(9);
+  const valid =
+    text.startsWith('HTTP/1.') &&
+    (minor === 48 || minor === 49) &&
+    text.charCodeAt(8) === 32 &&
+    first >= 49 &&
+    first <= 57 &&
+    isDigit(text.charCodeAt(10)) &&
+    isDigit(text.charCodeAt(11)) &&
+    (lineEnd === STATUS_CODE_END || (lineEnd > STATUS_CODE_END && text.charCodeAt(STATUS_CODE_END) === 32)) &&
+    !hasLineBreak(text, STATUS_CODE_END, lineEnd);
+  if (!valid) throw new ParseError('malformed status line');
+  return (first - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+}
+
+function hasLineBreak(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 13 || code === 10) return true;
+  }
+  return false;
 }
