@@ -36,13 +36,25 @@ function nativeOptions(pool: ResolvedPool) {
   };
 }
 
-/** What a reload cannot change on a running process, with the reason it needs a restart. */
-function restartOnlyChange(current: FulcrumConfig, next: FulcrumConfig): string | null {
-  if (current.mode !== next.mode) return `mode ${current.mode} → ${next.mode}`;
-  if (current.workers !== next.workers) return `workers ${current.workers} → ${next.workers}`;
-  if (formatHostPort(current.listen) !== formatHostPort(next.listen)) return `listen ${formatHostPort(current.listen)} → ${formatHostPort(next.listen)}`;
-  if (current.adminListen?.port !== next.adminListen?.port || current.adminListen?.host !== next.adminListen?.host) return 'adminListen';
-  return null;
+/**
+ * Settings the running data plane takes in place on reload (pools, routes, balancing, health). A change
+ * to any other setting (mode, listen, workers, timeouts, limits, TLS, ...) starts a new data plane
+ * beside the old one, which then drains: listeners bind with SO_REUSEPORT, so even the same address
+ * never stops accepting.
+ */
+const RELOADABLE_IN_PLACE = new Set<string>([
+  'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
+  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'slowStart',
+  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile',
+]);
+
+function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
+  const keys = Object.keys(next) as (keyof FulcrumConfig)[];
+  return keys.filter((key) => !RELOADABLE_IN_PLACE.has(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+}
+
+function sameAddress(a: FulcrumConfig['adminListen'], b: FulcrumConfig['adminListen']): boolean {
+  return a?.host === b?.host && a?.port === b?.port;
 }
 
 export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Promise<RunningFulcrum> {
@@ -57,6 +69,8 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
 
   let admin: AdminServer | null = null;
   let dataPlane: DataPlane;
+  /** Data planes replaced by a reload, still draining. */
+  const retiring = new Set<Promise<void>>();
   try {
     dataPlane = await startDataPlane(config, config.pools, logger);
     health.reconcile(config.pools, pools);
@@ -75,15 +89,40 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     dataPlaneStats: () => dataPlane.stats(),
     backendLatency: (pool, backendIndex) => dataPlane.backendLatency(pool, backendIndex),
     async reload(next) {
-      const blocked = restartOnlyChange(config, next);
-      if (blocked) throw new Error(`${blocked} cannot change on a running process; restart Fulcrum to apply it`);
-      const resolved = await resolvePools(next.pools);
-      for (const pool of resolved) {
-        const existing = pools.get(pool.name);
-        if (existing) updatePool(pool.name, nativeOptions(pool));
-        else pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+      if (!sameAddress(config.adminListen, next.adminListen)) {
+        throw new Error('adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it');
       }
-      dataPlane.reconfigure(next);
+      const resolved = await resolvePools(next.pools);
+      const added: string[] = [];
+      for (const pool of resolved) {
+        if (pools.has(pool.name)) continue;
+        pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+        added.push(pool.name);
+      }
+      const changed = dataPlaneChanged(config, next);
+      if (changed.length > 0) {
+        let fresh: DataPlane;
+        try {
+          fresh = await startDataPlane(next, next.pools, logger);
+        } catch (error) {
+          for (const name of added) {
+            destroyPool(name);
+            pools.delete(name);
+          }
+          throw error;
+        }
+        const old = dataPlane;
+        dataPlane = fresh;
+        logger.info({ changed }, 'started a new data plane; the previous one drains');
+        const draining: Promise<void> = old
+          .drain(next.drainTimeout)
+          .catch((error: unknown) => logger.error({ err: error }, 'the previous data plane failed to drain'))
+          .finally(() => retiring.delete(draining));
+        retiring.add(draining);
+      }
+      for (const pool of resolved) if (!added.includes(pool.name)) updatePool(pool.name, nativeOptions(pool));
+      if (changed.length === 0) dataPlane.reconfigure(next);
+      if (next.logLevel !== config.logLevel) logger.level = next.logLevel;
       const kept = new Set(next.pools.map((pool) => pool.name));
       for (const name of [...pools.keys()]) {
         if (kept.has(name)) continue;
@@ -104,7 +143,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     async stop(deadlineMs) {
       health.stop();
       await admin?.close();
-      await dataPlane.drain(deadlineMs);
+      await Promise.all([dataPlane.drain(deadlineMs), ...retiring]);
       releasePools();
       logger.info('fulcrum stopped');
     },

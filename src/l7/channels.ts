@@ -1,7 +1,9 @@
 // BroadcastChannel names and messages between the main thread and the L7 workers.
 
-export const CONTROL_CHANNEL = 'fulcrum:l7:control';
-export const STATUS_CHANNEL = 'fulcrum:l7:status';
+// Names carry the data plane's id: during a reload that replaces the data plane, two planes' workers
+// live side by side and must not hear each other's drain.
+export const controlChannel = (planeId: string): string => `fulcrum:l7:${planeId}:control`;
+export const statusChannel = (planeId: string): string => `fulcrum:l7:${planeId}:status`;
 
 import type { RouteConfig } from '../config/types.js';
 import type { LatencyDelta } from './latency-recorder.js';

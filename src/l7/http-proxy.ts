@@ -1,10 +1,11 @@
 // Main-thread side of the L7 engine: starts one long-lived serve task per piscina worker and drains them.
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
-import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
+import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { ServeSummary, ServeTask } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
@@ -88,9 +89,10 @@ export async function startHttpProxy(
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
     splitCounters,
     accessLog: config.accessLog,
+    planeId: randomUUID(),
   };
-  const status = new BroadcastChannel(STATUS_CHANNEL);
-  const control = new BroadcastChannel(CONTROL_CHANNEL);
+  const status = new BroadcastChannel(statusChannel(task.planeId));
+  const control = new BroadcastChannel(controlChannel(task.planeId));
   let listeningCount = 0;
   let started = false;
   let draining = false;

@@ -49,6 +49,8 @@ export interface ForwardPlan {
 export interface WorkerTraffic {
   requests: number;
   inFlight: number;
+  /** Set when the worker drains: responses then carry `Connection: close` so clients move to a live listener. */
+  draining: boolean;
   latency: LatencyRecorder;
   accessLog: boolean;
 }
@@ -236,6 +238,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);
     }
     if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
+    if (this.traffic.draining) res.writeHeader('connection', 'close');
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
       const reported = head.status === 204 ? '' : headerValue(head, 'content-length');

@@ -3,7 +3,7 @@
 import { threadId } from 'node:worker_threads';
 import type { CidrBlock } from '../config/cidr.js';
 import type { HostPort, RouteConfig } from '../config/types.js';
-import { CONTROL_CHANNEL, STATUS_CHANNEL, type ControlMessage, type StatusMessage } from './channels.js';
+import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
 import type { WorkerTraffic } from './proxy-request.js';
 import { LatencyRecorder } from './latency-recorder.js';
@@ -31,9 +31,12 @@ export interface ServeTask {
   splitCounters: SplitCounterSpec;
   /** FULCRUM_ACCESS_LOG: one JSON line per request. */
   accessLog: boolean;
+  /** Names this data plane's control and status channels. */
+  planeId: string;
 }
 
 const LATENCY_FLUSH_MS = 1_000;
+const DRAIN_QUIET_MS = 300;
 
 function linkBackups(pools: Map<string, WorkerPool>): Map<string, WorkerPool> {
   for (const pool of pools.values()) pool.linkBackup(pools);
@@ -47,7 +50,7 @@ export interface ServeSummary {
 
 export default function serve(task: ServeTask): Promise<ServeSummary> {
   let pools = linkBackups(new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)])));
-  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, latency: new LatencyRecorder(), accessLog: task.accessLog };
+  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, draining: false, latency: new LatencyRecorder(), accessLog: task.accessLog };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
   let handler = buildHandler(task.routes, task.splitCounters);
 
@@ -69,8 +72,8 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
     pools = linkBackups(new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)])));
     handler = buildHandler(routes, counters);
   }
-  const status = new BroadcastChannel(STATUS_CHANNEL);
-  const control = new BroadcastChannel(CONTROL_CHANNEL);
+  const status = new BroadcastChannel(statusChannel(task.planeId));
+  const control = new BroadcastChannel(controlChannel(task.planeId));
   const latencyFlush = setInterval(() => {
     const delta = traffic.latency.take();
     if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
@@ -118,9 +121,20 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
       }
       if (listenSockets.length === 0) return;
       for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
+      traffic.draining = true;
       const deadline = Date.now() + event.data.deadlineMs;
+      // Keep-alive clients still sending on this worker's connections get `Connection: close` answers and
+      // reconnect elsewhere; the connections are closed once nothing is in flight and no request has
+      // arrived for a quiet spell, which leaves only an idle client's unlucky simultaneous send to race.
+      let lastCount = traffic.requests;
+      let quietSince = Date.now();
       const finish = () => {
-        if (traffic.inFlight > 0 && Date.now() < deadline) {
+        const now = Date.now();
+        if (traffic.requests !== lastCount) {
+          lastCount = traffic.requests;
+          quietSince = now;
+        }
+        if ((traffic.inFlight > 0 || now - quietSince < DRAIN_QUIET_MS) && now < deadline) {
           setTimeout(finish, 20);
           return;
         }

@@ -92,6 +92,44 @@ describe('hot reload', () => {
   });
 });
 
+describe('hot reload of data-plane settings', () => {
+  it('starts a new data plane for changed workers and limits without a client error, and moves to a new listen address', async () => {
+    origins = await Promise.all(['x', 'y'].map((name) => startOrigin(name)));
+    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    const backends = `backends: [${origins.map((origin) => `"${origin.address}"`).join(', ')}]`;
+    const [port, newPort, admin] = [await freePort(), await freePort(), await freePort()];
+    writeConfig(configPath, [backends, `listen: 127.0.0.1:${port}`, 'workers: 1']);
+    fulcrum = await startProcess(
+      CLI,
+      [],
+      { FULCRUM_CONFIG: configPath, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_DRAIN_TIMEOUT: '2s' },
+      'fulcrum is serving',
+    );
+    let stopLoad!: () => void;
+    const stop = new Promise<void>((resolve) => (stopLoad = resolve));
+    const loads = [runLoad(`http://127.0.0.1:${port}/`, stop), runLoad(`http://127.0.0.1:${port}/`, stop)];
+    await sleep(300);
+    writeConfig(configPath, [backends, `listen: 127.0.0.1:${port}`, 'workers: 2', 'maxUrlLength: 4kb']);
+    fulcrum.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.applied === 1 && stats.dataPlane.workers === 2, 5_000);
+    await sleep(300);
+    stopLoad();
+    const results = await Promise.all(loads);
+    expect(results.flatMap((result) => result.failed)).toEqual([]);
+    expect(results.reduce((sum, result) => sum + result.ok, 0)).toBeGreaterThan(50);
+    const long = await fetch(`http://127.0.0.1:${port}/${'a'.repeat(5000)}`);
+    expect(long.status).toBe(414);
+
+    writeConfig(configPath, [backends, `listen: 127.0.0.1:${newPort}`, 'workers: 2']);
+    fulcrum.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.applied === 2, 5_000);
+    expect((await fetch(`http://127.0.0.1:${newPort}/`)).status).toBe(200);
+    await sleep(500);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    expect(fulcrum.output()).toContain('started a new data plane; the previous one drains');
+  });
+});
+
 describe('graceful shutdown', () => {
   it('lets long requests finish on SIGTERM, then exits 0', async () => {
     origins = [await startOrigin('slow', (_request, response) => setTimeout(() => response.end('finished'), 800))];
