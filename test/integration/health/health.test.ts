@@ -1,28 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats, type Stats } from '../../helpers/admin.js';
-import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';
 import { RestartableOrigin } from '../../helpers/restartable-origin.js';
 
-let fulcrum: RunningProcess | null = null;
+const cleanup = cleanupAfterEach();
+/** The current test's origins; startFulcrum puts them behind Fulcrum. */
 let origins: RestartableOrigin[] = [];
 
-afterEach(async () => {
-  fulcrum?.child.kill('SIGKILL');
-  fulcrum = null;
-  await Promise.all(origins.map((origin) => origin.stop()));
-  origins = [];
-});
-
 async function startOrigins(count: number): Promise<RestartableOrigin[]> {
-  origins = Array.from({ length: count }, (_, index) => new RestartableOrigin(`origin-${index}`));
+  origins = Array.from({ length: count }, (_, index) => cleanup.add(new RestartableOrigin(`origin-${index}`), (origin) => origin.stop()));
   await Promise.all(origins.map((origin) => origin.start()));
   return origins;
 }
 
 async function startFulcrum(env: Record<string, string>): Promise<{ url: string; admin: number }> {
   const [port, admin] = [await freePort(), await freePort()];
-  fulcrum = await startProcess(
+  const fulcrum = await startProcess(
     CLI,
     [],
     {
@@ -38,6 +33,7 @@ async function startFulcrum(env: Record<string, string>): Promise<{ url: string;
     },
     'fulcrum is serving',
   );
+  cleanup.add(fulcrum, (running) => running.child.kill('SIGKILL'));
   return { url: `http://127.0.0.1:${port}/`, admin };
 }
 

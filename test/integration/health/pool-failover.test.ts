@@ -1,40 +1,36 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
-import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
+import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';
 import { RestartableOrigin } from '../../helpers/restartable-origin.js';
 
-let fulcrum: RunningProcess | null = null;
-let origins: RestartableOrigin[] = [];
+const cleanup = cleanupAfterEach();
 
-afterEach(async () => {
-  fulcrum?.child.kill('SIGKILL');
-  fulcrum = null;
-  await Promise.all(origins.map((origin) => origin.stop()));
-  origins = [];
-});
+async function startOrigins(names: string[]): Promise<RestartableOrigin[]> {
+  const origins = names.map((name) => cleanup.add(new RestartableOrigin(name), (origin) => origin.stop()));
+  await Promise.all(origins.map((origin) => origin.start()));
+  return origins;
+}
 
 async function startWithConfig(lines: string[], env: Record<string, string> = {}): Promise<{ url: string; admin: number }> {
-  const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-failover-')), 'fulcrum.yaml');
-  writeFileSync(configPath, `${lines.join('\n')}\n`);
+  const configPath = tempConfigPath('fulcrum.yaml');
+  writeConfig(configPath, lines);
   const [port, admin] = [await freePort(), await freePort()];
-  fulcrum = await startProcess(
+  const fulcrum = await startProcess(
     CLI,
     [],
     { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1', ...env },
     'fulcrum is serving',
   );
+  cleanup.add(fulcrum, (running) => running.child.kill('SIGKILL'));
   return { url: `http://127.0.0.1:${port}/`, admin };
 }
 
 describe('passive health on 5xx', () => {
   it('ejects a backend answering 500s when include5xx is set, and readmits it after the ejection', async () => {
-    origins = [new RestartableOrigin('good'), new RestartableOrigin('sick')];
-    await Promise.all(origins.map((origin) => origin.start()));
-    const [good, sick] = origins as [RestartableOrigin, RestartableOrigin];
+    const [good, sick] = (await startOrigins(['good', 'sick'])) as [RestartableOrigin, RestartableOrigin];
     sick.status = 500;
     const { url, admin } = await startWithConfig([
       'healthCheck: off',
@@ -61,9 +57,7 @@ describe('passive health on 5xx', () => {
 
 describe('backup pool', () => {
   it('takes the traffic while every primary backend is down, and gives it back', async () => {
-    origins = [new RestartableOrigin('primary'), new RestartableOrigin('spare')];
-    await Promise.all(origins.map((origin) => origin.start()));
-    const [primary, spare] = origins as [RestartableOrigin, RestartableOrigin];
+    const [primary, spare] = (await startOrigins(['primary', 'spare'])) as [RestartableOrigin, RestartableOrigin];
     const { url, admin } = await startWithConfig(
       [
         'pools:',

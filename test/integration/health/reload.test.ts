@@ -1,33 +1,33 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
-import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
-import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
+import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
+import { freePort, startOrigin, type OriginHandler, type TestOrigin } from '../../helpers/origins.js';
 
-let fulcrum: RunningProcess | null = null;
-let origins: TestOrigin[] = [];
+const cleanup = cleanupAfterEach();
 
-afterEach(async () => {
-  fulcrum?.child.kill('SIGKILL');
-  fulcrum = null;
-  await Promise.all(origins.map((origin) => origin.close()));
-  origins = [];
-});
+function startTracked(name: string, handler?: OriginHandler): Promise<TestOrigin> {
+  return startOrigin(name, handler).then((origin) => cleanup.add(origin, (started) => started.close()));
+}
 
-function writeConfig(path: string, lines: string[]): void {
-  writeFileSync(path, `${lines.join('\n')}\n`);
+function startOrigins(names: string[]): Promise<TestOrigin[]> {
+  return Promise.all(names.map((name) => startTracked(name)));
+}
+
+async function launch(...args: Parameters<typeof startProcess>) {
+  return cleanup.add(await startProcess(...args), (running) => running.child.kill('SIGKILL'));
 }
 
 describe('hot reload', () => {
   it('adds and removes a backend and changes the algorithm under continuous load with zero client errors', async () => {
-    origins = await Promise.all(['a', 'b', 'c'].map((name) => startOrigin(name)));
+    const origins = await startOrigins(['a', 'b', 'c']);
     const [a, b, c] = origins as [TestOrigin, TestOrigin, TestOrigin];
-    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    const configPath = tempConfigPath('fulcrum.yaml');
     writeConfig(configPath, [`backends: ["${a.address}", "${b.address}"]`, 'algorithm: round-robin']);
     const [port, admin] = [await freePort(), await freePort()];
-    fulcrum = await startProcess(
+    const fulcrum = await launch(
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '2' },
@@ -55,11 +55,11 @@ describe('hot reload', () => {
   });
 
   it('rejects an invalid reload and keeps serving the old config', async () => {
-    origins = [await startOrigin('only')];
-    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    const origins = await startOrigins(['only']);
+    const configPath = tempConfigPath('fulcrum.yaml');
     writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`]);
     const [port, admin] = [await freePort(), await freePort()];
-    fulcrum = await startProcess(
+    const fulcrum = await launch(
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
@@ -76,11 +76,11 @@ describe('hot reload', () => {
   });
 
   it('reloads when a watched config file changes', async () => {
-    origins = await Promise.all(['first', 'second'].map((name) => startOrigin(name)));
-    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.json');
+    const origins = await startOrigins(['first', 'second']);
+    const configPath = tempConfigPath('fulcrum.json');
     writeFileSync(configPath, JSON.stringify({ backends: [origins[0]!.address] }));
     const [port, admin] = [await freePort(), await freePort()];
-    fulcrum = await startProcess(
+    const fulcrum = await launch(
       CLI,
       ['--watch-config', 'true'],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
@@ -94,12 +94,12 @@ describe('hot reload', () => {
 
 describe('hot reload of data-plane settings', () => {
   it('starts a new data plane for changed workers and limits without a client error, and moves to a new listen address', async () => {
-    origins = await Promise.all(['x', 'y'].map((name) => startOrigin(name)));
-    const configPath = join(mkdtempSync(join(tmpdir(), 'fulcrum-reload-')), 'fulcrum.yaml');
+    const origins = await startOrigins(['x', 'y']);
+    const configPath = tempConfigPath('fulcrum.yaml');
     const backends = `backends: [${origins.map((origin) => `"${origin.address}"`).join(', ')}]`;
     const [port, newPort, admin] = [await freePort(), await freePort(), await freePort()];
     writeConfig(configPath, [backends, `listen: 127.0.0.1:${port}`, 'workers: 1']);
-    fulcrum = await startProcess(
+    const fulcrum = await launch(
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_DRAIN_TIMEOUT: '2s' },
@@ -132,9 +132,9 @@ describe('hot reload of data-plane settings', () => {
 
 describe('graceful shutdown', () => {
   it('lets long requests finish on SIGTERM, then exits 0', async () => {
-    origins = [await startOrigin('slow', (_request, response) => setTimeout(() => response.end('finished'), 800))];
+    const origins = [await startTracked('slow', (_request, response) => setTimeout(() => response.end('finished'), 800))];
     const port = await freePort();
-    fulcrum = await startProcess(
+    const fulcrum = await launch(
       CLI,
       [],
       { FULCRUM_BACKENDS: origins[0]!.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_DRAIN_TIMEOUT: '5s' },
