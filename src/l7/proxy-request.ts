@@ -11,6 +11,7 @@ import type { WorkerPool } from './worker-pool.js';
 import { writeAccessRecord } from './access-log.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import { replyError } from './replies.js';
+import { writeChunked } from './chunked-writer.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
@@ -88,6 +89,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   /** Response chunk waiting for uWS to drain (only with a known content-length). */
   private stalledChunk: Buffer | null = null;
   private stalledOffset = 0;
+  /** Body of an unknown length parsed inside the read's cork, written once the cork ends (see chunked-writer). */
+  private unsizedBody: Buffer[] = [];
 
   constructor(res: HttpResponse, plan: ForwardPlan, traffic: WorkerTraffic) {
     this.res = res;
@@ -217,8 +220,12 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   corked(work: () => void): void {
-    if (this.finished) work();
-    else this.res.cork(work);
+    if (this.finished) {
+      work();
+      return;
+    }
+    this.res.cork(work);
+    if (this.unsizedBody.length > 0) this.writeUnsizedBody();
   }
 
   /** Called inside corked(), like onBody: the head and a small body leave in one send. */
@@ -266,14 +273,24 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       if (done) this.markFinished();
       else if (!ok) this.stall(chunk, offsetBefore);
     } else {
-      if (!res.write(chunk)) this.stall(null, 0);
+      this.unsizedBody.push(chunk);
     }
+  }
+
+  private writeUnsizedBody(): void {
+    const pieces = this.unsizedBody;
+    this.unsizedBody = [];
+    let drained = true;
+    for (const piece of pieces) {
+      if (this.finished) return;
+      if (!writeChunked(this.res, piece)) drained = false;
+    }
+    if (!drained) this.stall(null, 0);
   }
 
   /** uWS could not take everything: pause the upstream socket until the client drains. */
   private stall(chunk: Buffer | null, offsetBefore: number): void {
-    const socket = this.connection?.socket;
-    socket?.pause();
+    this.connection?.socket.pause();
     this.stalledChunk = chunk;
     this.stalledOffset = offsetBefore;
     this.res.onWritable((offset) => {
@@ -285,7 +302,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
         else if (!ok) return false;
         this.stalledChunk = null;
       }
-      socket?.resume();
+      // Null once the upstream response is complete: its socket went back to the pool, flowing.
+      this.connection?.socket.resume();
       return true;
     });
   }
@@ -294,7 +312,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.connection = null;
     this.pool.release(this.backendIndex, this.serverError ? 'server-error' : 'success');
     this.traffic.latency.record(this.pool.name, this.backendIndex, performance.now() - this.startedAt);
-    if (this.finished) return;
+    // A stalled last piece of a length-delimited body is still ours to deliver: onWritable ends the response.
+    if (this.finished || this.stalledChunk) return;
     this.markFinished();
     if (this.responseLength < 0) this.res.cork(() => this.res.end());
   }

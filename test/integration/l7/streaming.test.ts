@@ -1,4 +1,6 @@
-// 200 MB bodies both ways through the binary, with content-length and chunked, while its memory stays flat.
+// 200 MB bodies both ways through the binary, with content-length and chunked, while its memory stays flat;
+// and chunked bodies delivered byte for byte to slow clients.
+import { createHash } from 'node:crypto';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
@@ -17,8 +19,55 @@ async function pump(target: NodeJS.WritableStream & { write(chunk: Buffer): bool
   }
 }
 
+/**
+ * Chunks a little over uWS's 16 KiB cork buffer, so most reads hand the proxy a small piece and a big one:
+ * the pattern that made uWS 20.30 drop a chunk's data when the client's socket filled (uWebSockets.js#1249).
+ */
+const PIECE = Buffer.from(Array.from({ length: 20_000 }, (_, index) => index % 251));
+const PIECES_TOTAL = 64 * 1024 * 1024;
+const PIECES_SHA256 = (() => {
+  const hash = createHash('sha256');
+  for (let sent = 0; sent < PIECES_TOTAL; sent += PIECE.length) hash.update(PIECE.subarray(0, Math.min(PIECE.length, PIECES_TOTAL - sent)));
+  return hash.digest('hex');
+})();
+
+async function pumpPieces(response: ServerResponse): Promise<void> {
+  for (let sent = 0; sent < PIECES_TOTAL; sent += PIECE.length) {
+    if (!response.write(PIECE.subarray(0, Math.min(PIECE.length, PIECES_TOTAL - sent)))) await new Promise((resolve) => response.once('drain', resolve));
+  }
+  response.end();
+}
+
+/** Reads a download while pausing now and then, as a client on a slower link does; resolves with its SHA-256. */
+function slowDownload(url: string): Promise<{ bytes: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (response) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      let reads = 0;
+      response.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+        if (++reads % 20 === 0) {
+          response.pause();
+          setTimeout(() => response.resume(), 1);
+        }
+      });
+      response.on('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 function origin(request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://x');
+  if (url.pathname === '/pieces') {
+    response.writeHead(200, {});
+    void pumpPieces(response);
+    return;
+  }
   if (url.pathname === '/download') {
     const chunked = url.searchParams.has('chunked');
     response.writeHead(200, chunked ? {} : { 'content-length': String(TOTAL) });
@@ -75,5 +124,10 @@ describe('streaming large bodies', () => {
     });
     expect(JSON.parse(reply)).toEqual({ received: TOTAL, chunked });
     expect(proxy.rssBytes() - baselineRss).toBeLessThan(MAX_RSS_GROWTH);
+  });
+
+  it('delivers chunked downloads byte for byte to four slow clients at once', async () => {
+    const downloads = await Promise.all(Array.from({ length: 4 }, () => slowDownload(`${proxy.url}/pieces`)));
+    for (const download of downloads) expect(download).toEqual({ bytes: PIECES_TOTAL, sha256: PIECES_SHA256 });
   });
 });
