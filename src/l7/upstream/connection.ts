@@ -158,8 +158,14 @@ export class UpstreamConnection implements SweptConnection {
     this.exchange = null;
     this.requestsServed++;
     const keep = reusable && !this.socket.destroyed;
-    if (keep) this.limitMs = this.timeouts.idleMs;
-    else this.socket.destroy();
+    if (keep) {
+      this.limitMs = this.timeouts.idleMs;
+      // The exchange may have paused the socket for a slow client as its last read arrived: a pooled socket
+      // must flow, or the next response (and a close by the backend) would never be read.
+      this.socket.resume();
+    } else {
+      this.socket.destroy();
+    }
     this.owner.connectionFinished(this, keep);
     exchange?.onComplete(keep);
   }
