@@ -80,6 +80,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private bodySent = false;
   /** res.pause() was called; uWS 20.30 breaks the next keep-alive request if resume() runs without one. */
   private clientPaused = false;
+  private clientAborted = false;
   /** A 'drain' listener on the upstream socket will resume the client. */
   private awaitingDrain = false;
   private responseStarted = false;
@@ -141,7 +142,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       return;
     }
     this.connection = connection;
-    connection.begin(this, this.plan.head, this.plan.method === 'HEAD');
+    connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody);
     this.flushBody();
   }
 
@@ -204,7 +205,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private endBody(): void {
-    if (this.plan.chunkedBody) this.connection?.endChunkedBody();
+    this.connection?.endRequestBody(this.plan.chunkedBody);
   }
 
   /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
@@ -357,6 +358,12 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished) return;
     this.finished = true;
     this.traffic.inFlight--;
+    // The response may end while the client is paused mid-body (the backend answered early): uWS must read
+    // and drop the rest of that body, or the client's next request on this connection would never be read.
+    if (this.clientPaused && !this.clientAborted) {
+      this.clientPaused = false;
+      this.res.resume();
+    }
     if (!this.traffic.accessLog) return;
     const { plan } = this;
     writeAccessRecord({
@@ -389,6 +396,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private onClientAborted(): void {
+    this.clientAborted = true;
     this.markFinished();
     this.dropUpstream('client-aborted');
   }

@@ -30,6 +30,8 @@ export class UpstreamConnection implements SweptConnection {
   quietSince = 0;
   limitMs = 0;
   private headReceived = false;
+  /** The exchange's request body is not all written yet: a response that completes first leaves the socket unusable. */
+  private requestBodyPending = false;
   private pendingChunk: Buffer | null = null;
   private parseFailure: unknown = null;
   /** Made once per connection: the per-read work handed to Exchange.corked without a new closure. */
@@ -70,10 +72,11 @@ export class UpstreamConnection implements SweptConnection {
     return this.requestsServed > 0;
   }
 
-  /** Starts an exchange: writes the request head and, if given, a complete body. */
-  begin(exchange: Exchange, head: string, isHeadRequest: boolean): void {
+  /** Starts an exchange by writing the request head; a body, when `hasBody`, follows through writeBody and endRequestBody. */
+  begin(exchange: Exchange, head: string, isHeadRequest: boolean, hasBody: boolean): void {
     this.exchange = exchange;
     this.headReceived = false;
+    this.requestBodyPending = hasBody;
     this.parser.expect(this, isHeadRequest);
     this.quietSince = this.sweep.now;
     this.limitMs = this.timeouts.responseMs;
@@ -93,8 +96,10 @@ export class UpstreamConnection implements SweptConnection {
     return drained;
   }
 
-  /** The last chunk of a re-chunked body. */
-  endChunkedBody(): void {
+  /** The whole request body was handed to writeBody; a re-chunked one gets its last chunk. */
+  endRequestBody(chunked: boolean): void {
+    this.requestBodyPending = false;
+    if (!chunked) return;
     this.quietSince = this.sweep.now;
     this.socket.write(LAST_CHUNK, 'latin1');
   }
@@ -157,7 +162,9 @@ export class UpstreamConnection implements SweptConnection {
     this.completion = null;
     this.exchange = null;
     this.requestsServed++;
-    const keep = reusable && !this.socket.destroyed;
+    // A backend may answer before it read the whole request body (an early 200, 413 or 401). The rest of the
+    // body is no longer forwarded, so the backend would read the next request's head as body bytes: close.
+    const keep = reusable && !this.socket.destroyed && !this.requestBodyPending;
     if (keep) {
       this.limitMs = this.timeouts.idleMs;
       // The exchange may have paused the socket for a slow client as its last read arrived: a pooled socket
