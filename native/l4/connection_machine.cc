@@ -243,10 +243,10 @@ void EventLoop::Relay(Connection& connection) {
   PumpOutcome upstream;
   if (connection.proxyHeaderToSend.empty()) {
     upstream = Pump(connection.toBackend, connection.clientFd, connection.client, connection.backendFd,
-                    connection.backend, pipes_, listener_.counters);
+                    connection.backend, pipes_, listener_.counters, connection.toClient.shutdownSent);
   }
   PumpOutcome downstream = Pump(connection.toClient, connection.backendFd, connection.backend, connection.clientFd,
-                                connection.client, pipes_, listener_.counters);
+                                connection.client, pipes_, listener_.counters, connection.toBackend.shutdownSent);
   if (upstream.bytesMoved) stats.bytesClientToBackend.fetch_add(upstream.bytesMoved, std::memory_order_relaxed);
   if (downstream.bytesMoved) stats.bytesBackendToClient.fetch_add(downstream.bytesMoved, std::memory_order_relaxed);
   connection.bytesClientToBackend += upstream.bytesMoved;

@@ -124,7 +124,7 @@ bool SwitchToPipe(Direction& direction, PipePool& pipes) {
 }  // namespace
 
 PumpOutcome Pump(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
-                 SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters) {
+                 SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters, bool otherWayShut) {
   PumpOutcome outcome;
   if (!direction.sourceEnded && source.readable) EnsureCarrier(direction, pipes, counters);
   if (direction.buffer) {
@@ -141,8 +141,10 @@ PumpOutcome Pump(Direction& direction, int sourceFd, SocketReadiness& source, in
     ReleaseDirection(direction, pipes);
     if (direction.sourceEnded && !direction.shutdownSent) {
       // Half-close: the source sent FIN and all its bytes are written, so pass the FIN on. The
-      // opposite direction keeps flowing until its own source ends.
-      shutdown(destinationFd, SHUT_WR);
+      // opposite direction keeps flowing until its own source ends. If that one already ended, the
+      // connection closes after this pass and close() sends the FIN: one syscall fewer per connection
+      // (nothing is left unread on the destination, so close() cannot turn into a reset).
+      if (!otherWayShut) shutdown(destinationFd, SHUT_WR);
       direction.shutdownSent = true;
     }
   }

@@ -27,7 +27,7 @@ struct Direction {
   uint32_t bufferStart = 0;
   uint32_t bufferEnd = 0;
   bool sourceEnded = false;          // read returned 0 (FIN)
-  bool shutdownSent = false;         // FIN forwarded with shutdown(SHUT_WR) once everything was written
+  bool shutdownSent = false;         // FIN forwarded (shutdown(SHUT_WR), or close()) once everything was written
 };
 
 enum class PumpResult : uint8_t {
@@ -42,10 +42,11 @@ struct PumpOutcome {
   int error = 0;
 };
 
-// Moves as much as possible from source to destination, forwards a FIN once the direction is empty,
-// and returns the pipe or buffer when the direction holds no bytes.
+// Moves as much as possible from source to destination, forwards a FIN once the direction is empty
+// (leaving it to the imminent close() when `otherWayShut`), and returns the pipe or buffer when the
+// direction holds no bytes.
 PumpOutcome Pump(Direction& direction, int sourceFd, SocketReadiness& source, int destinationFd,
-                 SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters);
+                 SocketReadiness& destination, PipePool& pipes, ListenerCounters& counters, bool otherWayShut);
 
 // Gives the direction's pipe back to the pool (closing it if bytes are left) and frees its buffer.
 void ReleaseDirection(Direction& direction, PipePool& pipes);
