@@ -292,7 +292,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   /** uWS could not take everything: pause the upstream socket until the client drains. */
   private stall(chunk: Buffer | null, offsetBefore: number): void {
     this.connection?.socket.pause();
-    this.stalledChunk = chunk;
+    // A copy: the chunk is a view of the upstream read buffer, which the next read overwrites.
+    this.stalledChunk = chunk && Buffer.from(chunk);
     this.stalledOffset = offsetBefore;
     this.res.onWritable((offset) => {
       if (this.finished) return true;

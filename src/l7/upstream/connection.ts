@@ -44,13 +44,15 @@ export class UpstreamConnection implements SweptConnection {
     }
   };
 
-  /** The socket may still be connecting: the pool hands the connection out only once it is connected. */
+  /**
+   * The socket may still be connecting: the pool hands the connection out only once it is connected. It
+   * was opened with an onread buffer, so its bytes arrive through onRead, not 'data' events.
+   */
   constructor(socket: Socket, owner: ConnectionOwner, timeouts: ExchangeTimeouts, sweep: TimeoutSweep) {
     this.socket = socket;
     this.owner = owner;
     this.timeouts = timeouts;
     this.sweep = sweep;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail('reset', `upstream connection failed: ${error.code ?? error.message}`));
     socket.on('close', () => {
@@ -121,7 +123,8 @@ export class UpstreamConnection implements SweptConnection {
     this.completion = reusable;
   };
 
-  private onData(chunk: Buffer): void {
+  /** Called by the socket's onread callback with a view of the pool's read buffer, valid until it returns. */
+  onRead(chunk: Buffer): void {
     this.quietSince = this.sweep.now;
     this.pendingChunk = chunk;
     if (this.exchange) this.exchange.corked(this.executePending);

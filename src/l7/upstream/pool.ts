@@ -4,6 +4,8 @@ import { UpstreamConnection, type ConnectionOwner } from './connection.js';
 import { TimeoutSweep } from './timeout-sweep.js';
 import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
 
+const READ_BUFFER_BYTES = 64 * 1024;
+
 export interface UpstreamPoolOptions {
   host: string;
   port: number;
@@ -25,6 +27,8 @@ export class UpstreamPool implements ConnectionOwner {
   private readonly waiting: AcquireWaiter[] = [];
   private connectionsOpened = 0;
   private readonly sweep: TimeoutSweep;
+  /** Every connection of the pool reads into this: reads on one thread run one at a time, each parsed before the next. */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 
   constructor(options: UpstreamPoolOptions) {
     this.options = options;
@@ -77,9 +81,18 @@ export class UpstreamPool implements ConnectionOwner {
 
   private open(waiter: AcquireWaiter): void {
     const { host, port, connectTimeoutMs } = this.options;
-    const socket = connect({ host, port, noDelay: true });
+    // onread: Node reads into the pool's buffer and calls back directly, skipping a fresh 64 KiB buffer
+    // and the stream's push/'data' machinery per read; everything that keeps bytes copies them.
+    const onread = {
+      buffer: this.readBuffer,
+      callback: (bytes: number): boolean => {
+        connection.onRead(this.readBuffer.subarray(0, bytes));
+        return true;
+      },
+    };
+    const socket = connect({ host, port, noDelay: true, onread });
     this.connectionsOpened++;
-    const connection = new UpstreamConnection(socket, this, this.options.timeouts, this.sweep);
+    const connection: UpstreamConnection = new UpstreamConnection(socket, this, this.options.timeouts, this.sweep);
     this.live.add(connection);
     let settled = false;
     const settle = (error: UpstreamError | null) => {

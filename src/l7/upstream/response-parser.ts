@@ -17,6 +17,7 @@ export interface ResponseHead {
 
 export interface ResponseHandlers {
   onHead(head: ResponseHead): void;
+  /** `chunk` is only valid during the call: the connection reads into one reused buffer. */
   onBody(chunk: Buffer): void;
   /** The message is complete; `reusable` is true when the connection may be pooled again. */
   onComplete(reusable: boolean): void;
@@ -74,6 +75,12 @@ export class ResponseParser {
     this.complete(false);
   }
 
+  /** The unparsed tail of a read, copied: the read buffer is reused once execute() returns. */
+  private keepRest(data: Buffer, offset: number): void {
+    this.pending = Buffer.from(data.subarray(offset));
+  }
+
+  /** Parses one read; `input` may be overwritten as soon as this returns. */
   execute(input: Buffer): void {
     if (!this.handlers) throw new ParseError('upstream sent bytes when no response was expected');
     const data = this.pending ? Buffer.concat([this.pending, input]) : input;
@@ -85,7 +92,7 @@ export class ResponseParser {
           const end = data.indexOf(HEAD_END, offset);
           if (end === -1) {
             if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
-            this.pending = data.subarray(offset);
+            this.keepRest(data, offset);
             return;
           }
           if (end - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
@@ -106,7 +113,7 @@ export class ResponseParser {
           const lineEnd = data.indexOf(CRLF, offset);
           if (lineEnd === -1) {
             if (data.length - offset > MAX_CHUNK_LINE) throw new ParseError('chunk size line too long');
-            this.pending = data.subarray(offset);
+            this.keepRest(data, offset);
             return;
           }
           const line = data.toString('latin1', offset, lineEnd);
@@ -127,7 +134,7 @@ export class ResponseParser {
         }
         case State.ChunkDataEnd: {
           if (data.length - offset < 2) {
-            this.pending = data.subarray(offset);
+            this.keepRest(data, offset);
             return;
           }
           if (data[offset] !== 13 || data[offset + 1] !== 10) throw new ParseError('chunk data not followed by CRLF');
@@ -139,7 +146,7 @@ export class ResponseParser {
           const lineEnd = data.indexOf(CRLF, offset);
           if (lineEnd === -1) {
             if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('trailers exceed 64 KiB');
-            this.pending = data.subarray(offset);
+            this.keepRest(data, offset);
             return;
           }
           const empty = lineEnd === offset;

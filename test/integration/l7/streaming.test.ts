@@ -64,7 +64,7 @@ function slowDownload(url: string): Promise<{ bytes: number; sha256: string }> {
 function origin(request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://x');
   if (url.pathname === '/pieces') {
-    response.writeHead(200, {});
+    response.writeHead(200, url.searchParams.has('sized') ? { 'content-length': String(PIECES_TOTAL) } : {});
     void pumpPieces(response);
     return;
   }
@@ -126,8 +126,8 @@ describe('streaming large bodies', () => {
     expect(proxy.rssBytes() - baselineRss).toBeLessThan(MAX_RSS_GROWTH);
   });
 
-  it('delivers chunked downloads byte for byte to four slow clients at once', async () => {
-    const downloads = await Promise.all(Array.from({ length: 4 }, () => slowDownload(`${proxy.url}/pieces`)));
+  it.each([true, false])('delivers downloads (chunked: %s) byte for byte to four slow clients at once', async (chunked) => {
+    const downloads = await Promise.all(Array.from({ length: 4 }, () => slowDownload(`${proxy.url}/pieces${chunked ? '' : '?sized'}`)));
     for (const download of downloads) expect(download).toEqual({ bytes: PIECES_TOTAL, sha256: PIECES_SHA256 });
   });
 });
