@@ -10,7 +10,7 @@ import type { HttpResponse } from './uws.js';
 const CORK_BUFFER_BYTES = 16 * 1024;
 /** Room for what uWS adds around a piece: on the first one the Date, uWebSockets and Transfer-Encoding headers, then the chunk header. */
 const FRAMING_ALLOWANCE_BYTES = 512;
-export const CHUNKED_PIECE_BYTES = CORK_BUFFER_BYTES - FRAMING_ALLOWANCE_BYTES;
+const CHUNKED_PIECE_BYTES = CORK_BUFFER_BYTES - FRAMING_ALLOWANCE_BYTES;
 
 /**
  * Must run outside any cork of this response (inside one, res.cork() would not start an empty buffer).

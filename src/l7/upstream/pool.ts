@@ -92,7 +92,7 @@ export class UpstreamPool implements ConnectionOwner {
     };
     const socket = connect({ host, port, noDelay: true, onread });
     this.connectionsOpened++;
-    const connection: UpstreamConnection = new UpstreamConnection(socket, this, this.options.timeouts, this.sweep);
+    const connection = new UpstreamConnection(socket, this, this.options.timeouts, this.sweep);
     this.live.add(connection);
     let settled = false;
     const settle = (error: UpstreamError | null) => {
