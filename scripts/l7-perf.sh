@@ -7,7 +7,8 @@
 #   PROFILE=/tmp/prof scripts/l7-perf.sh     writes --cpu-prof files of Fulcrum's threads there
 #                                            (NODE_OPTIONS refuses --cpu-prof)
 #
-# Origin: nginx, 1 worker, `return 200` with a 6-byte body. HAProxy: nbthread 1, http-reuse always.
+# Origin: nginx, 1 worker, `return 200` with a 6-byte body. HAProxy: nbthread 1, http-reuse always, and the
+# forwarding headers Fulcrum adds (X-Forwarded-For/-Proto/-Host, Forwarded).
 # Fulcrum: FULCRUM_WORKERS=1. Load: wrk -t1 -c64. Stops every process it started, by pid.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -68,6 +69,11 @@ defaults
   timeout server 120s
 frontend perf_in
   bind 127.0.0.1:$haproxy_port
+  # The forwarding headers Fulcrum adds by default: the same work per request on both sides.
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  http-request set-header Forwarded "for=%[src];proto=http;host=\\"%[req.hdr(host)]\\""
   default_backend perf_origin
 backend perf_origin
   balance roundrobin

@@ -18,6 +18,16 @@ function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
     setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
   // http-reuse always shares idle upstream connections across clients, as NGINX's keepalive pool and Fulcrum's do.
   const httpOnly = layer === 'http' ? ['http-reuse always'] : [];
+  // The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request.
+  const forwarding =
+    layer === 'http'
+      ? [
+          'option forwardfor',
+          'http-request set-header X-Forwarded-Proto http',
+          'http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+          'http-request set-header Forwarded "for=%[src];proto=http;host=\\"%[req.hdr(host)]\\""',
+        ]
+      : [];
   return [
     'global',
     `  nbthread ${setup.workers}`,
@@ -33,6 +43,7 @@ function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
     '',
     'frontend bench_in',
     `  bind 127.0.0.1:${setup.listenPort}`,
+    ...forwarding.map((line) => `  ${line}`),
     '  default_backend bench_origins',
     '',
     'backend bench_origins',

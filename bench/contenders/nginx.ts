@@ -75,6 +75,11 @@ function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: stri
           'proxy_pass http://bench_origins;',
           'proxy_http_version 1.1;',
           'proxy_set_header Connection "";',
+          // The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request.
+          'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+          'proxy_set_header X-Forwarded-Proto $scheme;',
+          'proxy_set_header X-Forwarded-Host $host;',
+          'proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$host\\"";',
           'proxy_request_buffering off;',
           '}',
           '}',
