@@ -66,9 +66,12 @@ describe('malformed upstream responses', () => {
     ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n', 'cut'],
     ['closed mid-body', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort', 'cut'],
     ['bytes after the response', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA', 'ok-not-reused'],
+    // Not broken: a body without a length runs until the backend closes, which completes it.
+    ['a body delimited by the close', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nok', 'ok-not-reused'],
   ])('%s: %s, and the pool still serves', async (_name, bytes, expected) => {
     let requests = 0;
-    const broken = await rawBackend(() => (requests++ === 0 ? bytes : GOOD), { closeAfter: bytes === '' || bytes.endsWith('short') });
+    const closeAfter = bytes === '' || bytes.endsWith('short') || bytes.includes('Connection: close');
+    const broken = await rawBackend(() => (requests++ === 0 ? bytes : GOOD), { closeAfter });
     cleanups.push(() => broken.close());
     const proxy = await startL7Proxy({ FULCRUM_BACKENDS: broken.address, FULCRUM_RETRIES: '0' });
     cleanups.push(() => proxy.stop());
