@@ -1,11 +1,11 @@
 // Every contender, in the order each scenario runs them (the references first).
 import type { Contender } from './contender.js';
 import { direct } from './direct.js';
-import { fulcrumHttp, fulcrumTcp } from './fulcrum.js';
+import { fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp } from './fulcrum.js';
 import { haproxyHttp, haproxyTcp } from './haproxy.js';
 import { nginxProxy, nginxStream } from './nginx.js';
 
-export const CONTENDERS: readonly Contender[] = [direct, haproxyHttp, haproxyTcp, nginxProxy, nginxStream, fulcrumHttp, fulcrumTcp];
+export const CONTENDERS: readonly Contender[] = [direct, haproxyHttp, haproxyTcp, nginxProxy, nginxStream, fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp];
 
 export function selectContenders(ids: string[] | null): Contender[] {
   if (!ids) return [...CONTENDERS];

@@ -6,10 +6,12 @@ import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
 import type { Contender } from './contender.js';
 
-function fulcrum(layer: ProxyLayer): Contender {
+/** `workerFactor` scales the suite's thread count: 2 shows what a second L7 worker buys. */
+function fulcrum(layer: ProxyLayer, workerFactor = 1): Contender {
+  const suffix = workerFactor === 1 ? '' : `-x${workerFactor}`;
   return {
-    id: `fulcrum-${layer}`,
-    label: `Fulcrum ${layer}`,
+    id: `fulcrum-${layer}${suffix}`,
+    label: `Fulcrum ${layer}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}`,
     layer,
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
     async start(setup) {
@@ -21,7 +23,7 @@ function fulcrum(layer: ProxyLayer): Contender {
           FULCRUM_MODE: layer,
           FULCRUM_BACKENDS: setup.backendPorts.map((port) => `127.0.0.1:${port}`).join(','),
           FULCRUM_LISTEN: `127.0.0.1:${setup.listenPort}`,
-          FULCRUM_WORKERS: String(setup.workers),
+          FULCRUM_WORKERS: String(setup.workers * workerFactor),
           FULCRUM_ADMIN_LISTEN: 'off',
           FULCRUM_LOG_LEVEL: 'warn',
           FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
@@ -35,4 +37,5 @@ function fulcrum(layer: ProxyLayer): Contender {
 }
 
 export const fulcrumHttp = fulcrum('http');
+export const fulcrumHttpDoubleWorkers = fulcrum('http', 2);
 export const fulcrumTcp = fulcrum('tcp');
