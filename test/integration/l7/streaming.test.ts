@@ -11,11 +11,15 @@ const CHUNK = Buffer.alloc(256 * 1024, 'x');
 /** Flat means well under the body size: the proxy may hold socket buffers, never the body. */
 const MAX_RSS_GROWTH = 100 * 1024 * 1024;
 
-/** Writes `total` bytes to a writable, waiting for 'drain' whenever it says so. */
-async function pump(target: NodeJS.WritableStream & { write(chunk: Buffer): boolean }, total: number): Promise<void> {
-  for (let sent = 0; sent < total; sent += CHUNK.length) {
-    const piece = total - sent < CHUNK.length ? CHUNK.subarray(0, total - sent) : CHUNK;
-    if (!target.write(piece)) await new Promise((resolve) => target.once('drain', resolve));
+/** `piece` repeated up to `total` bytes, the last slice cut short. */
+function* repeated(piece: Buffer, total: number): Generator<Buffer> {
+  for (let sent = 0; sent < total; sent += piece.length) yield piece.subarray(0, Math.min(piece.length, total - sent));
+}
+
+/** Writes `piece` repeated up to `total` bytes to a writable, waiting for 'drain' whenever it says so. */
+async function pump(target: NodeJS.WritableStream & { write(chunk: Buffer): boolean }, piece: Buffer, total: number): Promise<void> {
+  for (const slice of repeated(piece, total)) {
+    if (!target.write(slice)) await new Promise((resolve) => target.once('drain', resolve));
   }
 }
 
@@ -27,16 +31,9 @@ const PIECE = Buffer.from(Array.from({ length: 20_000 }, (_, index) => index % 2
 const PIECES_TOTAL = 64 * 1024 * 1024;
 const PIECES_SHA256 = (() => {
   const hash = createHash('sha256');
-  for (let sent = 0; sent < PIECES_TOTAL; sent += PIECE.length) hash.update(PIECE.subarray(0, Math.min(PIECE.length, PIECES_TOTAL - sent)));
+  for (const slice of repeated(PIECE, PIECES_TOTAL)) hash.update(slice);
   return hash.digest('hex');
 })();
-
-async function pumpPieces(response: ServerResponse): Promise<void> {
-  for (let sent = 0; sent < PIECES_TOTAL; sent += PIECE.length) {
-    if (!response.write(PIECE.subarray(0, Math.min(PIECE.length, PIECES_TOTAL - sent)))) await new Promise((resolve) => response.once('drain', resolve));
-  }
-  response.end();
-}
 
 /** Reads a download while pausing now and then, as a client on a slower link does; resolves with its SHA-256. */
 function slowDownload(url: string): Promise<{ bytes: number; sha256: string }> {
@@ -65,13 +62,13 @@ function origin(request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://x');
   if (url.pathname === '/pieces') {
     response.writeHead(200, url.searchParams.has('sized') ? { 'content-length': String(PIECES_TOTAL) } : {});
-    void pumpPieces(response);
+    void pump(response, PIECE, PIECES_TOTAL).then(() => response.end());
     return;
   }
   if (url.pathname === '/download') {
     const chunked = url.searchParams.has('chunked');
     response.writeHead(200, chunked ? {} : { 'content-length': String(TOTAL) });
-    void pump(response, TOTAL).then(() => response.end());
+    void pump(response, CHUNK, TOTAL).then(() => response.end());
     return;
   }
   let received = 0;
@@ -120,7 +117,7 @@ describe('streaming large bodies', () => {
         response.on('end', () => resolve(body));
       });
       outgoing.on('error', reject);
-      void pump(outgoing, TOTAL).then(() => outgoing.end());
+      void pump(outgoing, CHUNK, TOTAL).then(() => outgoing.end());
     });
     expect(JSON.parse(reply)).toEqual({ received: TOTAL, chunked });
     expect(proxy.rssBytes() - baselineRss).toBeLessThan(MAX_RSS_GROWTH);
