@@ -240,7 +240,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     const sticky = this.pool.sticky;
     const { headers } = head;
     const listed = connectionListed(headers);
-    res.writeStatus(head.statusText ? `${head.status} ${head.statusText}` : String(head.status));
+    res.writeStatus(head.statusLine);
     for (let index = 0; index < headers.length; index += 2) {
       const name = headers[index] as string;
       if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);

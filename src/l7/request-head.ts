@@ -38,7 +38,10 @@ export function connectionListed(headers: string[]): Set<string> | null {
   let listed: Set<string> | null = null;
   for (let index = 0; index < headers.length; index += 2) {
     if (headers[index] !== 'connection') continue;
-    for (const token of (headers[index + 1] as string).split(',')) {
+    const value = headers[index + 1] as string;
+    // What nearly every peer sends, answered without splitting.
+    if (value === 'keep-alive' || value === 'close') continue;
+    for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
       if (name !== 'close' && name !== 'keep-alive') (listed ??= new Set()).add(name);
     }

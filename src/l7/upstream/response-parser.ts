@@ -1,11 +1,13 @@
 // Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
 // content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
+import { equalsIgnoringCase, headerName } from './header-names.js';
 
 export class ParseError extends Error {}
 
 export interface ResponseHead {
   status: number;
-  statusText: string;
+  /** The status line after the version, as the backend sent it: "200 OK", or "200" without a reason. */
+  statusLine: string;
   /** Flat [name, value, name, value, ...]; names lower-cased. */
   headers: string[];
   /** Both sides allow the connection to carry another request after this response. */
@@ -25,11 +27,11 @@ export interface ResponseHandlers {
 
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 1024;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const INVALID_VALUE = /[\0\r\n]/;
-const CONTENT_LENGTH = /^\d{1,15}$/;
+/** Longer would pass Number.MAX_SAFE_INTEGER. */
+const MAX_CONTENT_LENGTH_DIGITS = 15;
 /** "HTTP/1.x NNN" is 12 characters; a reason phrase follows after one space. */
 const STATUS_CODE_END = 12;
+const STATUS_LINE_STATUS = 9;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -168,7 +170,7 @@ export class ResponseParser {
     }
   }
 
-  /** Walks the head's lines in place (no split, no match arrays): this runs once per proxied response. */
+  /** Walks the head's lines in place, by character code (no split, regex or match arrays): this runs once per proxied response. */
   private parseHead(text: string): void {
     let lineEnd = text.indexOf('\r\n');
     if (lineEnd === -1) lineEnd = text.length;
@@ -186,26 +188,27 @@ export class ResponseParser {
       if (lineEnd === -1) lineEnd = text.length;
       const colon = text.indexOf(':', lineStart);
       if (colon <= lineStart || colon > lineEnd) throw new ParseError('malformed header line');
-      const name = text.slice(lineStart, colon);
-      if (!TOKEN.test(name)) throw new ParseError(`invalid header name "${name}"`);
-      const value = text.slice(colon + 1, lineEnd).trim();
-      if (INVALID_VALUE.test(value)) throw new ParseError('invalid character in header value');
-      const lower = name.toLowerCase();
-      if (lower === 'content-length') {
-        if (!CONTENT_LENGTH.test(value)) throw new ParseError(`invalid content-length "${value}"`);
-        const length = Number(value);
+      const name = headerName(text, lineStart, colon);
+      if (name === null) throw new ParseError(`invalid header name "${text.slice(lineStart, colon)}"`);
+      let valueStart = colon + 1;
+      let valueEnd = lineEnd;
+      while (valueStart < valueEnd && isOptionalWhitespace(text.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOptionalWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
+      if (hasForbiddenValueChar(text, valueStart, valueEnd)) throw new ParseError('invalid character in header value');
+      const value = text.slice(valueStart, valueEnd);
+      if (name === 'content-length') {
+        const length = decimalOf(text, valueStart, valueEnd);
+        if (length < 0) throw new ParseError(`invalid content-length "${value}"`);
         if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
         contentLength = length;
-      } else if (lower === 'transfer-encoding') {
+      } else if (name === 'transfer-encoding') {
         transferEncoding = true;
         const codings = value.toLowerCase().split(',').map((coding) => coding.trim());
         chunked = codings[codings.length - 1] === 'chunked';
-      } else if (lower === 'connection') {
-        const tokens = value.toLowerCase().split(',').map((token) => token.trim());
-        if (tokens.includes('close')) connectionClose = true;
-        else if (tokens.includes('keep-alive') && minorVersion === 0) connectionClose = false;
+      } else if (name === 'connection') {
+        connectionClose = closesConnection(text, valueStart, valueEnd, minorVersion, connectionClose);
       }
-      headers.push(lower, value);
+      headers.push(name, value);
     }
     if (status < 200) {
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the real one; 101 is an upgrade,
@@ -219,7 +222,7 @@ export class ResponseParser {
     const bodyless = this.requestWasHead || status === 204 || status === 304;
     this.handlers?.onHead({
       status,
-      statusText: statusLineEnd > STATUS_CODE_END ? text.slice(STATUS_CODE_END + 1, statusLineEnd) : '',
+      statusLine: text.slice(STATUS_LINE_STATUS, statusLineEnd),
       headers,
       keepAlive: this.keepAlive,
       contentLength: bodyless || transferEncoding ? -1 : contentLength,
@@ -249,6 +252,43 @@ export class ResponseParser {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/** RFC 9110 OWS: space or horizontal tab. */
+function isOptionalWhitespace(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** NUL, CR or LF inside a field value would let a backend smuggle a header or a second response. */
+function hasForbiddenValueChar(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0 || code === 13 || code === 10) return true;
+  }
+  return false;
+}
+
+/** The value of 1 to 15 decimal digits at `text[start, end)`, or -1. */
+function decimalOf(text: string, start: number, end: number): number {
+  if (end <= start || end - start > MAX_CONTENT_LENGTH_DIGITS) return -1;
+  let value = 0;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + (code - 48);
+  }
+  return value;
+}
+
+/** Whether the connection closes after this response, given its Connection header at `text[start, end)`. */
+function closesConnection(text: string, start: number, end: number, minorVersion: number, closeSoFar: boolean): boolean {
+  // The two values backends send, checked without splitting; anything else is a token list.
+  if (end - start === 'keep-alive'.length && equalsIgnoringCase(text, start, 'keep-alive')) return minorVersion === 0 ? false : closeSoFar;
+  if (end - start === 'close'.length && equalsIgnoringCase(text, start, 'close')) return true;
+  const tokens = text.slice(start, end).toLowerCase().split(',').map((token) => token.trim());
+  if (tokens.includes('close')) return true;
+  if (tokens.includes('keep-alive') && minorVersion === 0) return false;
+  return closeSoFar;
 }
 
 /**

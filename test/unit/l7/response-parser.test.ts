@@ -30,10 +30,20 @@ describe('well-formed responses', () => {
   it.each([1, 3, 1000])('content-length body, fed %i bytes at a time', (split) => {
     const parsed = parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello', { split });
     expect(parsed.head?.status).toBe(200);
-    expect(parsed.head?.statusText).toBe('OK');
+    expect(parsed.head?.statusLine).toBe('200 OK');
     expect(parsed.head?.headers).toEqual(['content-length', '5', 'x-a', 'b']);
     expect(parsed.body).toBe('hello');
     expect(parsed.reusable).toBe(true);
+  });
+
+  it('lower-cases header names, trims optional whitespace and keeps the status line as sent', () => {
+    const parsed = parse('HTTP/1.1 200 Fine\r\nContent-Type:\ttext/plain \r\nX-Custom-Thing: B c\r\nserver:s\r\nETAG: "x"\r\n\r\n', { eof: true });
+    expect(parsed.head?.statusLine).toBe('200 Fine');
+    expect(parsed.head?.headers).toEqual(['content-type', 'text/plain', 'x-custom-thing', 'B c', 'server', 's', 'etag', '"x"']);
+  });
+
+  it('a status line without a reason phrase', () => {
+    expect(parse('HTTP/1.1 204\r\n\r\n').head?.statusLine).toBe('204');
   });
 
   it.each([1, 2, 7, 1000])('chunked body with extensions and trailers, fed %i bytes at a time', (split) => {
@@ -70,6 +80,9 @@ describe('well-formed responses', () => {
     ['Connection: close', 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', false],
     ['HTTP/1.0 default', 'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', false],
     ['HTTP/1.0 keep-alive', 'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n', true],
+    ['HTTP/1.0 Keep-Alive in capitals', 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n', true],
+    ['close in a token list', 'HTTP/1.1 200 OK\r\nConnection: x-hop, Close\r\nContent-Length: 0\r\n\r\n', false],
+    ['HTTP/1.1 keep-alive', 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n', true],
     ['both framings', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', false],
   ])('keep-alive decision: %s', (_name, raw, reusable) => {
     expect(parse(raw).reusable).toBe(reusable);
@@ -84,6 +97,11 @@ describe('malformed responses are ParseErrors', () => {
     ['header without colon', 'HTTP/1.1 200 OK\r\nBroken\r\n\r\n'],
     ['space in header name', 'HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n'],
     ['obs-fold continuation', 'HTTP/1.1 200 OK\r\nX-A: b\r\n c\r\n\r\n'],
+    ['bare CR in a header value', 'HTTP/1.1 200 OK\r\nX-A: b\rc\r\n\r\n'],
+    ['NUL in a header value', 'HTTP/1.1 200 OK\r\nX-A: b\0c\r\n\r\n'],
+    ['non-ASCII header name', 'HTTP/1.1 200 OK\r\nX-\xe9: b\r\n\r\n'],
+    ['empty content-length', 'HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n'],
+    ['content-length past 15 digits', 'HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456\r\n\r\n'],
     ['negative content-length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'],
     ['non-numeric content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n'],
     ['conflicting content-lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
