@@ -1,5 +1,6 @@
 // Forwards one client request to a backend and streams the response back, with backpressure both ways.
 // Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import type { HttpResponse } from './uws.js';
 import { connectionListed, isResponseHeaderDropped } from './request-head.js';

@@ -1,6 +1,7 @@
 // Turns one uWS request into a forwarding plan: limits (414/431/413), route (404), split arm, sticky
 // backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 import type { RouteConfig } from '../config/types.js';
+import { ClientAddresses } from './client-address.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { writeAccessRecord } from './access-log.js';
@@ -31,13 +32,13 @@ export interface HandlerParts {
   traffic: WorkerTraffic;
 }
 
-const decoder = new TextDecoder();
 /** Set by the `ws` client itself for the upgrade it sends the backend. */
 const WEBSOCKET_OWN_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
 export class RequestHandler {
   private readonly parts: HandlerParts;
   private readonly router: Router;
+  private readonly clientAddresses = new ClientAddresses();
   /** Reused across requests (the handler runs to completion before the next one starts). */
   private readonly headers: string[] = [];
   private currentRequest: HttpRequest | null = null;
@@ -140,7 +141,7 @@ export class RequestHandler {
       this.refuse(res, req, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
       return null;
     }
-    const clientAddress = decoder.decode(res.getRemoteAddressAsText());
+    const clientAddress = this.clientAddresses.of(res);
     const poolName = route.split ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header }) : (route.pool as string);
     return { route, pool: this.parts.pools.get(poolName) as WorkerPool, clientAddress };
   }
@@ -148,7 +149,7 @@ export class RequestHandler {
   /** Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to. */
   private refuse(res: HttpResponse, req: HttpRequest, status: number, code: string, message: string): void {
     // The address must be read before the reply: uWS forbids touching a response once it has ended.
-    const client = this.parts.traffic.accessLog ? decoder.decode(res.getRemoteAddressAsText()) : '';
+    const client = this.parts.traffic.accessLog ? this.clientAddresses.of(res) : '';
     replyError(res, status, code, message);
     if (!this.parts.traffic.accessLog) return;
     writeAccessRecord({

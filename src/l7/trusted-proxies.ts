@@ -13,7 +13,7 @@ export class TrustedProxies {
     this.blocks = blocks;
   }
 
-  /** `address` as uWS prints it: dotted IPv4, or IPv6 (IPv4 clients of a dual-stack socket as ::ffff:a.b.c.d). */
+  /** `address` as ClientAddresses prints it: dotted IPv4 (also for IPv4-mapped clients), or RFC 5952 IPv6. */
   trusts(address: string): boolean {
     if (this.blocks.length === 0) return false;
     const known = this.verdicts.get(address);

@@ -29,6 +29,8 @@ export class UpstreamConnection implements SweptConnection {
   private readonly sweep: TimeoutSweep;
   quietSince = 0;
   limitMs = 0;
+  /** Set by the pool while the connection waits in its idle list. */
+  idle = false;
   private headReceived = false;
   /** The exchange's request body is not all written yet: a response that completes first leaves the socket unusable. */
   private requestBodyPending = false;

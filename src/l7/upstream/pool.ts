@@ -43,6 +43,7 @@ export class UpstreamPool implements ConnectionOwner {
   acquire(waiter: AcquireWaiter): void {
     const connection = this.idle.pop();
     if (connection) {
+      connection.idle = false;
       waiter.onAcquired(null, connection);
     } else if (this.live.size < this.options.maxSockets) {
       this.open(waiter);
@@ -59,8 +60,11 @@ export class UpstreamPool implements ConnectionOwner {
 
   connectionFinished(connection: UpstreamConnection, reusable: boolean): void {
     if (!this.live.has(connection)) return;
-    const idleIndex = this.idle.indexOf(connection);
-    if (idleIndex !== -1) this.idle.splice(idleIndex, 1);
+    if (connection.idle) {
+      // An idle socket died (closed by the backend or timed out); a finished exchange's socket is not listed.
+      connection.idle = false;
+      this.idle.splice(this.idle.indexOf(connection), 1);
+    }
     if (!reusable) {
       this.live.delete(connection);
       const next = this.waiting.shift();
@@ -68,8 +72,12 @@ export class UpstreamPool implements ConnectionOwner {
       return;
     }
     const next = this.waiting.shift();
-    if (next) next.onAcquired(null, connection);
-    else this.idle.push(connection);
+    if (next) {
+      next.onAcquired(null, connection);
+    } else {
+      connection.idle = true;
+      this.idle.push(connection);
+    }
   }
 
   close(): void {

@@ -1,7 +1,10 @@
 // Routing table, prefix stripping, Host rewrite, hop-by-hop removal and X-Forwarded-* trust, through the binary.
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
+
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.address === '::1'));
 
 interface Echo {
   name: string;
@@ -100,6 +103,20 @@ describe('routing and forwarding', () => {
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe('h.example');
     expect(seen.forwarded).toBe('for=127.0.0.1;proto=http;host="h.example"');
+  });
+
+  it('names the client address of every request, IPv4 again and again, and IPv6 in brackets in Forwarded', async () => {
+    for (let round = 0; round < 3; round++) expect((await echo('/app', { host: 'h.example' })).headers['x-forwarded-for']).toBe('127.0.0.1');
+    if (!hasIpv6Loopback) return;
+    const port = await freePort();
+    const v6 = await startL7Proxy({ FULCRUM_BACKENDS: (origins.fallback as TestOrigin).address, FULCRUM_LISTEN: `[::1]:${port}` });
+    try {
+      const seen = (JSON.parse((await send(`http://[::1]:${port}/`, { headers: { host: 'h.example' } })).body) as Echo).headers;
+      expect(seen['x-forwarded-for']).toBe('::1');
+      expect(seen.forwarded).toBe('for="[::1]";proto=http;host="h.example"');
+    } finally {
+      await v6.stop();
+    }
   });
 
   it('appends to the chain of a trusted proxy', async () => {
