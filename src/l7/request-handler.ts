@@ -41,8 +41,7 @@ export class RequestHandler {
   private readonly clientAddresses = new ClientAddresses();
   /** Reused across requests (the handler runs to completion before the next one starts). */
   private readonly headers: string[] = [];
-  private currentRequest: HttpRequest | null = null;
-  private readonly header = (name: string): string => (this.currentRequest as HttpRequest).getHeader(name);
+  private readonly header = (name: string): string => this.collected(name);
   private readonly collectHeader = (name: string, value: string): void => void this.headers.push(name, value);
 
   constructor(parts: HandlerParts) {
@@ -58,12 +57,12 @@ export class RequestHandler {
     const query = req.getQuery();
     if (!this.withinLimits(res, req, path, query)) return;
     const method = req.getCaseSensitiveMethod();
-    const host = req.getHeader('host');
+    const host = this.collected('host');
     const selected = this.select(res, req, method, host, path);
     if (selected === null) return;
     const { route, pool, clientAddress } = selected;
-    const contentLength = req.getHeader('content-length');
-    const chunkedBody = contentLength === '' && req.getHeader('transfer-encoding') !== '';
+    const contentLength = this.collected('content-length');
+    const chunkedBody = contentLength === '' && this.collected('transfer-encoding') !== '';
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
       this.refuse(res, req, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
       return;
@@ -71,7 +70,7 @@ export class RequestHandler {
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
     const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
-    const pinnedIndex = pool.sticky ? pool.sticky.pinnedIndex(req.getHeader('cookie')) : -1;
+    const pinnedIndex = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
     const head = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
     new ProxiedRequest(
       res,
@@ -86,12 +85,12 @@ export class RequestHandler {
     const path = req.getUrl();
     const query = req.getQuery();
     if (!this.withinLimits(res, req, path, query)) return null;
-    const host = req.getHeader('host');
+    const host = this.collected('host');
     const selected = this.select(res, req, 'GET', host, path);
     if (selected === null) return null;
     const { route, pool, clientAddress } = selected;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
-    const pinned = pool.sticky ? pool.sticky.pinnedIndex(req.getHeader('cookie')) : -1;
+    const pinned = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
     const index = pool.pick(hashKey || undefined, -1, pinned);
     if (index < 0) {
       this.refuse(res, req, 503, 'no-backend', 'No backend is available for this request.');
@@ -133,9 +132,20 @@ export class RequestHandler {
     return true;
   }
 
+  /**
+   * The first value of a header among those withinLimits collected, '' when absent, as req.getHeader would
+   * answer: a short scan of strings already in JS costs less than a call into uWS per header.
+   */
+  private collected(name: string): string {
+    const headers = this.headers;
+    for (let index = 0; index < headers.length; index += 2) {
+      if (headers[index] === name) return headers[index + 1] as string;
+    }
+    return '';
+  }
+
   /** The route (404 when none) and the pool, after the split if the route has one. */
   private select(res: HttpResponse, req: HttpRequest, method: string, host: string, path: string): Selected | null {
-    this.currentRequest = req;
     const route = this.router.route({ host: hostWithoutPort(host), path, method, header: this.header });
     if (route === null) {
       this.refuse(res, req, 404, 'no-route', `No route matches ${method} ${host}${path}.`);

@@ -100,7 +100,10 @@ export function buildRequestHead(request: IncomingRequest, bodyFraming: string |
   return `${head}\r\n`;
 }
 
+/** Lengths of the names isResponseHeaderDropped can answer true for; most names are told apart by length alone. */
+const DROPPED_RESPONSE_NAME_LENGTHS = new Set([...HOP_BY_HOP, 'content-length', 'date'].map((name) => name.length));
+
 /** Response headers that must not be copied to the client: uWS frames the body itself and always writes its own Date. */
 export function isResponseHeaderDropped(name: string): boolean {
-  return HOP_BY_HOP.has(name) || name === 'content-length' || name === 'date';
+  return DROPPED_RESPONSE_NAME_LENGTHS.has(name.length) && (HOP_BY_HOP.has(name) || name === 'content-length' || name === 'date');
 }

@@ -196,16 +196,18 @@ export class ResponseParser {
       while (valueEnd > valueStart && isOptionalWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
       if (hasForbiddenValueChar(text, valueStart, valueEnd)) throw new ParseError('invalid character in header value');
       const value = text.slice(valueStart, valueEnd);
-      if (name === 'content-length') {
+      // The length tells most names apart before any comparison of characters.
+      const nameLength = colon - lineStart;
+      if (nameLength === 14 && name === 'content-length') {
         const length = decimalOf(text, valueStart, valueEnd);
         if (length < 0) throw new ParseError(`invalid content-length "${value}"`);
         if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
         contentLength = length;
-      } else if (name === 'transfer-encoding') {
+      } else if (nameLength === 17 && name === 'transfer-encoding') {
         transferEncoding = true;
         const codings = value.toLowerCase().split(',').map((coding) => coding.trim());
         chunked = codings[codings.length - 1] === 'chunked';
-      } else if (name === 'connection') {
+      } else if (nameLength === 10 && name === 'connection') {
         connectionClose = closesConnection(text, valueStart, valueEnd, minorVersion, connectionClose);
       }
       headers.push(name, value);
