@@ -3,7 +3,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import type { HttpResponse } from './uws.js';
-import { connectionListed, isResponseHeaderDropped } from './request-head.js';
 import type { UpstreamConnection, Exchange } from './upstream/connection.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 import type { AcquireWaiter } from './upstream/pool.js';
@@ -239,21 +238,19 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.serverError = head.status >= 500 && this.pool.countServerErrors;
     const { res } = this;
     const sticky = this.pool.sticky;
-    const { headers } = head;
-    const listed = connectionListed(headers);
+    const { endToEnd } = head;
     res.writeStatus(head.statusLine);
-    for (let index = 0; index < headers.length; index += 2) {
-      const name = headers[index] as string;
-      if (!isResponseHeaderDropped(name) && !listed?.has(name)) res.writeHeader(name, headers[index + 1] as string);
+    for (let index = 0; index < endToEnd.length; index += 2) {
+      const name = endToEnd[index] as string;
+      if (!isDateHeader(name)) res.writeHeader(name, endToEnd[index + 1] as string);
     }
     if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
     if (this.traffic.draining) res.writeHeader('connection', 'close');
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
-      const reported = head.status === 204 ? '' : headerValue(head, 'content-length');
       // endWithoutBody() without an argument writes no Content-Length (passing undefined makes uWS 20.30 write 2^63).
-      if (reported === '') res.endWithoutBody();
-      else res.endWithoutBody(Number(reported));
+      if (head.status === 204 || head.declaredLength < 0) res.endWithoutBody();
+      else res.endWithoutBody(head.declaredLength);
       this.markFinished();
     }
   }
@@ -404,7 +401,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 }
 
-function headerValue(head: ResponseHead, name: string): string {
-  const index = head.headers.indexOf(name);
-  return index % 2 === 0 ? (head.headers[index + 1] as string) : '';
+/** uWS writes its own Date on every response: the backend's would be a second one. */
+function isDateHeader(name: string): boolean {
+  return name.length === 4 && name.toLowerCase() === 'date';
 }

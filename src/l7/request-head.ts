@@ -1,18 +1,8 @@
 // Builds the request head sent upstream: hop-by-hop headers removed, Host kept or rewritten,
 // X-Forwarded-* and Forwarded set (appended to only when the client is a trusted proxy).
+import { HOP_BY_HOP_NAMES } from './upstream/header-names.js';
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus those that only describe the client's own connection. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
 /** Not forwarded as received: uWS already answered `Expect: 100-continue`, and Fulcrum frames the body itself. */
 const CONSUMED = new Set(['expect', 'content-length', 'host']);
 const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
@@ -34,7 +24,7 @@ export interface IncomingRequest {
 }
 
 /** Headers a peer declared hop-by-hop through `Connection: a, b` (flat lower-case name/value list). */
-export function connectionListed(headers: string[]): Set<string> | null {
+function connectionListed(headers: string[]): Set<string> | null {
   let listed: Set<string> | null = null;
   for (let index = 0; index < headers.length; index += 2) {
     if (headers[index] !== 'connection') continue;
@@ -98,12 +88,4 @@ export function buildRequestHead(request: IncomingRequest, bodyFraming: string |
   }
   if (bodyFraming) head += `${bodyFraming}\r\n`;
   return `${head}\r\n`;
-}
-
-/** Lengths of the names isResponseHeaderDropped can answer true for; most names are told apart by length alone. */
-const DROPPED_RESPONSE_NAME_LENGTHS = new Set([...HOP_BY_HOP, 'content-length', 'date'].map((name) => name.length));
-
-/** Response headers that must not be copied to the client: uWS frames the body itself and always writes its own Date. */
-export function isResponseHeaderDropped(name: string): boolean {
-  return DROPPED_RESPONSE_NAME_LENGTHS.has(name.length) && (HOP_BY_HOP.has(name) || name === 'content-length' || name === 'date');
 }

@@ -1,6 +1,6 @@
 // Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
 // content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
-import { equalsIgnoringCase, headerName } from './header-names.js';
+import { CONNECTION, CONTENT_LENGTH, END_TO_END, equalsIgnoringCase, headerKind, isToken, TRANSFER_ENCODING } from './header-names.js';
 
 export class ParseError extends Error {}
 
@@ -8,8 +8,13 @@ export interface ResponseHead {
   status: number;
   /** The status line after the version, as the backend sent it: "200 OK", or "200" without a reason. */
   statusLine: string;
-  /** Flat [name, value, name, value, ...]; names lower-cased. */
-  headers: string[];
+  /**
+   * Flat [name, value, ...] of the headers a proxy passes on, names as sent: all but the hop-by-hop ones
+   * (RFC 9110 §7.6.1, and those the Connection header lists) and the framing (Content-Length, Transfer-Encoding).
+   */
+  endToEnd: string[];
+  /** The Content-Length header's value, also when the response has no body (HEAD, 304); -1 without one. */
+  declaredLength: number;
   /** Both sides allow the connection to carry another request after this response. */
   keepAlive: boolean;
   /** Content-Length when the body is length-delimited, else -1. */
@@ -177,40 +182,49 @@ export class ResponseParser {
     const statusLineEnd = lineEnd;
     const status = statusOf(text, statusLineEnd);
     const minorVersion = text.charCodeAt(7) - 48;
-    const headers: string[] = [];
+    const endToEnd: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let connectionClose = minorVersion === 0;
+    /** Lower-case names the Connection header lists besides close and keep-alive: hop-by-hop too. */
+    let listed: string[] | null = null;
     while (lineEnd < text.length) {
       const lineStart = lineEnd + 2;
       lineEnd = text.indexOf('\r\n', lineStart);
       if (lineEnd === -1) lineEnd = text.length;
       const colon = text.indexOf(':', lineStart);
       if (colon <= lineStart || colon > lineEnd) throw new ParseError('malformed header line');
-      const name = headerName(text, lineStart, colon);
-      if (name === null) throw new ParseError(`invalid header name "${text.slice(lineStart, colon)}"`);
+      if (!isToken(text, lineStart, colon)) throw new ParseError(`invalid header name "${text.slice(lineStart, colon)}"`);
       let valueStart = colon + 1;
       let valueEnd = lineEnd;
       while (valueStart < valueEnd && isOptionalWhitespace(text.charCodeAt(valueStart))) valueStart++;
       while (valueEnd > valueStart && isOptionalWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
       if (hasForbiddenValueChar(text, valueStart, valueEnd)) throw new ParseError('invalid character in header value');
-      const value = text.slice(valueStart, valueEnd);
-      // The length tells most names apart before any comparison of characters.
-      const nameLength = colon - lineStart;
-      if (nameLength === 14 && name === 'content-length') {
+      const kind = headerKind(text, lineStart, colon);
+      if (kind === END_TO_END) {
+        endToEnd.push(text.slice(lineStart, colon), text.slice(valueStart, valueEnd));
+      } else if (kind === CONTENT_LENGTH) {
         const length = decimalOf(text, valueStart, valueEnd);
-        if (length < 0) throw new ParseError(`invalid content-length "${value}"`);
+        if (length < 0) throw new ParseError(`invalid content-length "${text.slice(valueStart, valueEnd)}"`);
         if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
         contentLength = length;
-      } else if (nameLength === 17 && name === 'transfer-encoding') {
+      } else if (kind === TRANSFER_ENCODING) {
         transferEncoding = true;
-        const codings = value.toLowerCase().split(',').map((coding) => coding.trim());
+        const codings = text.slice(valueStart, valueEnd).toLowerCase().split(',').map((coding) => coding.trim());
         chunked = codings[codings.length - 1] === 'chunked';
-      } else if (nameLength === 10 && name === 'connection') {
-        connectionClose = closesConnection(text, valueStart, valueEnd, minorVersion, connectionClose);
+      } else if (kind === CONNECTION) {
+        // The two values backends send, checked without splitting; anything else is a token list.
+        const length = valueEnd - valueStart;
+        if (length === 10 && equalsIgnoringCase(text, valueStart, 'keep-alive')) {
+          if (minorVersion === 0) connectionClose = false;
+        } else if (length === 5 && equalsIgnoringCase(text, valueStart, 'close')) {
+          connectionClose = true;
+        } else {
+          listed ??= [];
+          connectionClose = readConnectionOptions(text.slice(valueStart, valueEnd), minorVersion, connectionClose, listed);
+        }
       }
-      headers.push(name, value);
     }
     if (status < 200) {
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the real one; 101 is an upgrade,
@@ -225,7 +239,8 @@ export class ResponseParser {
     this.handlers?.onHead({
       status,
       statusLine: text.slice(STATUS_LINE_STATUS, statusLineEnd),
-      headers,
+      endToEnd: listed === null || listed.length === 0 ? endToEnd : withoutListed(endToEnd, listed),
+      declaredLength: contentLength,
       keepAlive: this.keepAlive,
       contentLength: bodyless || transferEncoding ? -1 : contentLength,
       chunked: !bodyless && chunked,
@@ -282,15 +297,32 @@ function decimalOf(text: string, start: number, end: number): number {
   return value;
 }
 
-/** Whether the connection closes after this response, given its Connection header at `text[start, end)`. */
-function closesConnection(text: string, start: number, end: number, minorVersion: number, closeSoFar: boolean): boolean {
-  // The two values backends send, checked without splitting; anything else is a token list.
-  if (end - start === 'keep-alive'.length && equalsIgnoringCase(text, start, 'keep-alive')) return minorVersion === 0 ? false : closeSoFar;
-  if (end - start === 'close'.length && equalsIgnoringCase(text, start, 'close')) return true;
-  const tokens = text.slice(start, end).toLowerCase().split(',').map((token) => token.trim());
-  if (tokens.includes('close')) return true;
-  if (tokens.includes('keep-alive') && minorVersion === 0) return false;
+/**
+ * Reads a Connection header's token list: adds the names it lists (other than close and keep-alive) to
+ * `listed`, and answers whether the connection closes after this response.
+ */
+function readConnectionOptions(value: string, minorVersion: number, closeSoFar: boolean, listed: string[]): boolean {
+  let close = false;
+  let keepAlive = false;
+  for (const token of value.toLowerCase().split(',')) {
+    const option = token.trim();
+    if (option === 'close') close = true;
+    else if (option === 'keep-alive') keepAlive = true;
+    else if (option !== '') listed.push(option);
+  }
+  if (close) return true;
+  if (keepAlive && minorVersion === 0) return false;
   return closeSoFar;
+}
+
+/** The headers minus those named in `listed` (lower-case), compared in any case. */
+function withoutListed(headers: string[], listed: string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    const name = headers[index] as string;
+    if (!listed.includes(name.toLowerCase())) kept.push(name, headers[index + 1] as string);
+  }
+  return kept;
 }
 
 /**

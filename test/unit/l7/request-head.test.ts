@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRequestHead, isResponseHeaderDropped } from '../../../src/l7/request-head.js';
+import { buildRequestHead } from '../../../src/l7/request-head.js';
 
 const base = { method: 'GET', target: '/a?b=1', host: 'example.com', clientAddress: '10.1.2.3', protocol: 'http' as const, trusted: false, hostRewrite: null };
 
@@ -60,11 +60,5 @@ describe('buildRequestHead', () => {
     const headers = ['expect', '100-continue', 'connection', 'close'];
     const lines = headerLines(buildRequestHead({ ...base, headers }, 'content-length: 3'));
     expect(lines.some((line) => line.startsWith('expect') || line.startsWith('connection'))).toBe(false);
-  });
-
-  it('drops hop-by-hop and length headers from responses', () => {
-    expect(isResponseHeaderDropped('transfer-encoding')).toBe(true);
-    expect(isResponseHeaderDropped('content-length')).toBe(true);
-    expect(isResponseHeaderDropped('content-type')).toBe(false);
   });
 });

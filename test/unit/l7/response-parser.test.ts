@@ -31,15 +31,31 @@ describe('well-formed responses', () => {
     const parsed = parse('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello', { split });
     expect(parsed.head?.status).toBe(200);
     expect(parsed.head?.statusLine).toBe('200 OK');
-    expect(parsed.head?.headers).toEqual(['content-length', '5', 'x-a', 'b']);
+    expect(parsed.head?.endToEnd).toEqual(['X-A', 'b']);
+    expect(parsed.head?.contentLength).toBe(5);
     expect(parsed.body).toBe('hello');
     expect(parsed.reusable).toBe(true);
   });
 
-  it('lower-cases header names, trims optional whitespace and keeps the status line as sent', () => {
+  it('keeps end-to-end headers as sent, trims optional whitespace and keeps the status line as sent', () => {
     const parsed = parse('HTTP/1.1 200 Fine\r\nContent-Type:\ttext/plain \r\nX-Custom-Thing: B c\r\nserver:s\r\nETAG: "x"\r\n\r\n', { eof: true });
     expect(parsed.head?.statusLine).toBe('200 Fine');
-    expect(parsed.head?.headers).toEqual(['content-type', 'text/plain', 'x-custom-thing', 'B c', 'server', 's', 'etag', '"x"']);
+    expect(parsed.head?.endToEnd).toEqual(['Content-Type', 'text/plain', 'X-Custom-Thing', 'B c', 'server', 's', 'ETAG', '"x"']);
+  });
+
+  it('leaves out hop-by-hop headers in any case, those Connection lists, and the framing headers', () => {
+    const raw =
+      'HTTP/1.1 200 OK\r\nX-Private: p\r\nKeep-Alive: timeout=5\r\nCONNECTION: Keep-Alive, x-private\r\nTE: trailers\r\nTrailer: x\r\n' +
+      'Upgrade: h2c\r\nProxy-Connection: keep-alive\r\nTransfer-Encoding: chunked\r\nX-Kept: k\r\nx-private: again\r\n\r\n0\r\n\r\n';
+    const parsed = parse(raw);
+    expect(parsed.head?.endToEnd).toEqual(['X-Kept', 'k']);
+    expect(parsed.head?.chunked).toBe(true);
+    expect(parsed.reusable).toBe(true);
+  });
+
+  it('reports the declared Content-Length of a bodyless response', () => {
+    const parsed = parse('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n', { head: true });
+    expect([parsed.head?.contentLength, parsed.head?.declaredLength, parsed.body]).toEqual([-1, 1234, '']);
   });
 
   it('a status line without a reason phrase', () => {
