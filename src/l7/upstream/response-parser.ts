@@ -1,6 +1,6 @@
 // Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
 // content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
-import { CONNECTION, CONTENT_LENGTH, END_TO_END, equalsIgnoringCase, headerKind, isToken, TRANSFER_ENCODING } from './header-names.js';
+import { CONNECTION, CONTENT_LENGTH, END_TO_END, equalsIgnoringCase, headerKind, isTokenByte, TRANSFER_ENCODING } from './header-names.js';
 
 export class ParseError extends Error {}
 
@@ -38,7 +38,11 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
 const STATUS_CODE_END = 12;
 const STATUS_LINE_STATUS = 9;
 const CRLF = Buffer.from('\r\n');
-const HEAD_END = Buffer.from('\r\n\r\n');
+const KEEP_ALIVE = Buffer.from('keep-alive');
+const CLOSE = Buffer.from('close');
+const CR = 13;
+const LF = 10;
+const COLON = 58;
 
 const enum State {
   Head,
@@ -58,6 +62,8 @@ export class ResponseParser {
   private keepAlive = false;
   private requestWasHead = false;
   private handlers: ResponseHandlers | null = null;
+  /** Reused by parseHead: [nameStart, nameEnd, valueStart, valueEnd] of each end-to-end header of one head. */
+  private spans: Int32Array = new Int32Array(64);
 
   /** Prepares for the response to the next request sent on this connection. */
   expect(handlers: ResponseHandlers, requestWasHead: boolean): void {
@@ -82,6 +88,13 @@ export class ResponseParser {
     this.complete(false);
   }
 
+  private growSpans(): Int32Array {
+    const grown = new Int32Array(this.spans.length * 2);
+    grown.set(this.spans);
+    this.spans = grown;
+    return grown;
+  }
+
   /** The unparsed tail of a read, copied: the read buffer is reused once execute() returns. */
   private keepRest(data: Buffer, offset: number): void {
     this.pending = Buffer.from(data.subarray(offset));
@@ -96,16 +109,12 @@ export class ResponseParser {
     while (offset < data.length && this.handlers) {
       switch (this.state) {
         case State.Head: {
-          const end = data.indexOf(HEAD_END, offset);
-          if (end === -1) {
-            if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
+          const headEnd = this.parseHead(data, offset);
+          if (headEnd === -1) {
             this.keepRest(data, offset);
             return;
           }
-          if (end - offset > MAX_HEAD_BYTES) throw new ParseError('response head exceeds 64 KiB');
-          const head = data.toString('latin1', offset, end);
-          offset = end + 4;
-          this.parseHead(head);
+          offset = headEnd;
           break;
         }
         case State.LengthBody: {
@@ -175,54 +184,87 @@ export class ResponseParser {
     }
   }
 
-  /** Walks the head's lines in place, by character code (no split, regex or match arrays): this runs once per proxied response. */
-  private parseHead(text: string): void {
-    let lineEnd = text.indexOf('\r\n');
-    if (lineEnd === -1) lineEnd = text.length;
-    const statusLineEnd = lineEnd;
-    const status = statusOf(text, statusLineEnd);
-    const minorVersion = text.charCodeAt(7) - 48;
-    const endToEnd: string[] = [];
+  /**
+   * Parses the head that starts at `bytes[start]` in one pass over the bytes (a typed array reads faster
+   * than a string's characters, and no search for the blank line runs first), then makes only the strings the
+   * response needs, as slices of one latin1 copy of the head. Returns the offset just past the head, or -1
+   * when `bytes` ends first (nothing is consumed then: the head is parsed again once the rest arrives).
+   * Runs once per proxied response.
+   */
+  private parseHead(bytes: Buffer, start: number): number {
+    // A head that reaches past MAX_HEAD_BYTES is refused; one that merely is not complete yet waits.
+    const limit = Math.min(bytes.length, start + MAX_HEAD_BYTES);
+    let index = start;
+    while (index < limit && bytes[index] !== CR) index++;
+    if (index + 1 >= limit) return incompleteHead(limit, bytes.length);
+    const statusLineEnd = index;
+    const status = statusOf(bytes, start, statusLineEnd);
+    const minorVersion = (bytes[start + 7] as number) - 48;
+    let spans = this.spans;
+    let spanCount = 0;
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let connectionClose = minorVersion === 0;
     /** Lower-case names the Connection header lists besides close and keep-alive: hop-by-hop too. */
     let listed: string[] | null = null;
-    while (lineEnd < text.length) {
-      const lineStart = lineEnd + 2;
-      lineEnd = text.indexOf('\r\n', lineStart);
-      if (lineEnd === -1) lineEnd = text.length;
-      const colon = text.indexOf(':', lineStart);
-      if (colon <= lineStart || colon > lineEnd) throw new ParseError('malformed header line');
-      if (!isToken(text, lineStart, colon)) throw new ParseError(`invalid header name "${text.slice(lineStart, colon)}"`);
-      let valueStart = colon + 1;
-      let valueEnd = lineEnd;
-      while (valueStart < valueEnd && isOptionalWhitespace(text.charCodeAt(valueStart))) valueStart++;
-      while (valueEnd > valueStart && isOptionalWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
-      if (hasForbiddenValueChar(text, valueStart, valueEnd)) throw new ParseError('invalid character in header value');
-      const kind = headerKind(text, lineStart, colon);
+    let headEnd = -1;
+    // Each turn starts on the CR that ends the previous line, with the byte after it available.
+    while (headEnd === -1) {
+      if (bytes[index + 1] !== LF) throw new ParseError('CR without LF in the response head');
+      const lineStart = index + 2;
+      if (lineStart + 1 >= limit) return incompleteHead(limit, bytes.length);
+      if (bytes[lineStart] === CR) {
+        if (bytes[lineStart + 1] !== LF) throw new ParseError('CR without LF in the response head');
+        headEnd = lineStart + 2;
+        break;
+      }
+      index = lineStart;
+      while (index < limit && bytes[index] !== COLON) {
+        if (!isTokenByte(bytes[index] as number)) throw new ParseError(`invalid header name "${bytes.toString('latin1', lineStart, index + 1)}"`);
+        index++;
+      }
+      if (index >= limit) return incompleteHead(limit, bytes.length);
+      if (index === lineStart) throw new ParseError('malformed header line');
+      const nameEnd = index;
+      index++;
+      while (index < limit && isOptionalWhitespace(bytes[index] as number)) index++;
+      const valueStart = index;
+      let valueEnd = index;
+      while (index < limit) {
+        const byte = bytes[index] as number;
+        if (byte === CR) break;
+        if (byte === LF || byte === 0) throw new ParseError('invalid character in header value');
+        index++;
+        if (!isOptionalWhitespace(byte)) valueEnd = index;
+      }
+      if (index + 1 >= limit) return incompleteHead(limit, bytes.length);
+      const kind = headerKind(bytes, lineStart, nameEnd);
       if (kind === END_TO_END) {
-        endToEnd.push(text.slice(lineStart, colon), text.slice(valueStart, valueEnd));
+        if (spanCount + 4 > spans.length) spans = this.growSpans();
+        spans[spanCount++] = lineStart;
+        spans[spanCount++] = nameEnd;
+        spans[spanCount++] = valueStart;
+        spans[spanCount++] = valueEnd;
       } else if (kind === CONTENT_LENGTH) {
-        const length = decimalOf(text, valueStart, valueEnd);
-        if (length < 0) throw new ParseError(`invalid content-length "${text.slice(valueStart, valueEnd)}"`);
+        const length = decimalOf(bytes, valueStart, valueEnd);
+        if (length < 0) throw new ParseError(`invalid content-length "${bytes.toString('latin1', valueStart, valueEnd)}"`);
         if (contentLength !== -1 && contentLength !== length) throw new ParseError('conflicting content-length headers');
         contentLength = length;
       } else if (kind === TRANSFER_ENCODING) {
         transferEncoding = true;
-        const codings = text.slice(valueStart, valueEnd).toLowerCase().split(',').map((coding) => coding.trim());
+        const codings = bytes.toString('latin1', valueStart, valueEnd).toLowerCase().split(',').map((coding) => coding.trim());
         chunked = codings[codings.length - 1] === 'chunked';
       } else if (kind === CONNECTION) {
         // The two values backends send, checked without splitting; anything else is a token list.
         const length = valueEnd - valueStart;
-        if (length === 10 && equalsIgnoringCase(text, valueStart, 'keep-alive')) {
+        if (length === KEEP_ALIVE.length && equalsIgnoringCase(bytes, valueStart, KEEP_ALIVE)) {
           if (minorVersion === 0) connectionClose = false;
-        } else if (length === 5 && equalsIgnoringCase(text, valueStart, 'close')) {
+        } else if (length === CLOSE.length && equalsIgnoringCase(bytes, valueStart, CLOSE)) {
           connectionClose = true;
         } else {
           listed ??= [];
-          connectionClose = readConnectionOptions(text.slice(valueStart, valueEnd), minorVersion, connectionClose, listed);
+          connectionClose = readConnectionOptions(bytes.toString('latin1', valueStart, valueEnd), minorVersion, connectionClose, listed);
         }
       }
     }
@@ -230,23 +272,32 @@ export class ResponseParser {
       // 1xx interim responses (100 Continue, 103 Early Hints) precede the real one; 101 is an upgrade,
       // which the WebSocket path handles, never this parser.
       if (status === 101) throw new ParseError('unexpected 101 Switching Protocols');
-      return;
+      return headEnd;
     }
     // A message with both framings is a smuggling risk (RFC 9112 §6.1): honour TE, never reuse the connection.
     if (transferEncoding && contentLength !== -1) connectionClose = true;
     this.keepAlive = !connectionClose;
     const bodyless = this.requestWasHead || status === 204 || status === 304;
+    const text = bytes.toString('latin1', start, headEnd);
+    const endToEnd: string[] = [];
+    for (let span = 0; span < spanCount; span += 4) {
+      endToEnd.push(
+        text.slice((spans[span] as number) - start, (spans[span + 1] as number) - start),
+        text.slice((spans[span + 2] as number) - start, (spans[span + 3] as number) - start),
+      );
+    }
     this.handlers?.onHead({
       status,
-      statusLine: text.slice(STATUS_LINE_STATUS, statusLineEnd),
+      statusLine: text.slice(STATUS_LINE_STATUS, statusLineEnd - start),
       endToEnd: listed === null || listed.length === 0 ? endToEnd : withoutListed(endToEnd, listed),
       declaredLength: contentLength,
       keepAlive: this.keepAlive,
       contentLength: bodyless || transferEncoding ? -1 : contentLength,
       chunked: !bodyless && chunked,
     });
-    if (bodyless) return this.complete(this.keepAlive);
-    if (chunked) {
+    if (bodyless) {
+      this.complete(this.keepAlive);
+    } else if (chunked) {
       this.state = State.ChunkSize;
     } else if (transferEncoding || contentLength === -1) {
       this.keepAlive = false;
@@ -257,6 +308,7 @@ export class ResponseParser {
       this.remaining = contentLength;
       this.state = State.LengthBody;
     }
+    return headEnd;
   }
 
   private complete(reusable: boolean): void {
@@ -265,6 +317,12 @@ export class ResponseParser {
     this.state = State.Done;
     handlers?.onComplete(reusable);
   }
+}
+
+/** parseHead ran out of bytes: refused past MAX_HEAD_BYTES, else -1 (wait for more). */
+function incompleteHead(limit: number, available: number): number {
+  if (limit < available) throw new ParseError('response head exceeds 64 KiB');
+  return -1;
 }
 
 function isDigit(code: number): boolean {
@@ -276,23 +334,14 @@ function isOptionalWhitespace(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-/** NUL, CR or LF inside a field value would let a backend smuggle a header or a second response. */
-function hasForbiddenValueChar(text: string, start: number, end: number): boolean {
-  for (let index = start; index < end; index++) {
-    const code = text.charCodeAt(index);
-    if (code === 0 || code === 13 || code === 10) return true;
-  }
-  return false;
-}
-
-/** The value of 1 to 15 decimal digits at `text[start, end)`, or -1. */
-function decimalOf(text: string, start: number, end: number): number {
+/** The value of 1 to 15 decimal digits at `bytes[start, end)`, or -1. */
+function decimalOf(bytes: Buffer, start: number, end: number): number {
   if (end <= start || end - start > MAX_CONTENT_LENGTH_DIGITS) return -1;
   let value = 0;
   for (let index = start; index < end; index++) {
-    const code = text.charCodeAt(index);
-    if (!isDigit(code)) return -1;
-    value = value * 10 + (code - 48);
+    const byte = bytes[index] as number;
+    if (!isDigit(byte)) return -1;
+    value = value * 10 + (byte - 48);
   }
   return value;
 }
@@ -326,30 +375,38 @@ function withoutListed(headers: string[], listed: string[]): string[] {
 }
 
 /**
- * The status code of the line `HTTP/1.(0|1) [1-9]DD[ reason]` ending at `lineEnd`, checked by hand
- * rather than with a regex match (no match array per response); the reason may not hold CR or LF.
+ * The status code of the line `HTTP/1.(0|1) [1-9]DD[ reason]` in `bytes[start, lineEnd)`, checked by hand
+ * rather than with a regex; the reason may not hold a NUL or an LF (the line ends at the first CR).
  */
-function statusOf(text: string, lineEnd: number): number {
-  const minor = text.charCodeAt(7);
-  const first = text.charCodeAt(9);
+function statusOf(bytes: Buffer, start: number, lineEnd: number): number {
+  const minor = bytes[start + 7];
+  const hundreds = bytes[start + 9] as number;
   const valid =
-    text.startsWith('HTTP/1.') &&
+    lineEnd - start >= STATUS_CODE_END &&
+    equalsBytes(bytes, start, 'HTTP/1.') &&
     (minor === 48 || minor === 49) &&
-    text.charCodeAt(8) === 32 &&
-    first >= 49 &&
-    first <= 57 &&
-    isDigit(text.charCodeAt(10)) &&
-    isDigit(text.charCodeAt(11)) &&
-    (lineEnd === STATUS_CODE_END || (lineEnd > STATUS_CODE_END && text.charCodeAt(STATUS_CODE_END) === 32)) &&
-    !hasLineBreak(text, STATUS_CODE_END, lineEnd);
+    bytes[start + 8] === 32 &&
+    hundreds >= 49 &&
+    hundreds <= 57 &&
+    isDigit(bytes[start + 10] as number) &&
+    isDigit(bytes[start + 11] as number) &&
+    (lineEnd - start === STATUS_CODE_END || bytes[start + STATUS_CODE_END] === 32) &&
+    !hasForbiddenByte(bytes, start + STATUS_CODE_END, lineEnd);
   if (!valid) throw new ParseError('malformed status line');
-  return (first - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+  return (hundreds - 48) * 100 + ((bytes[start + 10] as number) - 48) * 10 + ((bytes[start + 11] as number) - 48);
 }
 
-function hasLineBreak(text: string, start: number, end: number): boolean {
+function equalsBytes(bytes: Buffer, start: number, ascii: string): boolean {
+  for (let index = 0; index < ascii.length; index++) {
+    if (bytes[start + index] !== ascii.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+function hasForbiddenByte(bytes: Buffer, start: number, end: number): boolean {
   for (let index = start; index < end; index++) {
-    const code = text.charCodeAt(index);
-    if (code === 13 || code === 10) return true;
+    const byte = bytes[index];
+    if (byte === LF || byte === 0) return true;
   }
   return false;
 }
