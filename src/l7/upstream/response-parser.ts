@@ -208,9 +208,9 @@ export class ResponseParser {
     let connectionClose = minorVersion === 0;
     /** Lower-case names the Connection header lists besides close and keep-alive: hop-by-hop too. */
     let listed: string[] | null = null;
-    let headEnd = -1;
+    let headEnd: number;
     // Each turn starts on the CR that ends the previous line, with the byte after it available.
-    while (headEnd === -1) {
+    for (;;) {
       if (bytes[index + 1] !== LF) throw new ParseError('CR without LF in the response head');
       const lineStart = index + 2;
       if (lineStart + 1 >= limit) return incompleteHead(limit, bytes.length);
