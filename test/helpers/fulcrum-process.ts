@@ -1,6 +1,7 @@
 // Starts the compiled `fulcrum` binary (or `npm start`'s entry) as a child process and waits for it to serve.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Cleanup } from './cleanup.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 export const START = fileURLToPath(new URL('../../dist/start.js', import.meta.url));
@@ -62,4 +63,9 @@ export async function startProcess(
     });
   });
   return { child, output: () => output, exited };
+}
+
+/** startProcess for one test: `cleanup` kills the process (SIGKILL) once the test ends, passed or failed. */
+export async function startForTest(cleanup: Cleanup, ...args: Parameters<typeof startProcess>): Promise<RunningProcess> {
+  return cleanup.add(await startProcess(...args), (running) => running.child.kill('SIGKILL'));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats, type Stats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
-import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';
 import { RestartableOrigin } from '../../helpers/restartable-origin.js';
 
@@ -17,7 +17,8 @@ async function startOrigins(count: number): Promise<RestartableOrigin[]> {
 
 async function startFulcrum(env: Record<string, string>): Promise<{ url: string; admin: number }> {
   const [port, admin] = [await freePort(), await freePort()];
-  const fulcrum = await startProcess(
+  await startForTest(
+    cleanup,
     CLI,
     [],
     {
@@ -33,7 +34,6 @@ async function startFulcrum(env: Record<string, string>): Promise<{ url: string;
     },
     'fulcrum is serving',
   );
-  cleanup.add(fulcrum, (running) => running.child.kill('SIGKILL'));
   return { url: `http://127.0.0.1:${port}/`, admin };
 }
 

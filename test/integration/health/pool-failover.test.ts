@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
-import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';
 import { RestartableOrigin } from '../../helpers/restartable-origin.js';
 
@@ -18,13 +18,13 @@ async function startWithConfig(lines: string[], env: Record<string, string> = {}
   const configPath = tempConfigPath('fulcrum.yaml');
   writeConfig(configPath, lines);
   const [port, admin] = [await freePort(), await freePort()];
-  const fulcrum = await startProcess(
+  await startForTest(
+    cleanup,
     CLI,
     [],
     { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1', ...env },
     'fulcrum is serving',
   );
-  cleanup.add(fulcrum, (running) => running.child.kill('SIGKILL'));
   return { url: `http://127.0.0.1:${port}/`, admin };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
-import { CLI, startProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type OriginHandler, type TestOrigin } from '../../helpers/origins.js';
 
 const cleanup = cleanupAfterEach();
@@ -16,10 +16,6 @@ function startOrigins(names: string[]): Promise<TestOrigin[]> {
   return Promise.all(names.map((name) => startTracked(name)));
 }
 
-async function launch(...args: Parameters<typeof startProcess>) {
-  return cleanup.add(await startProcess(...args), (running) => running.child.kill('SIGKILL'));
-}
-
 describe('hot reload', () => {
   it('adds and removes a backend and changes the algorithm under continuous load with zero client errors', async () => {
     const origins = await startOrigins(['a', 'b', 'c']);
@@ -27,7 +23,8 @@ describe('hot reload', () => {
     const configPath = tempConfigPath('fulcrum.yaml');
     writeConfig(configPath, [`backends: ["${a.address}", "${b.address}"]`, 'algorithm: round-robin']);
     const [port, admin] = [await freePort(), await freePort()];
-    const fulcrum = await launch(
+    const fulcrum = await startForTest(
+      cleanup,
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '2' },
@@ -59,7 +56,8 @@ describe('hot reload', () => {
     const configPath = tempConfigPath('fulcrum.yaml');
     writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`]);
     const [port, admin] = [await freePort(), await freePort()];
-    const fulcrum = await launch(
+    const fulcrum = await startForTest(
+      cleanup,
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
@@ -80,7 +78,8 @@ describe('hot reload', () => {
     const configPath = tempConfigPath('fulcrum.json');
     writeFileSync(configPath, JSON.stringify({ backends: [origins[0]!.address] }));
     const [port, admin] = [await freePort(), await freePort()];
-    const fulcrum = await launch(
+    const fulcrum = await startForTest(
+      cleanup,
       CLI,
       ['--watch-config', 'true'],
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
@@ -99,7 +98,8 @@ describe('hot reload of data-plane settings', () => {
     const backends = `backends: [${origins.map((origin) => `"${origin.address}"`).join(', ')}]`;
     const [port, newPort, admin] = [await freePort(), await freePort(), await freePort()];
     writeConfig(configPath, [backends, `listen: 127.0.0.1:${port}`, 'workers: 1']);
-    const fulcrum = await launch(
+    const fulcrum = await startForTest(
+      cleanup,
       CLI,
       [],
       { FULCRUM_CONFIG: configPath, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_DRAIN_TIMEOUT: '2s' },
@@ -134,7 +134,8 @@ describe('graceful shutdown', () => {
   it('lets long requests finish on SIGTERM, then exits 0', async () => {
     const origins = [await startTracked('slow', (_request, response) => setTimeout(() => response.end('finished'), 800))];
     const port = await freePort();
-    const fulcrum = await launch(
+    const fulcrum = await startForTest(
+      cleanup,
       CLI,
       [],
       { FULCRUM_BACKENDS: origins[0]!.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_DRAIN_TIMEOUT: '5s' },
