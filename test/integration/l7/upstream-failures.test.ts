@@ -2,7 +2,7 @@
 // client aborts, through the binary: each failure is a 502/504 with X-Fulcrum-Error and the pool stays usable.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { send, startL7Proxy, type L7Proxy, type Reply } from '../../helpers/l7-proxy.js';
 
@@ -208,7 +208,14 @@ describe('retries, timeouts, reuse and aborts', () => {
   });
 
   it('413 for a chunked body that grows past the limit', async () => {
-    const proxy = await proxyFor({ FULCRUM_BACKENDS: healthy.address, FULCRUM_MAX_BODY: '64kb' });
+    // This backend answers only once the whole body arrived: an early answer would race the limit (and win,
+    // rightly forwarded as the backend's response).
+    const reader = await startOrigin('reader', (request, response) => {
+      request.resume();
+      request.once('end', () => response.end('read it all'));
+    });
+    onTestFinished(() => reader.close());
+    const proxy = await proxyFor({ FULCRUM_BACKENDS: reader.address, FULCRUM_MAX_BODY: '64kb' });
     const socket = connect(proxy.port, '127.0.0.1');
     socket.on('error', () => undefined);
     let received = '';
