@@ -1,6 +1,6 @@
 // Builds the request head sent upstream: hop-by-hop headers removed, Host kept or rewritten,
 // X-Forwarded-* and Forwarded set (appended to only when the client is a trusted proxy).
-import { HOP_BY_HOP_NAMES } from './upstream/header-names.js';
+import { connectionOptions, HOP_BY_HOP_NAMES } from './upstream/header-names.js';
 
 const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
 /** Not forwarded as received: uWS already answered `Expect: 100-continue`, and Fulcrum frames the body itself. */
@@ -31,10 +31,7 @@ function connectionListed(headers: string[]): Set<string> | null {
     const value = headers[index + 1] as string;
     // What nearly every peer sends, answered without splitting.
     if (value === 'keep-alive' || value === 'close') continue;
-    for (const token of value.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name !== 'close' && name !== 'keep-alive') (listed ??= new Set()).add(name);
-    }
+    for (const name of connectionOptions(value).listed) (listed ??= new Set()).add(name);
   }
   return listed;
 }

@@ -1,5 +1,5 @@
-// Header names for the response parser, read from the bytes rather than with regexes: this runs for every
-// header of every proxied response.
+// Header names and the Connection header, for the response parser (read from the bytes rather than with
+// regexes: this runs for every header of every proxied response) and the request head.
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus those that only describe the sender's own connection. */
 export const HOP_BY_HOP_NAMES = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
@@ -17,6 +17,26 @@ const KIND_OF: Record<string, HeaderKind> = { 'content-length': CONTENT_LENGTH, 
 const SPECIAL_BY_LENGTH: Array<Array<{ name: Uint8Array; kind: HeaderKind }>> = [];
 for (const name of [...HOP_BY_HOP_NAMES, 'content-length']) {
   (SPECIAL_BY_LENGTH[name.length] ??= []).push({ name: Buffer.from(name, 'latin1'), kind: KIND_OF[name] ?? OTHER_HOP_BY_HOP });
+}
+
+/** What a Connection header value says: close, keep-alive, and the header names it declares hop-by-hop. */
+export interface ConnectionOptions {
+  close: boolean;
+  keepAlive: boolean;
+  /** Lower-case. */
+  listed: string[];
+}
+
+/** Reads a Connection header value, a comma-separated token list in any case. */
+export function connectionOptions(value: string): ConnectionOptions {
+  const options: ConnectionOptions = { close: false, keepAlive: false, listed: [] };
+  for (const token of value.toLowerCase().split(',')) {
+    const option = token.trim();
+    if (option === 'close') options.close = true;
+    else if (option === 'keep-alive') options.keepAlive = true;
+    else if (option !== '') options.listed.push(option);
+  }
+  return options;
 }
 
 /** RFC 9110 §5.6.2 tchar, by character code. */

@@ -1,6 +1,6 @@
 // Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
 // content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
-import { CONNECTION, CONTENT_LENGTH, END_TO_END, equalsIgnoringCase, headerKind, isTokenByte, TRANSFER_ENCODING } from './header-names.js';
+import { CONNECTION, CONTENT_LENGTH, connectionOptions, END_TO_END, equalsIgnoringCase, headerKind, isTokenByte, TRANSFER_ENCODING } from './header-names.js';
 
 export class ParseError extends Error {}
 
@@ -263,8 +263,10 @@ export class ResponseParser {
         } else if (length === CLOSE.length && equalsIgnoringCase(bytes, valueStart, CLOSE)) {
           connectionClose = true;
         } else {
-          listed ??= [];
-          connectionClose = readConnectionOptions(bytes.toString('latin1', valueStart, valueEnd), minorVersion, connectionClose, listed);
+          const options = connectionOptions(bytes.toString('latin1', valueStart, valueEnd));
+          if (options.close) connectionClose = true;
+          else if (options.keepAlive && minorVersion === 0) connectionClose = false;
+          if (options.listed.length > 0) (listed ??= []).push(...options.listed);
         }
       }
     }
@@ -289,7 +291,7 @@ export class ResponseParser {
     this.handlers?.onHead({
       status,
       statusLine: text.slice(STATUS_LINE_STATUS, statusLineEnd - start),
-      endToEnd: listed === null || listed.length === 0 ? endToEnd : withoutListed(endToEnd, listed),
+      endToEnd: listed === null ? endToEnd : withoutListed(endToEnd, listed),
       declaredLength: contentLength,
       keepAlive: this.keepAlive,
       contentLength: bodyless || transferEncoding ? -1 : contentLength,
@@ -344,24 +346,6 @@ function decimalOf(bytes: Buffer, start: number, end: number): number {
     value = value * 10 + (byte - 48);
   }
   return value;
-}
-
-/**
- * Reads a Connection header's token list: adds the names it lists (other than close and keep-alive) to
- * `listed`, and answers whether the connection closes after this response.
- */
-function readConnectionOptions(value: string, minorVersion: number, closeSoFar: boolean, listed: string[]): boolean {
-  let close = false;
-  let keepAlive = false;
-  for (const token of value.toLowerCase().split(',')) {
-    const option = token.trim();
-    if (option === 'close') close = true;
-    else if (option === 'keep-alive') keepAlive = true;
-    else if (option !== '') listed.push(option);
-  }
-  if (close) return true;
-  if (keepAlive && minorVersion === 0) return false;
-  return closeSoFar;
 }
 
 /** The headers minus those named in `listed` (lower-case), compared in any case. */
