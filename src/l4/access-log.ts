@@ -1,4 +1,5 @@
 // Decodes the TCP access log: the fixed-size records native/l4/access_log.h writes, one per closed connection.
+import { ipv6Text } from '../ipv6-text.js';
 
 /** How a connection ended; the order is native/l4/access_log.h's ConnectionEnding. */
 export const connectionEndings = [
@@ -50,22 +51,9 @@ function formatAddress(view: DataView, family: number, offset: number, port: num
     return `${view.getUint8(offset)}.${view.getUint8(offset + 1)}.${view.getUint8(offset + 2)}.${view.getUint8(offset + 3)}:${port}`;
   }
   if (family !== 6) return null;
-  const groups: string[] = [];
-  for (let group = 0; group < 8; group += 1) groups.push(view.getUint16(offset + group * 2, false).toString(16));
-  // The shortest form: the longest run of two or more zero groups becomes "::" (RFC 5952).
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let start = 0; start < 8; ) {
-    let end = start;
-    while (end < 8 && groups[end] === '0') end += 1;
-    if (end - start > bestLength) [bestStart, bestLength] = [start, end - start];
-    start = end === start ? start + 1 : end;
-  }
-  const text =
-    bestStart < 0
-      ? groups.join(':')
-      : `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
-  return `[${text}]:${port}`;
+  const groups: number[] = [];
+  for (let group = 0; group < 8; group += 1) groups.push(view.getUint16(offset + group * 2, false));
+  return `[${ipv6Text(groups)}]:${port}`;
 }
 
 const microsToMs = (micros: number): number => Math.round(micros) / 1000;

@@ -1,4 +1,5 @@
 // The client's address as text for X-Forwarded-For, Forwarded, trusted-proxy checks and ip keys; per worker thread.
+import { ipv6Text } from '../ipv6-text.js';
 import type { HttpResponse } from './uws.js';
 
 /** Distinct IPv4 clients remembered before the memo starts over. */
@@ -17,7 +18,10 @@ export class ClientAddresses {
     const bytes = new Uint8Array(res.getRemoteAddress());
     if (bytes.length === 4) return this.ipv4Text(bytes, 0);
     if (bytes.length !== 16) return '';
-    return isIpv4Mapped(bytes) ? this.ipv4Text(bytes, 12) : ipv6Text(bytes);
+    if (isIpv4Mapped(bytes)) return this.ipv4Text(bytes, 12);
+    const groups: number[] = [];
+    for (let index = 0; index < 16; index += 2) groups.push(((bytes[index] as number) << 8) | (bytes[index + 1] as number));
+    return ipv6Text(groups);
   }
 
   private ipv4Text(bytes: Uint8Array, at: number): string {
@@ -36,27 +40,4 @@ export class ClientAddresses {
 function isIpv4Mapped(bytes: Uint8Array): boolean {
   for (let index = 0; index < 10; index++) if (bytes[index] !== 0) return false;
   return bytes[10] === 0xff && bytes[11] === 0xff;
-}
-
-/** RFC 5952: lower-case hex without leading zeros, the longest run of two or more zero groups as "::". */
-function ipv6Text(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let index = 0; index < 16; index += 2) groups.push(((bytes[index] as number) << 8) | (bytes[index + 1] as number));
-  let runStart = -1;
-  let runLength = 0;
-  for (let index = 0; index < 8; ) {
-    if (groups[index] !== 0) {
-      index++;
-      continue;
-    }
-    let end = index;
-    while (end < 8 && groups[end] === 0) end++;
-    if (end - index > runLength && end - index >= 2) {
-      runStart = index;
-      runLength = end - index;
-    }
-    index = end;
-  }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((group) => group.toString(16)).join(':');
-  return runStart === -1 ? hex(0, 8) : `${hex(0, runStart)}::${hex(runStart + runLength, 8)}`;
 }
