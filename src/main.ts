@@ -5,7 +5,7 @@ import { renderHelp } from './config/reference.js';
 import { describeConfig } from './config/describe.js';
 import { FulcrumError } from './errors.js';
 import { startFulcrum } from './fulcrum.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogsSync } from './log.js';
 import { createReloader } from './reload.js';
 import { VERSION } from './version.js';
 
@@ -22,13 +22,16 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
 
   const logger = createLogger(config.logLevel);
   const running = await startFulcrum(config, logger);
+  const { native } = await import('./native/load.js');
   const reloader = createReloader(running, flags, logger);
   process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting for the drain');
-      process.exit(1);
+      // Not process.exit(): its teardown of worker threads that are mid-drain aborts Node (exit 134).
+      flushLogsSync();
+      native.exitNow(1);
     }
     stopping = true;
     reloader.stop();

@@ -10,6 +10,8 @@ export interface NativeAddon {
   buildInfo: NativeBuildInfo;
   balancer: NativeBalancer;
   l4: NativeL4;
+  /** native/process_exit.cc: _exit(code), for stops that must not wait on worker-thread teardown. */
+  exitNow(code: number): never;
 }
 
 // native/l4/l4_binding.cc: TCP listeners whose hot path runs on native threads.
