@@ -11,15 +11,17 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** No admin endpoint reads a body: one that comes along is not drained, the connection closes after the reply. */
-function carriesBody(request: IncomingMessage): boolean {
-  return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+/** No admin endpoint reads a body. Node discards a small one so the connection stays usable; past this, or of unknown length, the connection closes after the reply instead. */
+const MAX_DISCARDED_BODY = 1 << 20;
+
+function bodyTooBigToDiscard(request: IncomingMessage): boolean {
+  return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > MAX_DISCARDED_BODY;
 }
 
 function send(request: IncomingMessage, response: ServerResponse, reply: AdminReply): void {
   if (response.headersSent || response.destroyed) return;
   const headers: Record<string, string | number> = { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) };
-  if (carriesBody(request)) headers.connection = 'close';
+  if (bodyTooBigToDiscard(request)) headers.connection = 'close';
   response.writeHead(reply.status, headers);
   response.end(request.method === 'HEAD' ? undefined : reply.body);
 }

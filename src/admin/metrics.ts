@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BackendState } from '../balance/index.js';
 import type { RunningFulcrum } from '../fulcrum.js';
 
+const EVENT_LOOP_SAMPLE_MS = 1_000;
 const STATES: BackendState[] = ['up', 'down', 'draining', 'disabled'];
 
 export interface Metrics {
@@ -13,7 +14,9 @@ export interface Metrics {
 
 export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'fulcrum_' });
+  // prom-client samples event-loop lag with a 10 ms timer by default: 100 wake-ups a second of an
+  // otherwise idle process. Once a second still shows a stalled control loop, which is what it is for.
+  collectDefaultMetrics({ register: registry, prefix: 'fulcrum_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const labels = ['pool', 'backend'] as const;
   const state = new Gauge({ name: 'fulcrum_backend_state', help: '1 for the state the backend is in', labelNames: [...labels, 'state'], registers: [registry] });
   const active = new Gauge({ name: 'fulcrum_backend_active_connections', help: 'Requests or connections in flight', labelNames: labels, registers: [registry] });

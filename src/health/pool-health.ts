@@ -8,8 +8,10 @@ import { runCheck } from './active-check.js';
 import { BackendHealth, type AdminState } from './backend-health.js';
 import { SlowStart } from './slow-start.js';
 
-/** How often the data planes' failure counters are read for passive ejection. */
+/** How often the data planes' failure counters are read for passive ejection while traffic moves... */
 const PASSIVE_POLL_MS = 100;
+/** ...and while it does not, so an idle process stays idle (the first failures are seen within this). */
+const PASSIVE_IDLE_POLL_MS = 1_000;
 const JITTER = 0.1;
 
 export interface HealthEvents {
@@ -28,6 +30,8 @@ export class PoolHealth {
   private readonly checkTimers = new Map<number, NodeJS.Timeout>();
   private readonly slowStart: SlowStart;
   private passiveTimer: NodeJS.Timeout | null = null;
+  /** Picks plus failures of all members at the last passive poll: unchanged means no traffic since. */
+  private lastActivity = 0;
   private stopped = false;
 
   constructor(config: PoolConfig, pool: BalancerPool, logger: Logger) {
@@ -37,7 +41,7 @@ export class PoolHealth {
     this.logger = logger.child({ pool: config.name });
     this.slowStart = new SlowStart(pool);
     this.sync();
-    if (config.outlier) this.passiveTimer = setInterval(() => this.pollPassive(), PASSIVE_POLL_MS);
+    if (config.outlier) this.schedulePassive(PASSIVE_POLL_MS);
   }
 
   /** A reload changed the pool: pick up new and removed backends and new check settings. */
@@ -48,8 +52,9 @@ export class PoolHealth {
     this.checkTimers.clear();
     this.sync();
     if (outlierChanged) {
-      if (this.passiveTimer) clearInterval(this.passiveTimer);
-      this.passiveTimer = config.outlier ? setInterval(() => this.pollPassive(), PASSIVE_POLL_MS) : null;
+      if (this.passiveTimer) clearTimeout(this.passiveTimer);
+      this.passiveTimer = null;
+      if (config.outlier) this.schedulePassive(PASSIVE_POLL_MS);
     }
   }
 
@@ -57,7 +62,7 @@ export class PoolHealth {
     this.stopped = true;
     for (const timer of this.checkTimers.values()) clearTimeout(timer);
     this.checkTimers.clear();
-    if (this.passiveTimer) clearInterval(this.passiveTimer);
+    if (this.passiveTimer) clearTimeout(this.passiveTimer);
     this.slowStart.stop();
   }
 
@@ -108,11 +113,22 @@ export class PoolHealth {
     this.scheduleCheck(index, interval * (1 - JITTER + Math.random() * 2 * JITTER));
   }
 
-  private pollPassive(): void {
-    const outlier = this.config.outlier;
-    if (!outlier) return;
-    const now = Date.now();
+  private schedulePassive(delayMs: number): void {
+    this.passiveTimer = setTimeout(() => {
+      const activity = this.pollPassive();
+      const moved = activity !== this.lastActivity;
+      this.lastActivity = activity;
+      if (this.config.outlier) this.schedulePassive(moved ? PASSIVE_POLL_MS : PASSIVE_IDLE_POLL_MS);
+    }, delayMs);
+  }
+
+  /** Ejects and readmits on the data planes' failure counts; returns the pool's picks plus failures. */
+  private pollPassive(): number {
     const members = this.members();
+    const activity = members.reduce((sum, member) => sum + member.totalPicks + member.failures, 0);
+    const outlier = this.config.outlier;
+    if (!outlier) return activity;
+    const now = Date.now();
     let ejected = [...this.backends.values()].filter((backend) => backend.ejected).length;
     const maxEjected = Math.floor((members.length * outlier.maxEjectionPercent) / 100);
     for (const member of members) {
@@ -145,6 +161,7 @@ export class PoolHealth {
       this.events.ejections++;
       this.apply(backend, `ejected for ${durationMs} ms after ${fresh} consecutive failures`);
     }
+    return activity;
   }
 
   /** Writes the backend's combined state to the native table, starting slow start when it comes back. */

@@ -88,12 +88,16 @@ describe('admin API input', () => {
     await stillServing();
   });
 
-  it('answers requests with bodies of any size, then closes rather than draining them', async () => {
+  it('answers requests with bodies of any size and keeps serving', async () => {
+    const small = Buffer.alloc(100_000, 'x');
+    const head = (length: number) => `POST /pools/default/backends/nope/drain HTTP/1.1\r\nhost: admin\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${length}\r\n\r\n`;
+    expect(await rawRequest(Buffer.concat([Buffer.from(head(small.length)), small]))).toBe(404);
+    // A body too big to discard: the connection closes after the reply, and the close may reset it
+    // before the client reads the reply (as with any server that refuses an upload); either way, no crash.
     const big = Buffer.alloc(4 << 20, 'x');
-    const head = `POST /pools/default/backends/nope/drain HTTP/1.1\r\nhost: admin\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${64 << 20}\r\n\r\n`;
-    expect(await rawRequest(Buffer.concat([Buffer.from(head), big]))).toBe(404);
+    expect([0, 404]).toContain(await rawRequest(Buffer.concat([Buffer.from(head(64 << 20)), big])));
     const chunked = `POST /stats HTTP/1.1\r\nhost: admin\r\ntransfer-encoding: chunked\r\n\r\n100000\r\n`;
-    expect(await rawRequest(Buffer.concat([Buffer.from(chunked), big.subarray(0, 1 << 20)]))).toBe(401);
+    expect([0, 401]).toContain(await rawRequest(Buffer.concat([Buffer.from(chunked), big.subarray(0, 1 << 20)])));
     await stillServing();
   });
 

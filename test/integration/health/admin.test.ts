@@ -35,12 +35,13 @@ function adminFetch(path: string, init: RequestInit = {}, token: string | null =
   return fetch(`http://127.0.0.1:${admin}${path}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {} });
 }
 
-/** A strict reading of the Prometheus text exposition format; returns samples by metric name. */
+/** A strict reading of the Prometheus text exposition format; returns samples by metric name. Values are
+ * Go ParseFloat syntax, so NaN is spelled in any case (prom-client writes "Nan" before a first sample). */
 function parsePrometheus(text: string): Map<string, { labels: string; value: number }[]> {
   const samples = new Map<string, { labels: string; value: number }[]>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/.exec(line);
     if (!match) throw new Error(`not Prometheus text format: ${JSON.stringify(line)}`);
     const list = samples.get(match[1] as string) ?? [];
     list.push({ labels: match[2] ?? '', value: Number(match[3]) });
