@@ -150,7 +150,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   };
 
   try {
-    admin = config.adminListen ? await startAdminServer(config.adminListen, config.adminToken, running, logger) : null;
+    admin = config.adminListen ? await startAdminServer(config.adminListen, running, logger) : null;
   } catch (error) {
     health.stop();
     await dataPlane.drain(0);

@@ -35,8 +35,10 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
     }
     stopping = true;
     reloader.stop();
-    logger.info({ signal, deadlineMs: config.drainTimeout }, 'draining');
-    running.stop(config.drainTimeout).then(
+    // running.config, not the start-up config: a reload may have changed the drain timeout.
+    const deadlineMs = running.config.drainTimeout;
+    logger.info({ signal, deadlineMs }, 'draining');
+    running.stop(deadlineMs).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'drain failed');

@@ -15,10 +15,31 @@ export interface Reloader {
 
 export function createReloader(fulcrum: RunningFulcrum, flags: ReadonlyMap<string, string>, logger: Logger): Reloader {
   let queue = Promise.resolve(true);
+  let watcher: FSWatcher | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+
+  /** Starts or stops watching the config file as the running config says; a reload may turn it on or off. */
+  const syncWatcher = () => {
+    const file = fulcrum.config.configFile;
+    if (!fulcrum.config.watchConfig || !file) {
+      watcher?.close();
+      watcher = null;
+      return;
+    }
+    if (watcher) return;
+    // Watch the directory: editors and config managers replace the file, which ends a watch on the file itself.
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name !== basename(file)) return;
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(() => void reload('config file changed'), WATCH_DEBOUNCE_MS);
+    });
+  };
+
   const reloadNow = async (trigger: string): Promise<boolean> => {
     try {
       const next = loadConfig({ flags, env: process.env });
       await fulcrum.reload(next);
+      syncWatcher();
       logger.info({ trigger, pools: next.pools.map((pool) => pool.name), routes: next.routes.length }, 'configuration reloaded');
       return true;
     } catch (error) {
@@ -30,19 +51,13 @@ export function createReloader(fulcrum: RunningFulcrum, flags: ReadonlyMap<strin
   // Reloads run one at a time, in order.
   const reload = (trigger: string) => (queue = queue.then(() => reloadNow(trigger)));
 
-  let watcher: FSWatcher | null = null;
-  const file = fulcrum.config.configFile;
-  if (fulcrum.config.watchConfig && file) {
-    let timer: NodeJS.Timeout | null = null;
-    // Watch the directory: editors and config managers replace the file, which ends a watch on the file itself.
-    watcher = watch(dirname(file), (_event, name) => {
-      if (name !== basename(file)) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void reload('config file changed'), WATCH_DEBOUNCE_MS);
-    });
-  }
+  syncWatcher();
   return {
     reload,
-    stop: () => watcher?.close(),
+    stop: () => {
+      if (debounce) clearTimeout(debounce);
+      watcher?.close();
+      watcher = null;
+    },
   };
 }

@@ -48,7 +48,7 @@ function methodNotAllowed(method: string, path: string, allowed: string): AdminR
   return json(405, { error: `${path} does not take ${method}; use ${allowed}` }, { allow: allowed });
 }
 
-export function createAdminRouter(token: string | null, fulcrum: RunningFulcrum, metrics: Metrics) {
+export function createAdminRouter(fulcrum: RunningFulcrum, metrics: Metrics) {
   function backendAction(method: string, path: string, match: RegExpExecArray): AdminReply {
     if (method !== 'POST') return methodNotAllowed(method, path, 'POST');
     const [, rawPool = '', rawBackend = '', verb = ''] = match;
@@ -70,7 +70,8 @@ export function createAdminRouter(token: string | null, fulcrum: RunningFulcrum,
     const path = request.target.split('?', 1)[0] ?? '';
     // Liveness stays open so an orchestrator's probe needs no secret; everything else needs the token.
     if (path === '/healthz') return method === 'GET' || method === 'HEAD' ? json(200, { status: 'ok' }) : methodNotAllowed(method, path, 'GET');
-    if (!authorized(request.authorization, token)) {
+    // Read per request, so a reload that rotates FULCRUM_ADMIN_TOKEN takes effect at once.
+    if (!authorized(request.authorization, fulcrum.config.adminToken)) {
       return json(401, { error: 'missing or wrong bearer token (FULCRUM_ADMIN_TOKEN)' }, { 'www-authenticate': 'Bearer' });
     }
     if (path === '/stats') return method === 'GET' || method === 'HEAD' ? json(200, buildStats(fulcrum)) : methodNotAllowed(method, path, 'GET');

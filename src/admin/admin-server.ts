@@ -26,8 +26,8 @@ function send(request: IncomingMessage, response: ServerResponse, reply: AdminRe
   response.end(request.method === 'HEAD' ? undefined : reply.body);
 }
 
-export async function startAdminServer(address: HostPort, token: string | null, fulcrum: RunningFulcrum, logger: Logger): Promise<AdminServer> {
-  const route = createAdminRouter(token, fulcrum, createMetrics(fulcrum));
+export async function startAdminServer(address: HostPort, fulcrum: RunningFulcrum, logger: Logger): Promise<AdminServer> {
+  const route = createAdminRouter(fulcrum, createMetrics(fulcrum));
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     // route() is async, so anything it throws arrives here as a rejection: one reply, never a crash.
     route({ method: request.method ?? '', target: request.url ?? '', authorization: request.headers.authorization }).then(

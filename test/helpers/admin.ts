@@ -29,11 +29,11 @@ export async function getStats(adminPort: number, token?: string): Promise<Stats
 }
 
 /** Polls until `predicate` holds on /stats, or fails after `timeoutMs`. Returns the elapsed time. */
-export async function waitForStats(adminPort: number, predicate: (stats: Stats) => boolean, timeoutMs: number): Promise<number> {
+export async function waitForStats(adminPort: number, predicate: (stats: Stats) => boolean, timeoutMs: number, token?: string): Promise<number> {
   const started = Date.now();
   let last: Stats | null = null;
   while (Date.now() - started < timeoutMs) {
-    last = await getStats(adminPort);
+    last = await getStats(adminPort, token);
     if (predicate(last)) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

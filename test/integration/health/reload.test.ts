@@ -89,6 +89,28 @@ describe('hot reload', () => {
     await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('second');
   });
+  it('applies a rotated admin token and a watch turned on by a reload', async () => {
+    const origins = await startOrigins(['first', 'second']);
+    const configPath = tempConfigPath('fulcrum.yaml');
+    const [oldToken, newToken] = ['the-first-admin-token', 'the-second-admin-token'];
+    writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`, `adminToken: ${oldToken}`]);
+    const [port, admin] = [await freePort(), await freePort()];
+    const fulcrum = await startForTest(
+      cleanup,
+      CLI,
+      [],
+      { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
+      'fulcrum is serving',
+    );
+    writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
+    fulcrum.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000, newToken);
+    expect((await fetch(`http://127.0.0.1:${admin}/stats`, { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
+    // The watch the reload turned on picks up the next edit without a signal.
+    writeConfig(configPath, [`backends: ["${origins[1]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
+    await waitForStats(admin, (stats) => stats.reloads.applied === 2, 3_000, newToken);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('second');
+  });
 });
 
 describe('hot reload of data-plane settings', () => {
