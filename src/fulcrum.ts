@@ -8,6 +8,7 @@ import type { FulcrumConfig } from './config/types.js';
 import { startDataPlane, type DataPlane } from './data-plane.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import type { Logger } from './log.js';
+import { logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
 
 export interface ReloadCounts {
   applied: number;
@@ -40,7 +41,8 @@ function nativeOptions(pool: ResolvedPool) {
  * Settings the running data plane takes in place on reload (pools, routes, balancing, health). A change
  * to any other setting (mode, listen, workers, timeouts, limits, TLS, ...) starts a new data plane
  * beside the old one, which then drains: listeners bind with SO_REUSEPORT, so even the same address
- * never stops accepting.
+ * never stops accepting, and with net.ipv4.tcp_migrate_req the connections queued on the old listeners
+ * move to the new ones when the old close (src/socket-migration.ts).
  */
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
@@ -63,6 +65,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
   for (const pool of await resolvePools(config.pools)) pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+  warnIfNoSocketMigration(logger);
   const releasePools = () => {
     for (const name of pools.keys()) destroyPool(name);
   };
@@ -113,7 +116,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         }
         const old = dataPlane;
         dataPlane = fresh;
-        logger.info({ changed }, 'started a new data plane; the previous one drains');
+        logNewDataPlane(logger, changed);
         const draining: Promise<void> = old
           .drain(next.drainTimeout)
           .catch((error: unknown) => logger.error({ err: error }, 'the previous data plane failed to drain'))
