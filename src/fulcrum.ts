@@ -9,6 +9,7 @@ import { startDataPlane, type DataPlane } from './data-plane.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import type { Logger } from './log.js';
 import { logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
+import { refuseAddressesInUse } from './exclusive-port.js';
 
 export interface ReloadCounts {
   applied: number;
@@ -47,7 +48,7 @@ function nativeOptions(pool: ResolvedPool) {
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
   'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'slowStart',
-  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile',
+  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile', 'reusePort',
 ]);
 
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
@@ -61,6 +62,7 @@ function sameAddress(a: FulcrumConfig['adminListen'], b: FulcrumConfig['adminLis
 
 export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Promise<RunningFulcrum> {
   let config = initial;
+  await refuseAddressesInUse(config);
   const pools = new Map<string, BalancerPool>();
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
