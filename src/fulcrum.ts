@@ -8,6 +8,8 @@ import type { FulcrumConfig } from './config/types.js';
 import { startDataPlane, type DataPlane } from './data-plane.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import type { Logger } from './log.js';
+import { logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
+import { refuseAddressesInUse } from './exclusive-port.js';
 
 export interface ReloadCounts {
   applied: number;
@@ -40,12 +42,13 @@ function nativeOptions(pool: ResolvedPool) {
  * Settings the running data plane takes in place on reload (pools, routes, balancing, health). A change
  * to any other setting (mode, listen, workers, timeouts, limits, TLS, ...) starts a new data plane
  * beside the old one, which then drains: listeners bind with SO_REUSEPORT, so even the same address
- * never stops accepting.
+ * never stops accepting, and with net.ipv4.tcp_migrate_req the connections queued on the old listeners
+ * move to the new ones when the old close (src/socket-migration.ts).
  */
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
   'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'slowStart',
-  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile',
+  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile', 'reusePort',
 ]);
 
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
@@ -59,10 +62,12 @@ function sameAddress(a: FulcrumConfig['adminListen'], b: FulcrumConfig['adminLis
 
 export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Promise<RunningFulcrum> {
   let config = initial;
+  await refuseAddressesInUse(config);
   const pools = new Map<string, BalancerPool>();
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
   for (const pool of await resolvePools(config.pools)) pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+  warnIfNoSocketMigration(logger);
   const releasePools = () => {
     for (const name of pools.keys()) destroyPool(name);
   };
@@ -113,7 +118,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         }
         const old = dataPlane;
         dataPlane = fresh;
-        logger.info({ changed }, 'started a new data plane; the previous one drains');
+        logNewDataPlane(logger, changed);
         const draining: Promise<void> = old
           .drain(next.drainTimeout)
           .catch((error: unknown) => logger.error({ err: error }, 'the previous data plane failed to drain'))

@@ -55,7 +55,7 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
 export function reportFatal(error: unknown): never {
   if (error instanceof FulcrumError) {
     console.error(`fulcrum: ${error.message}`);
-    process.exit(error.code === 'FULCRUM_ERR_CONFIG' ? 2 : 1);
+    process.exit(error.code === 'FULCRUM_ERR_CONFIG' || error.code === 'FULCRUM_ERR_PORT_IN_USE' ? 2 : 1);
   }
   console.error('fulcrum: unexpected internal error, please report it:', error);
   process.exit(70);

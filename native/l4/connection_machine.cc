@@ -78,7 +78,7 @@ void EventLoop::OnSocketEvent(Connection& connection, bool isClient, uint32_t ev
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) side.writable = true;
   switch (connection.phase) {
     case ConnectionPhase::ReadingProxyHeader:
-      if (isClient) ReadProxyHeader(connection);
+      if (isClient) ReadProxyHeader(connection, (events & (EPOLLRDHUP | EPOLLHUP)) != 0);
       return;
     case ConnectionPhase::Connecting:
       // Client bytes wait in the kernel until the backend is connected.
@@ -93,20 +93,22 @@ void EventLoop::OnSocketEvent(Connection& connection, bool isClient, uint32_t ev
 }
 
 // Peeks rather than reads, so exactly the header is consumed and the bytes after it stay queued
-// for the relay (HAProxy's conn_recv_proxy does the same).
-void EventLoop::ReadProxyHeader(Connection& connection) {
-  uint8_t peeked[kMaxProxyHeaderLength];
-  ssize_t length = recv(connection.clientFd, peeked, sizeof peeked, MSG_PEEK);
+// for the relay (HAProxy's conn_recv_proxy does the same). A header that arrives in pieces is peeked
+// again from its start on each one; the handshake timer bounds how long that may go on, and a client
+// that has sent its FIN (`clientEnded`) will send no more, so an incomplete header is refused at once.
+void EventLoop::ReadProxyHeader(Connection& connection, bool clientEnded) {
+  uint8_t* peeked = proxyHeaderPeek_.data();
+  ssize_t length = recv(connection.clientFd, peeked, proxyHeaderPeek_.size(), MSG_PEEK);
   if (length < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     connection.client.readable = false;
     return;
   }
   ProxyHeaderParse parse;
   if (length > 0) parse = ParseProxyHeader(peeked, static_cast<size_t>(length));
-  if (length > 0 && parse.status == ProxyHeaderStatus::Incomplete) return;
-  if (length <= 0 || parse.status == ProxyHeaderStatus::Invalid) {
+  if (length > 0 && parse.status == ProxyHeaderStatus::Incomplete && !clientEnded) return;
+  if (length <= 0 || parse.status != ProxyHeaderStatus::Complete) {
     listener_.counters.proxyHeaderErrors.fetch_add(1, std::memory_order_relaxed);
-    if (length > 0) listener_.log.Add("refused a connection whose PROXY protocol header is malformed");
+    if (length > 0) listener_.log.Add("refused a connection whose PROXY protocol header is malformed or cut short");
     Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Reset);
     return;
   }

@@ -14,6 +14,7 @@
 
 #include "l4/clock.h"
 #include "l4/listener.h"
+#include "l4/proxy_protocol.h"
 
 namespace fulcrum::l4 {
 
@@ -33,7 +34,9 @@ EventLoop::EventLoop(Listener& listener, int listenFd, uint32_t pipeLimit, Acces
       pipes_(pipeLimit, listener.options.pipeSize, listener.counters),
       accessLog_(accessLog),
       handshakeTimers_(listener.options.connectTimeoutMs),
-      idleTimers_(listener.options.idleTimeoutMs) {}
+      idleTimers_(listener.options.idleTimeoutMs) {
+  if (listener.options.acceptProxyProtocol) proxyHeaderPeek_.resize(kMaxProxyHeaderLength);
+}
 
 EventLoop::~EventLoop() {
   if (listenFd_ >= 0) close(listenFd_);

@@ -49,7 +49,7 @@ class EventLoop {
   // connection_machine.cc: one connection from accept to close.
   void OnAccepted(int clientFd, const sockaddr_storage& peer);
   void OnSocketEvent(Connection& connection, bool isClient, uint32_t events);
-  void ReadProxyHeader(Connection& connection);
+  void ReadProxyHeader(Connection& connection, bool clientEnded);
   void ConnectToNextBackend(Connection& connection, int32_t avoid);
   void CheckConnectProgress(Connection& connection);
   void OnConnectFailed(Connection& connection, balancer::Outcome outcome);
@@ -75,6 +75,9 @@ class EventLoop {
   TimerList handshakeTimers_;  // reading a PROXY header or connecting: connectTimeoutMs
   TimerList idleTimers_;       // relaying: idleTimeoutMs since the last byte moved
   std::vector<Connection*> closedThisBatch_;
+  // Where ReadProxyHeader peeks: kMaxProxyHeaderLength bytes, allocated once per loop and only when
+  // the listener accepts PROXY headers (64 KB is too much for the loop thread's stack frame).
+  std::vector<uint8_t> proxyHeaderPeek_;
   int64_t nowMs_ = 0;
   uint64_t liveConnections_ = 0;
   bool acceptArmed_ = false;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "l4/listener.h"
+#include "l4/sockets.h"
 
 namespace fulcrum::l4 {
 
@@ -186,11 +187,28 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
   std::shared_ptr<Listener> listener_;
 };
 
+// l4.probeListeningElsewhere(host, port): 0 when no socket listens on that numeric address, else the
+// errno of a bind without SO_REUSEPORT (EADDRINUSE: another process listens there). Used once at start-up.
+Napi::Value ProbeListeningElsewhereBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (!info[0].IsString() || !info[1].IsNumber() ||
+      !ParseAddress(info[0].As<Napi::String>().Utf8Value(), static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()),
+                    address, length)) {
+    Napi::TypeError::New(env, "l4.probeListeningElsewhere expects a numeric IPv4 or IPv6 host and a port")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, -ProbeListeningElsewhere(address, length));
+}
+
 }  // namespace
 
 void InitL4Binding(Napi::Env env, Napi::Object exports) {
   Napi::Object l4 = Napi::Object::New(env);
   l4.Set("Listener", ListenerWrap::Define(env));
+  l4.Set("probeListeningElsewhere", Napi::Function::New(env, ProbeListeningElsewhereBinding, "probeListeningElsewhere"));
   exports.Set("l4", l4);
 }
 

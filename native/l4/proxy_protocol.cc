@@ -156,7 +156,7 @@ ProxyHeaderParse ParseV2(const uint8_t* data, size_t length) {
   if (length < kV2FixedLength) return parse;
   size_t payload = (static_cast<size_t>(data[14]) << 8) | data[15];
   parse.status = ProxyHeaderStatus::Invalid;
-  if ((data[12] & 0xF0) != 0x20 || kV2FixedLength + payload > kMaxProxyHeaderLength) return parse;
+  if ((data[12] & 0xF0) != 0x20) return parse;
   if (length < kV2FixedLength + payload) {
     parse.status = ProxyHeaderStatus::Incomplete;
     return parse;

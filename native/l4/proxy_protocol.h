@@ -26,8 +26,10 @@ struct ProxyHeaderParse {
   sockaddr_storage destination{};
 };
 
-// The longest header this parser reads: v1 is at most 107 bytes; v2 TLVs beyond this are refused.
-constexpr size_t kMaxProxyHeaderLength = 536;
+// The longest header the format allows: v2's 16 fixed bytes plus a 16-bit payload length (addresses
+// and TLVs). v1 is at most 107 bytes. HAProxy accepts about 2 KB and NGINX 4 KB; fronts that add TLVs
+// (AWS NLB, GCP, Azure, custom) need room, so nothing the format can express is refused for its size.
+constexpr size_t kMaxProxyHeaderLength = 16 + 65535;
 
 // Parses the start of a stream (peeked, not consumed) as a v1 or v2 header.
 ProxyHeaderParse ParseProxyHeader(const uint8_t* data, size_t length);

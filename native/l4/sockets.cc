@@ -67,6 +67,19 @@ uint16_t BoundPort(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
 }
 
+int ProbeListeningElsewhere(const sockaddr_storage& address, socklen_t length) {
+  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int enable = 1;
+  int result = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &enable, sizeof enable) != 0 ||
+      bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+    result = -errno;
+  }
+  close(fd);
+  return result;
+}
+
 int StartConnect(const sockaddr_storage& address, socklen_t length, bool& connected) {
   int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;

@@ -16,6 +16,11 @@ int OpenReusePortListener(const sockaddr_storage& address, socklen_t length, int
 
 uint16_t BoundPort(int fd);
 
+// Binds a throwaway socket to the address with SO_REUSEADDR but without SO_REUSEPORT, and closes it:
+// the bind fails (-EADDRINUSE) only when a socket listens there, any process's, SO_REUSEPORT or not
+// (connections in TIME_WAIT do not count). Returns 0 when nothing listens there, or -errno.
+int ProbeListeningElsewhere(const sockaddr_storage& address, socklen_t length);
+
 // Starts a non-blocking connect. Returns the fd, or -errno. `connected` is true when loopback
 // connected at once, false while it is in progress.
 int StartConnect(const sockaddr_storage& address, socklen_t length, bool& connected);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the native unit tests (balancer, l4 access log ring) with sanitizers and runs them: ASan+UBSan for behaviour,
+# Builds the native unit tests (balancer, l4 access log ring, PROXY protocol parser) with sanitizers and runs them: ASan+UBSan for behaviour,
 # TSan for the concurrency test. Objects are cached in build/native-test/ (2 compile jobs at most).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/build/native-test"
 common=(-std=c++20 -Wall -Wextra -Werror -fno-exceptions -O1 -g -fno-omit-frame-pointer -I"$root/native" -pthread)
 library=("$root"/native/balancer/*.cc)
-newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/l4/access_log.h "$root"/native/test/*.h | head -1)"
+newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/l4/access_log.h "$root"/native/l4/proxy_protocol.h \
+  "$root"/native/test/*.h | head -1)"
 
 # build NAME "SANITIZER FLAGS" TEST_SOURCES...: compiles changed objects in parallel, then links.
 build() {
@@ -28,11 +29,12 @@ build() {
 }
 
 build asan "-fsanitize=address,undefined -fno-sanitize-recover=all" \
-  "$root/native/test/balancer_pickers_test.cc" "$root/native/test/balancer_ring_test.cc"
+  "$root/native/test/balancer_pickers_test.cc" "$root/native/test/balancer_ring_test.cc" \
+  "$root/native/l4/proxy_protocol.cc" "$root/native/test/l4_proxy_protocol_test.cc"
 build tsan "-fsanitize=thread" "$root/native/test/balancer_concurrency_test.cc" \
   "$root/native/l4/access_log.cc" "$root/native/test/l4_access_log_test.cc"
 
-echo "== ASan + UBSan: pickers and rings"
+echo "== ASan + UBSan: pickers, rings, PROXY protocol parser"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/asan/tests"
 echo "== TSan: concurrency (balancer, l4 access log ring)"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$out/tsan/tests"

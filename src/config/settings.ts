@@ -45,6 +45,16 @@ export const SETTINGS = [
     format: formatHostPort,
   }),
   spec({
+    key: 'reusePort',
+    env: 'FULCRUM_REUSE_PORT',
+    flag: '--reuse-port',
+    defaultText: 'false',
+    accepted: 'true | false',
+    description: 'Start even when another process listens on the listen address, and share the port with it (binary upgrade without downtime). Otherwise that is refused.',
+    parse: parseBoolean,
+    format: String,
+  }),
+  spec({
     key: 'backends',
     env: 'FULCRUM_BACKENDS',
     flag: '--backends',

@@ -111,6 +111,7 @@ export interface RouteConfig {
 export interface Settings extends L7Settings, L4Settings {
   mode: Mode;
   listen: HostPort;
+  reusePort: boolean;
   backends: BackendConfig[];
   algorithm: Algorithm;
   hashKey: HashKey;

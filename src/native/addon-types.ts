@@ -81,6 +81,8 @@ export interface NativeL4Listener {
 
 export interface NativeL4 {
   Listener: new (options: NativeL4ListenerOptions) => NativeL4Listener;
+  /** 0 when no socket listens on the numeric host:port, else the errno of a bind without SO_REUSEPORT (EADDRINUSE). */
+  probeListeningElsewhere(host: string, port: number): number;
 }
 
 // native/balancer/napi: the process-wide balancer table (see docs/balancer.md).

@@ -22,6 +22,21 @@ export function runCli(args: string[], env: Record<string, string> = {}): RunRes
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** runCli without blocking the test's event loop, for a run that meets servers of the test's own. */
+export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 export interface RunningProcess {
   child: ChildProcess;
   output(): string;

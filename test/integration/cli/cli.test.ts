@@ -92,9 +92,9 @@ describe('fulcrum start and SIGTERM', () => {
   it('a port already in use is a clear start-up error', async () => {
     const taken = origins[0] as TestOrigin;
     const result = runCli([], { FULCRUM_BACKENDS: taken.address, FULCRUM_LISTEN: taken.address, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`cannot listen on ${taken.address}`);
-    expect(result.stderr).toContain('set FULCRUM_LISTEN to a free address');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`another process already listens on ${taken.address}`);
+    expect(result.stderr).toContain('choose a free FULCRUM_LISTEN');
   });
 });
 

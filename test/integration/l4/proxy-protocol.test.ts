@@ -19,6 +19,24 @@ function v2Header(source: number[], destination: number[], sourcePort: number, d
   return header;
 }
 
+/** The v2 header above, grown to `totalLength` bytes with NOOP TLVs (type 0x04), as fronts that add TLVs send. */
+function v2HeaderWithTlvs(totalLength: number): Buffer {
+  const base = v2Header([192, 0, 2, 9], [198, 51, 100, 7], 40000, 8443);
+  const tlvs: Buffer[] = [];
+  let room = totalLength - base.length;
+  while (room > 0) {
+    const valueLength = Math.min(room - 3, 4096);
+    const tlv = Buffer.alloc(3 + valueLength, 0x61);
+    tlv[0] = 0x04;
+    tlv.writeUInt16BE(valueLength, 1);
+    tlvs.push(tlv);
+    room -= tlv.length;
+  }
+  const header = Buffer.concat([base, ...tlvs]);
+  header.writeUInt16BE(header.length - 16, 14);
+  return header;
+}
+
 describe('l4 PROXY protocol', () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
@@ -73,6 +91,33 @@ describe('l4 PROXY protocol', () => {
     await send(proxy.port, Buffer.concat([v2Header([192, 0, 2, 9], [198, 51, 100, 7], 40000, 8443), Buffer.from('body')]));
     expect(await eventually(() => received.length === 1, 2_000)).toBe(true);
     expect(received[0]!.toString()).toBe('PROXY TCP4 192.0.2.9 198.51.100.7 40000 8443\r\nbody');
+  });
+
+  // 536 bytes was the old limit; 4096 is NGINX's; 65551 is all the format can express (16 + a 16-bit length).
+  it.each([537, 4096, 65551])('accepts a v2 header of %i bytes with TLVs, sent in two pieces', async (headerLength) => {
+    const { proxy, received } = await setUp({ acceptProxyProtocol: true, proxyProtocol: 'v1' });
+    const header = v2HeaderWithTlvs(headerLength);
+    expect(header.length).toBe(headerLength);
+    const client = await connectTo(proxy.port);
+    const ending = waitForEnd(client, 5_000);
+    client.write(header.subarray(0, headerLength - 100));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a gap, so the proxy peeks an incomplete header first
+    client.end(Buffer.concat([header.subarray(headerLength - 100), Buffer.from('body')]));
+    expect(await ending).toBe('end');
+    expect(await eventually(() => received.length === 1, 2_000)).toBe(true);
+    expect(received[0]!.toString()).toBe('PROXY TCP4 192.0.2.9 198.51.100.7 40000 8443\r\nbody');
+    expect(proxy.stats().proxyHeaderErrors).toBe(0);
+  });
+
+  it('refuses a v2 header cut short by the end of the connection at once, not at the 2 s handshake timeout', async () => {
+    const { proxy, received } = await setUp({ acceptProxyProtocol: true });
+    const header = v2HeaderWithTlvs(65551);
+    const client = await connectTo(proxy.port);
+    const ending = waitForEnd(client, 1_500);
+    client.end(header.subarray(0, 65550));
+    expect(await ending).toBe('reset');
+    expect(proxy.stats().proxyHeaderErrors).toBe(1);
+    expect(received).toEqual([]);
   });
 
   it('refuses a connection whose header is malformed, and counts it', async () => {

@@ -1,0 +1,35 @@
+// Refuses to start on an address another process already listens on: SO_REUSEPORT (which both the L4
+// listeners and uWS set) would otherwise let two Fulcrums start and silently split the port's traffic.
+// Checked once, before the first data plane listens; a reload's new plane shares the port with the old
+// one inside this process and is not checked. FULCRUM_REUSE_PORT=true shares the port on purpose.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { constants } from 'node:os';
+import { formatHostPort } from './config/parsers.js';
+import type { FulcrumConfig, HostPort } from './config/types.js';
+import { FulcrumError } from './errors.js';
+import { native } from './native/load.js';
+
+/** The proxy's own listen addresses (the admin API binds without SO_REUSEPORT and fails on its own). */
+function proxyAddresses(config: FulcrumConfig): HostPort[] {
+  const redirect = config.mode === 'http' && config.tlsCert ? config.httpsRedirectListen : null;
+  return redirect ? [config.listen, redirect] : [config.listen];
+}
+
+export async function refuseAddressesInUse(config: FulcrumConfig): Promise<void> {
+  if (config.reusePort) return;
+  for (const address of proxyAddresses(config)) {
+    // A host name is resolved the way the listener will resolve it: its first address. One that does
+    // not resolve is left to the listener, whose error says so.
+    const ip = isIP(address.host) ? address.host : await lookup(address.host).then((found) => found.address, () => null);
+    if (ip === null) continue;
+    const error = native.l4.probeListeningElsewhere(ip, address.port);
+    if (error !== constants.errno.EADDRINUSE) continue;
+    throw new FulcrumError(
+      'FULCRUM_ERR_PORT_IN_USE',
+      `another process already listens on ${formatHostPort(address)}; two proxies sharing a port with SO_REUSEPORT would ` +
+        'silently split its traffic. Stop the other process or choose a free FULCRUM_LISTEN, or set FULCRUM_REUSE_PORT=true ' +
+        'to share the port on purpose (e.g. a binary upgrade without downtime: start the new Fulcrum, then SIGTERM the old).',
+    );
+  }
+}
