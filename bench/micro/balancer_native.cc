@@ -24,8 +24,9 @@ PoolOptions Options(Algorithm algorithm, RingKind ringKind, size_t members) {
   options.algorithm = algorithm;
   options.ringKind = ringKind;
   for (size_t position = 0; position < members; ++position) {
-    options.backends.push_back({"10.0." + std::to_string(position / 250) + "." + std::to_string(position % 250 + 1) + ":80",
-                                static_cast<double>(1 + position % 3)});
+    options.backends.push_back(
+        {"10.0." + std::to_string(position / 250) + "." + std::to_string(position % 250 + 1) + ":80",
+         static_cast<double>(1 + position % 3)});
   }
   return options;
 }
@@ -67,7 +68,8 @@ void BenchLookup(const char* label, const Ring& ring, const std::vector<std::str
   }
   const double withHash = NanosecondsPer(started, operations);
   std::vector<uint64_t> hashes;
-  for (const std::string& key : keys) hashes.push_back(ring.hashKey(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  for (const std::string& key : keys)
+    hashes.push_back(ring.hashKey(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
   started = Clock::now();
   for (size_t operation = 0; operation < operations; ++operation) {
     checksum += ring.backendAt(ring.positionOf(hashes[operation & (hashes.size() - 1)]));
@@ -89,7 +91,9 @@ int main() {
   BenchPick("consistent-hash maglev (24-byte key)", Algorithm::ConsistentHash, RingKind::Maglev, keys);
   BenchPick("consistent-hash ketama (24-byte key)", Algorithm::ConsistentHash, RingKind::Ketama, keys);
 
-  std::printf("\nRing lookup alone (ns): hash the key + find its owner; and the lookup from a ready hash\n\n| ring | hash + lookup | lookup |\n|---|---|---|\n");
+  std::printf(
+      "\nRing lookup alone (ns): hash the key + find its owner; and the lookup from a ready hash\n\n| ring | hash + "
+      "lookup | lookup |\n|---|---|---|\n");
   for (size_t members : {10u, 100u, 1000u}) {
     std::vector<Member> list;
     for (int32_t index = 0; index < static_cast<int32_t>(members); ++index) list.push_back({index, 1});

@@ -12,7 +12,14 @@ namespace fulcrum::balancer {
 
 enum class BackendState : uint8_t { Up = 0, Down = 1, Draining = 2, Disabled = 3 };
 
-enum class Outcome : uint8_t { Success = 0, ConnectFailure = 1, Timeout = 2, Reset = 3, ServerError = 4, ClientAborted = 5 };
+enum class Outcome : uint8_t {
+  Success = 0,
+  ConnectFailure = 1,
+  Timeout = 2,
+  Reset = 3,
+  ServerError = 4,
+  ClientAborted = 5
+};
 
 inline constexpr uint8_t kBackendStateCount = 4;
 inline constexpr uint8_t kOutcomeCount = 6;
@@ -34,12 +41,10 @@ struct Backend {
   std::atomic<uint64_t> totalPicks{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint32_t> consecutiveFailures{0};  // reset by a Success outcome
-  std::atomic<bool> inPool{false};  // false once hot reload removed it; its counters stay readable
+  std::atomic<bool> inPool{false};               // false once hot reload removed it; its counters stay readable
 };
 
 // True for outcomes that count against the backend (a client hanging up is not the backend's fault).
-constexpr bool IsFailure(Outcome outcome) {
-  return outcome != Outcome::Success && outcome != Outcome::ClientAborted;
-}
+constexpr bool IsFailure(Outcome outcome) { return outcome != Outcome::Success && outcome != Outcome::ClientAborted; }
 
 }  // namespace fulcrum::balancer

@@ -6,9 +6,7 @@
 
 namespace fulcrum::balancer {
 
-uint64_t HashKey(const uint8_t* key, size_t length, uint64_t seed) {
-  return XXH3_64bits_withSeed(key, length, seed);
-}
+uint64_t HashKey(const uint8_t* key, size_t length, uint64_t seed) { return XXH3_64bits_withSeed(key, length, seed); }
 
 std::string BackendIdFor(std::string_view address) {
   static constexpr char kHexDigits[] = "0123456789abcdef";

@@ -35,7 +35,8 @@ class KetamaRing final : public Ring {
   size_t positionOf(uint64_t keyHash) const override {
     const auto point = static_cast<uint32_t>(keyHash);
     const size_t bucket = point >> kBucketShift;
-    auto found = std::lower_bound(points_.begin() + bucketStarts_[bucket], points_.begin() + bucketStarts_[bucket + 1], point);
+    auto found =
+        std::lower_bound(points_.begin() + bucketStarts_[bucket], points_.begin() + bucketStarts_[bucket + 1], point);
     return found == points_.end() ? 0 : static_cast<size_t>(found - points_.begin());
   }
   size_t positionCount() const override { return points_.size(); }

@@ -11,8 +11,8 @@ namespace fulcrum::balancer {
 // Scans every member once starting at start (rotating start spreads ties), reading the live
 // activeConnections atomics; any thread. isLess(activeA, weightA, activeB, weightB) orders loads.
 template <typename IsLess>
-int32_t ScanForLeastLoaded(const BackendTable& table, const std::vector<Member>& members, size_t start,
-                           int32_t avoid, IsLess isLess) {
+int32_t ScanForLeastLoaded(const BackendTable& table, const std::vector<Member>& members, size_t start, int32_t avoid,
+                           IsLess isLess) {
   int32_t best = kNoPick;
   int64_t bestActive = 0;
   uint32_t bestWeight = 1;

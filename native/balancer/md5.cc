@@ -28,7 +28,8 @@ void ProcessBlock(const uint8_t* block, uint32_t state[4]) {
   uint32_t words[16];
   for (int word = 0; word < 16; ++word) {
     words[word] = static_cast<uint32_t>(block[word * 4]) | (static_cast<uint32_t>(block[word * 4 + 1]) << 8) |
-                  (static_cast<uint32_t>(block[word * 4 + 2]) << 16) | (static_cast<uint32_t>(block[word * 4 + 3]) << 24);
+                  (static_cast<uint32_t>(block[word * 4 + 2]) << 16) |
+                  (static_cast<uint32_t>(block[word * 4 + 3]) << 24);
   }
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
   // One loop per round, so each loop body is branch-free and the compiler unrolls it.

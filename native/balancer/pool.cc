@@ -75,7 +75,8 @@ bool Pool::isMember(int32_t index) const {
 
 Status Pool::update(const PoolOptions& options) {
   std::lock_guard lock(controlMutex_);
-  if (options.name != name_) return Status::Error("pool \"" + name_ + "\" cannot be renamed to \"" + options.name + "\"");
+  if (options.name != name_)
+    return Status::Error("pool \"" + name_ + "\" cannot be renamed to \"" + options.name + "\"");
   Status valid = ValidatePoolOptions(options);
   if (!valid.ok()) return valid;
 
@@ -174,8 +175,8 @@ Status Pool::checkMember(int32_t index) const {
                          std::to_string(table_.size() - 1) + ")");
   }
   if (!table_.at(index).inPool.load()) {
-    return Status::Error("pool \"" + name_ + "\": backend " + std::to_string(index) + " (" +
-                         table_.at(index).address + ") was removed from the pool");
+    return Status::Error("pool \"" + name_ + "\": backend " + std::to_string(index) + " (" + table_.at(index).address +
+                         ") was removed from the pool");
   }
   return Status::Ok();
 }

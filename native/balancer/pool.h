@@ -11,8 +11,8 @@
 
 #include "backend.h"
 #include "backend_table.h"
-#include "pool_load.h"
 #include "picker.h"
+#include "pool_load.h"
 #include "pool_options.h"
 #include "snapshot_cell.h"
 #include "status.h"
@@ -44,9 +44,9 @@ class Pool {
   // Any thread, lock-free: counts a pick of exactly index (sticky sessions choose it in TS) when it is a
   // member that is Up or Draining (a draining backend still serves the sessions pinned to it); else kNoBackend.
   int32_t pickPinned(int32_t index);
-  void release(int32_t index, Outcome outcome);   // any thread; decrements activeConnections, counts failures
-  const Backend& backend(int32_t index) const;    // indices are stable for the Pool's lifetime
-  size_t size() const;                            // slots ever used, members or not
+  void release(int32_t index, Outcome outcome);  // any thread; decrements activeConnections, counts failures
+  const Backend& backend(int32_t index) const;   // indices are stable for the Pool's lifetime
+  size_t size() const;                           // slots ever used, members or not
 
   // release, but says when the index is unknown or the backend had no active connection (a double release).
   ReleaseResult releaseChecked(int32_t index, Outcome outcome);
@@ -74,8 +74,8 @@ class Pool {
   BackendTable table_;
   PoolLoad load_;
   SnapshotCell snapshot_;
-  mutable std::mutex controlMutex_;  // serializes control-plane calls; picks never take it
-  PoolOptions options_;              // guarded by controlMutex_
+  mutable std::mutex controlMutex_;   // serializes control-plane calls; picks never take it
+  PoolOptions options_;               // guarded by controlMutex_
   std::vector<int32_t> memberSlots_;  // guarded by controlMutex_; configuration order
 };
 

@@ -74,8 +74,8 @@ std::string_view RingKindName(RingKind ringKind) {
 Status ValidateWeight(double weight, std::string_view what) {
   if (!std::isfinite(weight) || weight < 1 || weight > kMaxWeight || std::floor(weight) != weight) {
     std::string shown = std::isnan(weight) ? "NaN" : std::to_string(weight);
-    return Status::Error(std::string(what) + " must be an integer from 1 to " + std::to_string(kMaxWeight) +
-                         ", got " + shown);
+    return Status::Error(std::string(what) + " must be an integer from 1 to " + std::to_string(kMaxWeight) + ", got " +
+                         shown);
   }
   return Status::Ok();
 }
@@ -94,12 +94,13 @@ Status ValidatePoolOptions(const PoolOptions& options) {
   }
   if (options.ringKind == RingKind::Maglev && options.algorithm == Algorithm::ConsistentHash &&
       options.backends.size() > options.maglevTableSize / 10) {
-    return Status::Error(prefix + "maglevTableSize " + std::to_string(options.maglevTableSize) +
-                         " is too small for " + std::to_string(options.backends.size()) +
+    return Status::Error(prefix + "maglevTableSize " + std::to_string(options.maglevTableSize) + " is too small for " +
+                         std::to_string(options.backends.size()) +
                          " backends; use a prime at least 10x (ideally 100x) the backend count");
   }
   if (options.balanceFactor != 0 && (options.balanceFactor < 100 || options.balanceFactor > 1000)) {
-    return Status::Error(prefix + "balanceFactor is a percent from 100 to 1000 (125-200 recommended), or 0 for off; got " +
+    return Status::Error(prefix +
+                         "balanceFactor is a percent from 100 to 1000 (125-200 recommended), or 0 for off; got " +
                          std::to_string(options.balanceFactor));
   }
   std::unordered_set<std::string_view> seen;

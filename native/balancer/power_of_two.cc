@@ -43,8 +43,6 @@ class PowerOfTwoPicker final : public Picker {
 
 }  // namespace
 
-std::unique_ptr<Picker> BuildPowerOfTwo(const PickerInput& input) {
-  return std::make_unique<PowerOfTwoPicker>(input);
-}
+std::unique_ptr<Picker> BuildPowerOfTwo(const PickerInput& input) { return std::make_unique<PowerOfTwoPicker>(input); }
 
 }  // namespace fulcrum::balancer

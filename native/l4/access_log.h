@@ -24,14 +24,14 @@ enum class ConnectionEnding : uint8_t {
 // The bytes src/l4/access-log.ts decodes (little-endian, which static_assert checks below); any change
 // here must change the offsets there. Addresses are raw network-order bytes, family 4 or 6 (0: none).
 struct AccessRecord {
-  int64_t closedAtMs;          // wall clock (CLOCK_REALTIME), ms since the epoch
+  int64_t closedAtMs;  // wall clock (CLOCK_REALTIME), ms since the epoch
   uint64_t bytesClientToBackend;
   uint64_t bytesBackendToClient;
-  uint64_t durationUs;         // from accept to close
-  int64_t connectTimeUs;       // the successful connect's duration; -1 if no backend was reached
+  uint64_t durationUs;    // from accept to close
+  int64_t connectTimeUs;  // the successful connect's duration; -1 if no backend was reached
   uint16_t clientPort;
   uint16_t backendPort;
-  uint8_t ending;              // a ConnectionEnding
+  uint8_t ending;  // a ConnectionEnding
   uint8_t clientFamily;
   uint8_t backendFamily;
   uint8_t reserved;
@@ -51,9 +51,9 @@ class AccessLogRing {
 
   AccessLogRing() : records_(new AccessRecord[kCapacity]) {}
 
-  bool TryPush(const AccessRecord& record);         // the loop thread; false (and counted) when full
+  bool TryPush(const AccessRecord& record);           // the loop thread; false (and counted) when full
   size_t Take(AccessRecord* out, size_t maxRecords);  // the JS thread; oldest first
-  size_t size() const;                              // the JS thread: records waiting
+  size_t size() const;                                // the JS thread: records waiting
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }  // any thread
 
  private:

@@ -44,19 +44,19 @@ struct Connection {
   sockaddr_storage clientAddress{};
   sockaddr_storage destinationAddress{};
 
-  int32_t backendIndex = -1;        // the pool's kNoBackend while none is held
-  int32_t lastBackendIndex = -1;    // the backend last tried, held or not: the access log's backend
+  int32_t backendIndex = -1;      // the pool's kNoBackend while none is held
+  int32_t lastBackendIndex = -1;  // the backend last tried, held or not: the access log's backend
   uint32_t attemptsLeft = 0;
   int64_t acceptedUs = 0;
   int64_t connectStartedUs = 0;
-  int64_t connectTimeUs = -1;       // -1 until a backend accepted the connection
+  int64_t connectTimeUs = -1;  // -1 until a backend accepted the connection
 
   // For the access log: bytes each way and which side's FIN came first.
   uint64_t bytesClientToBackend = 0;
   uint64_t bytesBackendToClient = 0;
   bool finSeen = false;
   bool clientFinFirst = false;
-  std::string proxyHeaderToSend;    // PROXY header bytes not yet written to the backend
+  std::string proxyHeaderToSend;  // PROXY header bytes not yet written to the backend
   size_t proxyHeaderSent = 0;
 
   // Intrusive links of the TimerList this connection waits in; every live connection is in exactly

@@ -211,8 +211,8 @@ void EventLoop::OnConnected(Connection& connection) {
   connection.backend.writable = true;
   connection.client.readable = true;  // bytes may have queued while connecting, with their edge spent
   if (listener_.options.sendProxyProtocol != ProxyProtocolVersion::None) {
-    connection.proxyHeaderToSend = BuildProxyHeader(listener_.options.sendProxyProtocol, connection.clientAddress,
-                                                    connection.destinationAddress);
+    connection.proxyHeaderToSend =
+        BuildProxyHeader(listener_.options.sendProxyProtocol, connection.clientAddress, connection.destinationAddress);
   }
   idleTimers_.Schedule(connection, nowMs_);
   Relay(connection);
@@ -258,7 +258,8 @@ void EventLoop::Relay(Connection& connection) {
     connection.clientFinFirst = connection.toBackend.sourceEnded;  // both in one pass: call it the client's
   }
   bool clientFailed = upstream.result == PumpResult::SourceFailed || downstream.result == PumpResult::DestinationFailed;
-  bool backendFailed = upstream.result == PumpResult::DestinationFailed || downstream.result == PumpResult::SourceFailed;
+  bool backendFailed =
+      upstream.result == PumpResult::DestinationFailed || downstream.result == PumpResult::SourceFailed;
   if (backendFailed) {
     stats.backendResets.fetch_add(1, std::memory_order_relaxed);
     Close(connection, balancer::Outcome::Reset, true, ConnectionEnding::Reset);
@@ -281,8 +282,10 @@ void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool re
   ReleaseDirection(connection.toClient, pipes_);
   for (int fd : {connection.backendFd, connection.clientFd}) {
     if (fd < 0) continue;
-    if (resetPeers) CloseWithReset(fd);
-    else close(fd);
+    if (resetPeers)
+      CloseWithReset(fd);
+    else
+      close(fd);
   }
   connection.backendFd = connection.clientFd = -1;
   if (connection.backendIndex != balancer::Pool::kNoBackend) {

@@ -25,10 +25,10 @@ struct alignas(64) BackendCounters {
 struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> accepted{0};
   std::atomic<int64_t> activeConnections{0};
-  std::atomic<uint64_t> acceptErrors{0};        // EMFILE, ENFILE, ENOBUFS, ENOMEM on accept
+  std::atomic<uint64_t> acceptErrors{0};  // EMFILE, ENFILE, ENOBUFS, ENOMEM on accept
   std::atomic<uint64_t> acceptPausesForLimit{0};
-  std::atomic<uint64_t> noBackendAvailable{0};  // every attempt failed or the pool had nothing to give
-  std::atomic<uint64_t> socketErrors{0};        // socket() for a backend failed even with the reserve; client reset
+  std::atomic<uint64_t> noBackendAvailable{0};     // every attempt failed or the pool had nothing to give
+  std::atomic<uint64_t> socketErrors{0};           // socket() for a backend failed even with the reserve; client reset
   std::atomic<uint64_t> descriptorReserveUses{0};  // a loop gave up its spare descriptor for a backend socket
   std::atomic<uint64_t> clientResets{0};
   std::atomic<uint64_t> idleTimeouts{0};
@@ -36,7 +36,7 @@ struct alignas(64) ListenerCounters {
   std::atomic<uint64_t> drainForcedCloses{0};
   std::atomic<uint64_t> pipesCreated{0};
   std::atomic<int64_t> pipesInUse{0};
-  std::atomic<uint64_t> copyFallbacks{0};       // a stream that had to keep copying for lack of a pipe
+  std::atomic<uint64_t> copyFallbacks{0};  // a stream that had to keep copying for lack of a pipe
 };
 
 inline void RaiseMax(std::atomic<uint64_t>& maximum, uint64_t value) {

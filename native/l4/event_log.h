@@ -16,9 +16,9 @@ class EventLog {
  public:
   static constexpr size_t kCapacity = 256;
 
-  void Add(std::string message);       // any loop thread
-  std::vector<std::string> Take();     // JS thread; empties the queue
-  size_t dropped() const;              // JS thread
+  void Add(std::string message);    // any loop thread
+  std::vector<std::string> Take();  // JS thread; empties the queue
+  size_t dropped() const;           // JS thread
 
  private:
   mutable std::mutex mutex_;

@@ -21,9 +21,9 @@ namespace fulcrum::l4 {
 namespace {
 
 constexpr int kEventsPerWait = 256;
-constexpr int kAcceptsPerWakeup = 64;            // so one busy listener cannot starve relays
-constexpr int64_t kAcceptErrorPauseMs = 100;     // after EMFILE: let connections close, retry
-constexpr int64_t kLimitRecheckMs = 200;         // backstop for a missed resume wake-up
+constexpr int kAcceptsPerWakeup = 64;         // so one busy listener cannot starve relays
+constexpr int64_t kAcceptErrorPauseMs = 100;  // after EMFILE: let connections close, retry
+constexpr int64_t kLimitRecheckMs = 200;      // backstop for a missed resume wake-up
 
 }  // namespace
 

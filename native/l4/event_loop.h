@@ -71,7 +71,7 @@ class EventLoop {
   PollSource listenSource_{PollSource::Kind::Listener, nullptr};
   PollSource wakeSource_{PollSource::Kind::Wake, nullptr};
   PipePool pipes_;
-  AccessLogRing* accessLog_;  // null unless the access log is on; this thread is its only producer
+  AccessLogRing* accessLog_;   // null unless the access log is on; this thread is its only producer
   TimerList handshakeTimers_;  // reading a PROXY header or connecting: connectTimeoutMs
   TimerList idleTimers_;       // relaying: idleTimeoutMs since the last byte moved
   std::vector<Connection*> closedThisBatch_;
@@ -86,8 +86,8 @@ class EventLoop {
   bool draining_ = false;
   int64_t drainDeadlineMs_ = 0;
 
-  std::atomic<bool> pausedForLimit_{false};       // any thread reads; this thread writes
-  std::atomic<int64_t> requestedDrainAtMs_{-1};   // any thread writes; -1 while no drain is asked
+  std::atomic<bool> pausedForLimit_{false};      // any thread reads; this thread writes
+  std::atomic<int64_t> requestedDrainAtMs_{-1};  // any thread writes; -1 while no drain is asked
 };
 
 }  // namespace fulcrum::l4

@@ -65,14 +65,12 @@ class JoinWorker : public Napi::AsyncWorker {
 class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Listener",
-                       {InstanceAccessor<&ListenerWrap::Port>("port"),
-                        InstanceAccessor<&ListenerWrap::Workers>("workers"),
-                        InstanceAccessor<&ListenerWrap::MaxConnections>("maxConnections"),
-                        InstanceMethod<&ListenerWrap::Stats>("stats"),
-                        InstanceMethod<&ListenerWrap::TakeEvents>("takeEvents"),
-                        InstanceMethod<&ListenerWrap::TakeAccessLog>("takeAccessLog"),
-                        InstanceMethod<&ListenerWrap::Drain>("drain")});
+    return DefineClass(
+        env, "Listener",
+        {InstanceAccessor<&ListenerWrap::Port>("port"), InstanceAccessor<&ListenerWrap::Workers>("workers"),
+         InstanceAccessor<&ListenerWrap::MaxConnections>("maxConnections"),
+         InstanceMethod<&ListenerWrap::Stats>("stats"), InstanceMethod<&ListenerWrap::TakeEvents>("takeEvents"),
+         InstanceMethod<&ListenerWrap::TakeAccessLog>("takeAccessLog"), InstanceMethod<&ListenerWrap::Drain>("drain")});
   }
 
   explicit ListenerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ListenerWrap>(info) {
@@ -94,7 +92,9 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
   }
 
  private:
-  Napi::Value Port(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), listener_ ? listener_->port() : 0); }
+  Napi::Value Port(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), listener_ ? listener_->port() : 0);
+  }
   Napi::Value Workers(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), listener_ ? listener_->workers() : 0);
   }
@@ -194,8 +194,8 @@ Napi::Value ProbeListeningElsewhereBinding(const Napi::CallbackInfo& info) {
   sockaddr_storage address{};
   socklen_t length = 0;
   if (!info[0].IsString() || !info[1].IsNumber() ||
-      !ParseAddress(info[0].As<Napi::String>().Utf8Value(), static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()),
-                    address, length)) {
+      !ParseAddress(info[0].As<Napi::String>().Utf8Value(),
+                    static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()), address, length)) {
     Napi::TypeError::New(env, "l4.probeListeningElsewhere expects a numeric IPv4 or IPv6 host and a port")
         .ThrowAsJavaScriptException();
     return env.Undefined();
@@ -208,7 +208,8 @@ Napi::Value ProbeListeningElsewhereBinding(const Napi::CallbackInfo& info) {
 void InitL4Binding(Napi::Env env, Napi::Object exports) {
   Napi::Object l4 = Napi::Object::New(env);
   l4.Set("Listener", ListenerWrap::Define(env));
-  l4.Set("probeListeningElsewhere", Napi::Function::New(env, ProbeListeningElsewhereBinding, "probeListeningElsewhere"));
+  l4.Set("probeListeningElsewhere",
+         Napi::Function::New(env, ProbeListeningElsewhereBinding, "probeListeningElsewhere"));
   exports.Set("l4", l4);
 }
 

@@ -31,7 +31,7 @@ Listener::Listener(const ListenerOptions& listenerOptions, std::shared_ptr<balan
     : options(listenerOptions), pool(std::move(sharedPool)) {}
 
 std::unique_ptr<Listener> Listener::Create(const ListenerOptions& options, std::shared_ptr<balancer::Pool> pool,
-                                          ListenerError& error) {
+                                           ListenerError& error) {
   if (!pool) {
     error = {"POOL", "no balancer pool is named \"" + options.poolName + "\"; create it before the listener"};
     return nullptr;
@@ -52,8 +52,8 @@ std::unique_ptr<Listener> Listener::Create(const ListenerOptions& options, std::
     const char* step = "";
     int fd = OpenReusePortListener(address, addressLength, options.backlog, step);
     if (fd < 0) {
-      error = {"LISTEN", "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
-                             Describe(step, -fd)};
+      error = {"LISTEN",
+               "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + Describe(step, -fd)};
       return nullptr;
     }
     if (index == 0) {

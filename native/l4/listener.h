@@ -35,9 +35,9 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  void Start();                       // JS thread: one thread per loop
-  void Drain(uint32_t deadlineMs);    // any thread: stop accepting; close what is left after deadlineMs
-  void Join();                        // blocks until every loop thread has returned
+  void Start();                     // JS thread: one thread per loop
+  void Drain(uint32_t deadlineMs);  // any thread: stop accepting; close what is left after deadlineMs
+  void Join();                      // blocks until every loop thread has returned
 
   uint16_t port() const { return port_; }
   uint32_t maxConnections() const { return maxConnections_; }

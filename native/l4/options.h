@@ -24,7 +24,7 @@ struct ListenerOptions {
   int backlog = 511;
   ProxyProtocolVersion sendProxyProtocol = ProxyProtocolVersion::None;
   bool acceptProxyProtocol = false;
-  bool accessLog = false;       // keep a record of every closed connection for the JS side
+  bool accessLog = false;  // keep a record of every closed connection for the JS side
 };
 
 }  // namespace fulcrum::l4

@@ -18,7 +18,10 @@ void ClosePipe(Pipe pipe) {
 }  // namespace
 
 PipePool::PipePool(uint32_t limit, uint32_t pipeSize, ListenerCounters& counters)
-    : limit_(limit), capacity_(pipeSize ? pipeSize : kDefaultPipeCapacity), requestedSize_(pipeSize), counters_(counters) {}
+    : limit_(limit),
+      capacity_(pipeSize ? pipeSize : kDefaultPipeCapacity),
+      requestedSize_(pipeSize),
+      counters_(counters) {}
 
 PipePool::~PipePool() {
   for (Pipe pipe : free_) ClosePipe(pipe);

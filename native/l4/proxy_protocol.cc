@@ -49,12 +49,12 @@ std::string BuildV2(const sockaddr_storage& source, const sockaddr_storage& dest
   };
   if (source.ss_family == AF_INET && destination.ss_family == AF_INET) {
     header.push_back(static_cast<char>(0x11));  // TCP over IPv4
-    appendBigEndian16(12);  // two addresses of 4 bytes, two ports
+    appendBigEndian16(12);                      // two addresses of 4 bytes, two ports
     header.append(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(source).sin_addr), 4);
     header.append(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(destination).sin_addr), 4);
   } else if (source.ss_family == AF_INET6 && destination.ss_family == AF_INET6) {
     header.push_back(static_cast<char>(0x21));  // TCP over IPv6
-    appendBigEndian16(36);  // two addresses of 16 bytes, two ports
+    appendBigEndian16(36);                      // two addresses of 16 bytes, two ports
     header.append(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(source).sin6_addr), 16);
     header.append(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(destination).sin6_addr), 16);
   } else {

@@ -20,8 +20,8 @@ enum class ProxyHeaderStatus : uint8_t { Incomplete, Complete, Invalid };
 
 struct ProxyHeaderParse {
   ProxyHeaderStatus status = ProxyHeaderStatus::Incomplete;
-  size_t length = 0;           // bytes the header occupies, when Complete
-  bool hasAddresses = false;   // false for v1 UNKNOWN and v2 LOCAL: keep the socket's own addresses
+  size_t length = 0;          // bytes the header occupies, when Complete
+  bool hasAddresses = false;  // false for v1 UNKNOWN and v2 LOCAL: keep the socket's own addresses
   sockaddr_storage source{};
   sockaddr_storage destination{};
 };

@@ -21,7 +21,8 @@ bool SpliceStep(Direction& direction, int sourceFd, SocketReadiness& source, int
                 SocketReadiness& destination, uint32_t pipeCapacity, PumpOutcome& outcome) {
   bool progressed = false;
   if (direction.bytesInPipe > 0 && destination.writable) {
-    ssize_t written = splice(direction.pipe.readFd, nullptr, destinationFd, nullptr, direction.bytesInPipe, kSpliceFlags);
+    ssize_t written =
+        splice(direction.pipe.readFd, nullptr, destinationFd, nullptr, direction.bytesInPipe, kSpliceFlags);
     if (written > 0) {
       direction.bytesInPipe -= static_cast<uint32_t>(written);
       outcome.bytesMoved += static_cast<size_t>(written);
@@ -35,7 +36,8 @@ bool SpliceStep(Direction& direction, int sourceFd, SocketReadiness& source, int
     }
   }
   if (!direction.sourceEnded && source.readable && direction.bytesInPipe < pipeCapacity) {
-    ssize_t read = splice(sourceFd, nullptr, direction.pipe.writeFd, nullptr, pipeCapacity - direction.bytesInPipe, kSpliceFlags);
+    ssize_t read =
+        splice(sourceFd, nullptr, direction.pipe.writeFd, nullptr, pipeCapacity - direction.bytesInPipe, kSpliceFlags);
     if (read > 0) {
       direction.bytesInPipe += static_cast<uint32_t>(read);
       progressed = true;
@@ -62,7 +64,8 @@ bool CopyStep(Direction& direction, int sourceFd, SocketReadiness& source, int d
               SocketReadiness& destination, PumpOutcome& outcome) {
   bool progressed = false;
   if (!direction.sourceEnded && source.readable && direction.bufferEnd < kCopyBufferSize) {
-    ssize_t read = recv(sourceFd, direction.buffer.get() + direction.bufferEnd, kCopyBufferSize - direction.bufferEnd, 0);
+    ssize_t read =
+        recv(sourceFd, direction.buffer.get() + direction.bufferEnd, kCopyBufferSize - direction.bufferEnd, 0);
     if (read > 0) {
       if (static_cast<uint32_t>(read) == kCopyBufferSize) direction.streaming = true;
       direction.bufferEnd += static_cast<uint32_t>(read);

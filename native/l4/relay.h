@@ -1,5 +1,6 @@
 // Moves bytes one way between two non-blocking sockets: a read/write copy through a buffer for short
-// exchanges, splice() through a pooled pipe for streams (or the copy again when no pipe is free). Touched only by the owning loop thread.
+// exchanges, splice() through a pooled pipe for streams (or the copy again when no pipe is free). Touched only by the
+// owning loop thread.
 #pragma once
 
 #include <cstddef>
@@ -21,13 +22,13 @@ struct SocketReadiness {
 // fills the whole buffer it is a stream, and it moves to a pipe (HAProxy's "splice-auto").
 struct Direction {
   bool streaming = false;
-  Pipe pipe;                         // held only while bytesInPipe > 0
-  uint32_t bytesInPipe = 0;          // splice() cannot tell "pipe full" from "socket empty"; this can
-  std::unique_ptr<char[]> buffer;    // the copy fallback, held only while it holds bytes
+  Pipe pipe;                       // held only while bytesInPipe > 0
+  uint32_t bytesInPipe = 0;        // splice() cannot tell "pipe full" from "socket empty"; this can
+  std::unique_ptr<char[]> buffer;  // the copy fallback, held only while it holds bytes
   uint32_t bufferStart = 0;
   uint32_t bufferEnd = 0;
-  bool sourceEnded = false;          // read returned 0 (FIN)
-  bool shutdownSent = false;         // FIN forwarded (shutdown(SHUT_WR), or close()) once everything was written
+  bool sourceEnded = false;   // read returned 0 (FIN)
+  bool shutdownSent = false;  // FIN forwarded (shutdown(SHUT_WR), or close()) once everything was written
 };
 
 enum class PumpResult : uint8_t {

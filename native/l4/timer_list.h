@@ -19,8 +19,10 @@ class TimerList {
     connection.timerList = this;
     connection.timerPrevious = tail_;
     connection.timerNext = nullptr;
-    if (tail_) tail_->timerNext = &connection;
-    else head_ = &connection;
+    if (tail_)
+      tail_->timerNext = &connection;
+    else
+      head_ = &connection;
     tail_ = &connection;
   }
 
@@ -28,10 +30,14 @@ class TimerList {
   static void Remove(Connection& connection) {
     TimerList* list = connection.timerList;
     if (!list) return;
-    if (connection.timerPrevious) connection.timerPrevious->timerNext = connection.timerNext;
-    else list->head_ = connection.timerNext;
-    if (connection.timerNext) connection.timerNext->timerPrevious = connection.timerPrevious;
-    else list->tail_ = connection.timerPrevious;
+    if (connection.timerPrevious)
+      connection.timerPrevious->timerNext = connection.timerNext;
+    else
+      list->head_ = connection.timerNext;
+    if (connection.timerNext)
+      connection.timerNext->timerPrevious = connection.timerPrevious;
+    else
+      list->tail_ = connection.timerPrevious;
     connection.timerList = nullptr;
     connection.timerPrevious = connection.timerNext = nullptr;
   }

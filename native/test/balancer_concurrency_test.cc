@@ -53,7 +53,8 @@ TEST(ConcurrentPicksStayExactWhileTheControlPlaneChurns) {
       }
     });
     std::vector<std::thread> pickers;
-    for (int thread = 0; thread < kThreads; ++thread) pickers.emplace_back(PickAndRelease, std::ref(*pool), thread, &picked);
+    for (int thread = 0; thread < kThreads; ++thread)
+      pickers.emplace_back(PickAndRelease, std::ref(*pool), thread, &picked);
     for (std::thread& picker : pickers) picker.join();
     picking.store(false);
     control.join();

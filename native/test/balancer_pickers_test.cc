@@ -44,7 +44,8 @@ TEST(SmoothWeightedRoundRobinSequences) {
 
 TEST(WeightedSharesFollowWeights) {
   const std::vector<double> weights = {5, 3, 1, 1};
-  for (Algorithm algorithm : {Algorithm::WeightedRoundRobin, Algorithm::WeightedLeastConnections, Algorithm::PowerOfTwo}) {
+  for (Algorithm algorithm :
+       {Algorithm::WeightedRoundRobin, Algorithm::WeightedLeastConnections, Algorithm::PowerOfTwo}) {
     auto pool = MakePool(Options(algorithm, weights));
     const int picks = 100000;
     const bool holdPicks = algorithm != Algorithm::WeightedRoundRobin;  // load-aware pickers weigh held connections
@@ -56,8 +57,9 @@ TEST(WeightedSharesFollowWeights) {
       double share = static_cast<double>(pool->backend(index).totalPicks.load()) / picks;
       double expected = weights[static_cast<size_t>(index)] / 10.0;
       if (std::fabs(share - expected) > 0.01) {
-        Fail(__FILE__, __LINE__, std::string(AlgorithmName(algorithm)) + " share " + std::to_string(share) +
-                                     " for weight " + std::to_string(expected));
+        Fail(__FILE__, __LINE__,
+             std::string(AlgorithmName(algorithm)) + " share " + std::to_string(share) + " for weight " +
+                 std::to_string(expected));
       }
     }
     ReleaseAll(*pool);
@@ -126,9 +128,9 @@ TEST(BadInputIsRejectedWithAReason) {
   PoolOptions badTable = Options(Algorithm::ConsistentHash, {1});
   badTable.maglevTableSize = 1000;
   PoolOptions hugeKetama = Options(Algorithm::ConsistentHash, std::vector<double>(200, 256), RingKind::Ketama);
-  for (const Case& testCase : {Case{empty, "empty"}, Case{nanWeight, "NaN"}, Case{zeroWeight, "got 0"},
-                               Case{negativeWeight, "got -1"}, Case{badAddress, "numeric"}, Case{badTable, "prime"},
-                               Case{hugeKetama, "maglev ring"}}) {
+  for (const Case& testCase :
+       {Case{empty, "empty"}, Case{nanWeight, "NaN"}, Case{zeroWeight, "got 0"}, Case{negativeWeight, "got -1"},
+        Case{badAddress, "numeric"}, Case{badTable, "prime"}, Case{hugeKetama, "maglev ring"}}) {
     Status status = Status::Ok();
     auto pool = Pool::Create(testCase.options, &status);
     CHECK(pool == nullptr);

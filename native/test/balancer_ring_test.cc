@@ -49,7 +49,8 @@ TEST(Md5MatchesRfc1321) {
   CHECK(std::equal(digest.begin(), digest.end(), expected));
   std::string long56(56, 'a');  // padding spills into a second block
   auto spilled = Md5(reinterpret_cast<const uint8_t*>(long56.data()), long56.size());
-  const uint8_t expectedSpilled[16] = {0x3b, 0x0c, 0x8a, 0xc7, 0x03, 0xf8, 0x28, 0xb0, 0x4c, 0x6c, 0x19, 0x70, 0x06, 0xd1, 0x72, 0x18};
+  const uint8_t expectedSpilled[16] = {0x3b, 0x0c, 0x8a, 0xc7, 0x03, 0xf8, 0x28, 0xb0,
+                                       0x4c, 0x6c, 0x19, 0x70, 0x06, 0xd1, 0x72, 0x18};
   CHECK(std::equal(spilled.begin(), spilled.end(), expectedSpilled));
 }
 
@@ -73,7 +74,8 @@ TEST(RemovingOneOfNMovesFewKeys) {
     const double ideal = 1.0 / static_cast<double>(members);
     const double ketama = MovedFraction(RingKind::Ketama, members, keys);
     const double maglev = MovedFraction(RingKind::Maglev, members, keys);
-    std::printf("  remove 1 of %zu: ketama moved %.4f, maglev moved %.4f (1/N = %.4f)\n", members, ketama, maglev, ideal);
+    std::printf("  remove 1 of %zu: ketama moved %.4f, maglev moved %.4f (1/N = %.4f)\n", members, ketama, maglev,
+                ideal);
     CHECK(ketama > ideal * 0.75 && ketama < ideal * 1.25);
     CHECK(maglev >= ideal * 0.99 && maglev <= ideal * 2);
   }
@@ -117,7 +119,8 @@ TEST(BoundedLoadsKeepEveryBackendUnderItsCap) {
       const int64_t total = pool->activeTotal();
       for (int32_t index = 0; index < 6; ++index) {
         const uint64_t weight = pool->backend(index).weight.load();
-        const uint64_t cap = (static_cast<uint64_t>(total) * factor * weight + 100 * totalWeight - 1) / (100 * totalWeight);
+        const uint64_t cap =
+            (static_cast<uint64_t>(total) * factor * weight + 100 * totalWeight - 1) / (100 * totalWeight);
         if (static_cast<uint64_t>(pool->backend(index).activeConnections.load()) > cap) {
           Fail(__FILE__, __LINE__, "backend over its cap at factor " + std::to_string(factor));
           return;

@@ -36,23 +36,23 @@ inline void Fail(const char* file, int line, const std::string& what) {
 
 #define FULCRUM_CONCAT_INNER(a, b) a##b
 #define FULCRUM_CONCAT(a, b) FULCRUM_CONCAT_INNER(a, b)
-#define TEST(name)                                                                                   \
-  static void name();                                                                               \
-  static ::fulcrum::test::Registration FULCRUM_CONCAT(registration_, name)(#name, name);             \
+#define TEST(name)                                                                       \
+  static void name();                                                                    \
+  static ::fulcrum::test::Registration FULCRUM_CONCAT(registration_, name)(#name, name); \
   static void name()
 
-#define CHECK(condition)                                                          \
-  do {                                                                            \
-    if (!(condition)) ::fulcrum::test::Fail(__FILE__, __LINE__, #condition);      \
+#define CHECK(condition)                                                     \
+  do {                                                                       \
+    if (!(condition)) ::fulcrum::test::Fail(__FILE__, __LINE__, #condition); \
   } while (0)
 
-#define CHECK_EQ(actual, expected)                                                                           \
-  do {                                                                                                       \
-    const auto& actualValue = (actual);                                                                      \
-    const auto& expectedValue = (expected);                                                                  \
-    if (!(actualValue == expectedValue)) {                                                                   \
-      ::fulcrum::test::Fail(__FILE__, __LINE__,                                                              \
-                            std::string(#actual " == " #expected " (got ") + std::to_string(actualValue) +   \
-                                ", want " + std::to_string(expectedValue) + ")");                            \
-    }                                                                                                        \
+#define CHECK_EQ(actual, expected)                                                                                     \
+  do {                                                                                                                 \
+    const auto& actualValue = (actual);                                                                                \
+    const auto& expectedValue = (expected);                                                                            \
+    if (!(actualValue == expectedValue)) {                                                                             \
+      ::fulcrum::test::Fail(__FILE__, __LINE__,                                                                        \
+                            std::string(#actual " == " #expected " (got ") + std::to_string(actualValue) + ", want " + \
+                                std::to_string(expectedValue) + ")");                                                  \
+    }                                                                                                                  \
   } while (0)

@@ -15,9 +15,34 @@ namespace {
 // A v2 PROXY header for TCP over IPv4 (192.0.2.9:40000 -> 198.51.100.7:8443), padded with NOOP TLVs
 // (type 0x04) to `payloadLength` bytes after the 16 fixed ones.
 std::vector<uint8_t> V2HeaderWithPayload(size_t payloadLength) {
-  std::vector<uint8_t> header = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11,
-                                 static_cast<uint8_t>(payloadLength >> 8), static_cast<uint8_t>(payloadLength & 0xFF),
-                                 192, 0, 2, 9, 198, 51, 100, 7, 0x9C, 0x40, 0x20, 0xFB};
+  std::vector<uint8_t> header = {0x0D,
+                                 0x0A,
+                                 0x0D,
+                                 0x0A,
+                                 0x00,
+                                 0x0D,
+                                 0x0A,
+                                 0x51,
+                                 0x55,
+                                 0x49,
+                                 0x54,
+                                 0x0A,
+                                 0x21,
+                                 0x11,
+                                 static_cast<uint8_t>(payloadLength >> 8),
+                                 static_cast<uint8_t>(payloadLength & 0xFF),
+                                 192,
+                                 0,
+                                 2,
+                                 9,
+                                 198,
+                                 51,
+                                 100,
+                                 7,
+                                 0x9C,
+                                 0x40,
+                                 0x20,
+                                 0xFB};
   size_t room = payloadLength - 12;
   while (room > 0) {
     size_t valueLength = room - 3 < 4096 ? room - 3 : 4096;

@@ -39,8 +39,8 @@ bool ReadBackends(Napi::Env env, Napi::Value value, std::vector<BackendOptions>*
     if (!address.IsString()) return Fail(env, where + ".address must be a string \"ip:port\"");
     Napi::Value weight = backend.Get("weight");
     if (!weight.IsUndefined() && !weight.IsNumber()) return Fail(env, where + ".weight must be a number");
-    backends->push_back({address.As<Napi::String>().Utf8Value(),
-                         weight.IsUndefined() ? 1.0 : weight.As<Napi::Number>().DoubleValue()});
+    backends->push_back(
+        {address.As<Napi::String>().Utf8Value(), weight.IsUndefined() ? 1.0 : weight.As<Napi::Number>().DoubleValue()});
   }
   return true;
 }
@@ -57,8 +57,9 @@ bool ReadPoolOptions(Napi::Env env, Napi::Value value, PoolOptions* options) {
   Napi::Value algorithm = object.Get("algorithm");
   if (!algorithm.IsUndefined() &&
       (!algorithm.IsString() || !ParseAlgorithm(algorithm.As<Napi::String>().Utf8Value(), &options->algorithm))) {
-    return Fail(env, "pool option algorithm must be one of round-robin, weighted-round-robin, least-connections, "
-                     "weighted-least-connections, consistent-hash, power-of-two");
+    return Fail(env,
+                "pool option algorithm must be one of round-robin, weighted-round-robin, least-connections, "
+                "weighted-least-connections, consistent-hash, power-of-two");
   }
   Napi::Value ringKind = object.Get("ringKind");
   if (!ringKind.IsUndefined() &&
