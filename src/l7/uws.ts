@@ -34,3 +34,5 @@ function loadUws(): Uws {
 }
 
 export const uws: Uws = loadUws();
+// Once per thread: without it uWS adds `uWebSockets: 20` to every response it writes.
+uws._cfg('silent');

@@ -97,6 +97,12 @@ describe('routing and forwarding', () => {
     expect(reply.headers['keep-alive']).toBeUndefined();
   });
 
+  it('adds no uWebSockets header of its own to the response', async () => {
+    const reply = await send(`${proxy.url}/app`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.uwebsockets).toBeUndefined();
+  });
+
   it('replaces forwarding headers from an untrusted client', async () => {
     const seen = (await echo('/app', { host: 'h.example', 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-forwarded-proto': 'https' })).headers;
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
