@@ -21,6 +21,7 @@ export interface RunningFulcrum {
   readonly reloads: ReloadCounts;
   dataPlaneStats(): Record<string, unknown>;
   backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
+  backendRetries(pool: string, backendIndex: number): number | null;
   /** Applies a validated new config in place; throws (and keeps the old one) when it cannot. */
   reload(next: FulcrumConfig): Promise<void>;
   /** Stops accepting, lets live requests and connections finish up to `deadlineMs`, then releases everything. */
@@ -88,6 +89,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     reloads,
     dataPlaneStats: () => dataPlane.stats(),
     backendLatency: (pool, backendIndex) => dataPlane.backendLatency(pool, backendIndex),
+    backendRetries: (pool, backendIndex) => dataPlane.backendRetries(pool, backendIndex),
     async reload(next) {
       if (!sameAddress(config.adminListen, next.adminListen)) {
         throw new Error('adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it');

@@ -10,6 +10,7 @@ import { UpstreamError, type UpstreamFailure } from './upstream/upstream-error.j
 import type { WorkerPool } from './worker-pool.js';
 import { writeAccessRecord } from './access-log.js';
 import type { LatencyRecorder } from './latency-recorder.js';
+import type { RetryCounter } from './retry-counts.js';
 import { replyError } from './replies.js';
 import { writeChunked } from './chunked-writer.js';
 
@@ -53,6 +54,7 @@ export interface WorkerTraffic {
   /** Set when the worker drains: responses then carry `Connection: close` so clients move to a live listener. */
   draining: boolean;
   latency: LatencyRecorder;
+  retries: RetryCounter;
   accessLog: boolean;
 }
 
@@ -323,7 +325,6 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private onUpstreamError(error: UpstreamError): void {
-    const staleKeepAlive = error.failure === 'reset' && this.connection?.reused === true && !this.responseStarted;
     this.connection = null;
     this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
     if (this.finished) return;
@@ -333,11 +334,13 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       this.res.close();
       return;
     }
-    const retryable =
-      !this.bodySent &&
-      (!error.requestSent || (staleKeepAlive && IDEMPOTENT.has(this.plan.method))) &&
-      this.attempts < this.pool.maxAttempts;
+    // RFC 9110 §9.2.2: an idempotent request may be sent again when the connection failed before any
+    // response. A reset with no byte of answer is that, on a stale keep-alive socket or a fresh one alike
+    // (a backend stopping resets connections it had accepted); timeouts are not (the backend may still work).
+    const unanswered = error.failure === 'reset' && !error.responseBegun && IDEMPOTENT.has(this.plan.method);
+    const retryable = !this.bodySent && (!error.requestSent || unanswered) && this.attempts < this.pool.maxAttempts;
     if (retryable) {
+      this.traffic.retries.count(this.pool.name, this.backendIndex);
       this.connect(this.backendIndex);
       return;
     }

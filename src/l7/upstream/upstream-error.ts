@@ -14,10 +14,13 @@ export class UpstreamError extends Error {
   readonly failure: UpstreamFailure;
   /** False only when no byte of the request can have reached the backend. */
   readonly requestSent: boolean;
+  /** Some byte of a response arrived before the failure: the backend had started answering. */
+  readonly responseBegun: boolean;
 
-  constructor(failure: UpstreamFailure, requestSent: boolean, message: string) {
+  constructor(failure: UpstreamFailure, requestSent: boolean, message: string, responseBegun = false) {
     super(message);
     this.failure = failure;
     this.requestSent = requestSent;
+    this.responseBegun = responseBegun;
   }
 }
