@@ -45,7 +45,7 @@ function nativeOptions(pool: ResolvedPool) {
  */
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
-  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'slowStart',
+  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse', 'slowStart',
   'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile',
 ]);
 

@@ -49,6 +49,7 @@ function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
     stickyCookie: pool.sticky?.cookie ?? null,
     backup: pool.backup,
     countServerErrors: pool.outlier?.include5xx ?? false,
+    slowResponseMs: pool.outlier?.slowResponseMs ?? 0,
   }));
 }
 
