@@ -4,6 +4,7 @@ import type { FulcrumConfig, PoolConfig } from './config/types.js';
 import { startTcpProxy } from './l4/index.js';
 import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
+import { RetryTotals } from './l7/retry-counts.js';
 import type { Logger } from './log.js';
 
 export interface DataPlane {
@@ -12,6 +13,8 @@ export interface DataPlane {
   stats(): Record<string, unknown>;
   /** Response-time percentiles of one backend (http), or null. */
   backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
+  /** Requests retried away from one backend after it failed them (http), or null. */
+  backendRetries(pool: string, backendIndex: number): number | null;
   /** Hot reload of pools and routes on the same listener. */
   reconfigure(config: FulcrumConfig): void;
   /** Stops accepting, lets live requests or connections finish until the deadline, then stops. */
@@ -44,6 +47,7 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
       kind: 'tcp',
       stats: () => ({ ...proxy.stats() }),
       backendLatency: () => null,
+      backendRetries: () => null,
       reconfigure: () => undefined,
       drain: async (deadlineMs) => {
         const { forcedCloses } = await proxy.drain(deadlineMs);
@@ -52,15 +56,18 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
     };
   }
   const latency = new LatencyStats();
+  const retries = new RetryTotals();
   const proxy = await startHttpProxy(config, pools, {
     workerDied: (error, restarts) =>
       logger.error({ err: error, restarts, listen: formatHostPort(config.listen) }, 'an L7 worker died and was replaced'),
     latency: (delta) => latency.add(delta),
+    retries: (delta) => retries.add(delta),
   });
   return {
     kind: 'http',
     stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts, splits: proxy.splitCounts() }),
     backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
+    backendRetries: (pool, backendIndex) => retries.of(pool, backendIndex),
     reconfigure: (next) => proxy.reconfigure(next.pools, next.routes),
     drain: async (deadlineMs) => {
       await proxy.drain(deadlineMs);

@@ -23,6 +23,7 @@ export interface RunningFulcrum {
   readonly reloads: ReloadCounts;
   dataPlaneStats(): Record<string, unknown>;
   backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
+  backendRetries(pool: string, backendIndex: number): number | null;
   /** Applies a validated new config in place; throws (and keeps the old one) when it cannot. */
   reload(next: FulcrumConfig): Promise<void>;
   /** Stops accepting, lets live requests and connections finish up to `deadlineMs`, then releases everything. */
@@ -47,7 +48,7 @@ function nativeOptions(pool: ResolvedPool) {
  */
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
-  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'slowStart',
+  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse', 'slowStart',
   'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile', 'reusePort',
 ]);
 
@@ -93,6 +94,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     reloads,
     dataPlaneStats: () => dataPlane.stats(),
     backendLatency: (pool, backendIndex) => dataPlane.backendLatency(pool, backendIndex),
+    backendRetries: (pool, backendIndex) => dataPlane.backendRetries(pool, backendIndex),
     async reload(next) {
       if (!sameAddress(config.adminListen, next.adminListen)) {
         throw new Error('adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it');

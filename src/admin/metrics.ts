@@ -23,6 +23,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   const weight = new Gauge({ name: 'fulcrum_backend_effective_weight', help: 'Weight the pickers use (slow start lowers it)', labelNames: labels, registers: [registry] });
   const picks = new Counter({ name: 'fulcrum_backend_picks_total', help: 'Times the backend was picked', labelNames: labels, registers: [registry] });
   const failures = new Counter({ name: 'fulcrum_backend_failures_total', help: 'Failed requests or connections (connect errors, resets, timeouts)', labelNames: labels, registers: [registry] });
+  const retries = new Counter({ name: 'fulcrum_backend_retries_total', help: 'Requests retried on another backend after this one failed them (http)', labelNames: labels, registers: [registry] });
   const checks = new Counter({ name: 'fulcrum_health_checks_total', help: 'Active health checks by result', labelNames: ['pool', 'result'], registers: [registry] });
   const ejections = new Counter({ name: 'fulcrum_ejections_total', help: 'Passive ejections', labelNames: ['pool'], registers: [registry] });
   const reloads = new Counter({ name: 'fulcrum_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers: [registry] });
@@ -30,7 +31,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
 
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
-    for (const metric of [state, active, weight, picks, failures, checks, ejections, reloads, restarts]) metric.reset();
+    for (const metric of [state, active, weight, picks, failures, retries, checks, ejections, reloads, restarts]) metric.reset();
     for (const [pool, balancer] of fulcrum.pools) {
       for (const backend of balancer.snapshot().backends) {
         if (!backend.inPool) continue;
@@ -40,6 +41,8 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
         weight.set(at, backend.effectiveWeight);
         picks.inc(at, backend.totalPicks);
         failures.inc(at, backend.failures);
+        const retried = fulcrum.backendRetries(pool, backend.index);
+        if (retried !== null) retries.inc(at, retried);
       }
       const events = fulcrum.health.events(pool);
       if (events) {

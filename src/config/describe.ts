@@ -1,7 +1,16 @@
 // Prints the effective configuration for --check-config: every setting with where its value came from.
 import { formatHashKey } from './parsers.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
-import type { FulcrumConfig, Settings } from './types.js';
+import type { FulcrumConfig, HealthCheckConfig, Settings } from './types.js';
+
+/** What a pool's active check sends and expects, so FULCRUM_HEALTH_CHECK=auto shows what it became. */
+function describeCheck(check: HealthCheckConfig | null): string {
+  if (!check) return 'off';
+  const timing = `every ${check.intervalMs} ms, timeout ${check.timeoutMs} ms`;
+  if (!check.http) return `tcp connect, ${timing}`;
+  const statuses = check.http.expectStatus.map(([low, high]) => (low === high ? String(low) : `${low}-${high}`)).join(',');
+  return `http ${check.http.method} ${check.http.path} (status ${statuses}), ${timing}`;
+}
 
 export function describeConfig(config: FulcrumConfig): string {
   const lines = ['configuration is valid', ''];
@@ -14,6 +23,7 @@ export function describeConfig(config: FulcrumConfig): string {
   for (const pool of config.pools) {
     const backends = pool.backends.map((backend) => `${backend.address}*${backend.weight}`).join(', ');
     lines.push(`  ${pool.name}: ${pool.algorithm}, hash key ${formatHashKey(pool.hashKey)}: ${backends}`);
+    lines.push(`    health check: ${describeCheck(pool.healthCheck)}`);
   }
   if (config.pools.length === 0) lines.push('  (none)');
   lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : 'routes: every request goes to the "default" pool');

@@ -3,10 +3,10 @@
 import { InvalidValue, parseBoolean, parseDuration, parseInteger } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
-import type { HealthCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
+import type { HealthCheckConfig, HttpCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
 
 const CHECK_KEYS = ['kind', 'interval', 'fastInterval', 'timeout', 'rise', 'fall', 'method', 'path', 'host', 'expectStatus', 'expectBody'] as const;
-const OUTLIER_KEYS = ['consecutiveFailures', 'include5xx', 'baseEjectionTime', 'maxEjectionTime', 'maxEjectionPercent'] as const;
+const OUTLIER_KEYS = ['consecutiveFailures', 'include5xx', 'baseEjectionTime', 'maxEjectionTime', 'maxEjectionPercent', 'slowResponse'] as const;
 const MAX_EJECTION_MULTIPLIER = 10;
 
 /** "200-399", "200,204", "2xx" style lists → inclusive ranges. */
@@ -25,20 +25,38 @@ export function parseStatusRanges(raw: string): [number, number][] {
   });
 }
 
-function defaultCheck(settings: Settings): HealthCheckConfig | null {
+/**
+ * FULCRUM_HEALTH_CHECK=auto in http mode. A connect alone passes for a backend that accepts and never
+ * answers, or answers in seconds; an HTTP request within the check timeout does not. Any status below 500
+ * is up, because an application's "/" may well answer 404 or 401 and still serve.
+ */
+const AUTO_HTTP_PROBE: HttpCheckConfig = { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]], expectBody: null };
+
+/** What the default check sends: FULCRUM_HEALTH_CHECK, with auto resolved by mode; null when off. */
+function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'http'> | null {
   const { healthCheck } = settings;
-  if (healthCheck.kind === 'off') return null;
+  switch (healthCheck.kind) {
+    case 'off':
+      return null;
+    case 'tcp':
+      return { kind: 'tcp', http: null };
+    case 'http':
+      return { kind: 'http', http: { method: 'GET', path: healthCheck.path, host: null, expectStatus: [[200, 399]], expectBody: null } };
+    case 'auto':
+      return settings.mode === 'http' ? { kind: 'http', http: AUTO_HTTP_PROBE } : { kind: 'tcp', http: null };
+  }
+}
+
+function defaultCheck(settings: Settings): HealthCheckConfig | null {
+  const probe = defaultProbe(settings);
+  if (!probe) return null;
   return {
-    kind: healthCheck.kind,
+    ...probe,
     intervalMs: settings.healthInterval,
     fastIntervalMs: Math.max(100, Math.round(settings.healthInterval / 4)),
     timeoutMs: settings.healthTimeout,
     rise: settings.healthRise,
     fall: settings.healthFall,
-    http:
-      healthCheck.kind === 'http'
-        ? { method: 'GET', path: healthCheck.path, host: null, expectStatus: [[200, 399]], expectBody: null }
-        : null,
   };
 }
 
@@ -50,6 +68,7 @@ export function defaultOutlier(settings: Settings): OutlierConfig | null {
     baseEjectionMs: settings.outlierEjectionTime,
     maxEjectionMs: settings.outlierEjectionTime * MAX_EJECTION_MULTIPLIER,
     maxEjectionPercent: settings.outlierMaxPercent,
+    slowResponseMs: settings.outlierSlowResponse,
   };
 }
 
@@ -97,7 +116,8 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
         return text;
       }, base?.http?.path ?? '/'),
       host: field<string | null>(value, 'host', at, problems, (text) => text, null),
-      expectStatus: field(value, 'expectStatus', at, problems, parseStatusRanges, [[200, 399]]),
+      // A mapping that names neither kind nor path only retimes the default probe, and keeps its statuses.
+      expectStatus: field(value, 'expectStatus', at, problems, parseStatusRanges, value.kind === undefined && value.path === undefined ? (base?.http?.expectStatus ?? [[200, 399]]) : [[200, 399]]),
       expectBody: field<string | null>(value, 'expectBody', at, problems, (text) => text, null),
     };
   } else {
@@ -124,6 +144,7 @@ export function parseOutlier(value: unknown, at: string, settings: Settings, pro
     baseEjectionMs,
     maxEjectionMs: field(value, 'maxEjectionTime', at, problems, (text) => parseDuration(text, { min: 100, max: 86_400_000 }), baseEjectionMs * MAX_EJECTION_MULTIPLIER),
     maxEjectionPercent: field(value, 'maxEjectionPercent', at, problems, (text) => parseInteger(text, 0, 100), settings.outlierMaxPercent),
+    slowResponseMs: field(value, 'slowResponse', at, problems, (text) => parseDuration(text, { max: 3_600_000 }), settings.outlierSlowResponse),
   };
 }
 

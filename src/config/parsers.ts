@@ -153,7 +153,7 @@ export function parseBoolean(raw: string): boolean {
 
 export function parseHealthCheckDefault(raw: string): HealthCheckDefault {
   const value = raw.trim();
-  if (value === 'off' || value === 'tcp') return { kind: value };
+  if (value === 'auto' || value === 'off' || value === 'tcp') return { kind: value };
   if (value.startsWith('http:/')) return { kind: 'http', path: value.slice('http:'.length) };
-  throw new InvalidValue('expected off, tcp, or http:PATH such as http:/healthz');
+  throw new InvalidValue('expected auto, off, tcp, or http:PATH such as http:/healthz');
 }

@@ -67,6 +67,8 @@ export interface OutlierConfig {
   maxEjectionMs: number;
   /** Never eject past this share of the pool's backends. */
   maxEjectionPercent: number;
+  /** A response head later than this after the request was sent counts as a failure (http mode); 0 = off. */
+  slowResponseMs: number;
 }
 
 export interface PoolConfig {
@@ -118,7 +120,7 @@ export interface Settings extends L7Settings, L4Settings {
   workers: number;
   adminListen: HostPort | null;
   logLevel: LogLevel;
-  /** Default active check of every pool: off, tcp, or http with a path. */
+  /** Default active check of every pool: auto (by mode), off, tcp, or http with a path. */
   healthCheck: HealthCheckDefault;
   /** Durations are in milliseconds; their keys match the config file's. */
   healthInterval: number;
@@ -129,6 +131,8 @@ export interface Settings extends L7Settings, L4Settings {
   outlierFailures: number;
   outlierEjectionTime: number;
   outlierMaxPercent: number;
+  /** 0 turns the slow-response signal off. */
+  outlierSlowResponse: number;
   slowStart: number;
   drainTimeout: number;
   adminToken: string | null;
@@ -136,7 +140,8 @@ export interface Settings extends L7Settings, L4Settings {
   accessLog: boolean;
 }
 
-export type HealthCheckDefault = { kind: 'off' } | { kind: 'tcp' } | { kind: 'http'; path: string };
+/** auto: an http check (GET /, any status below 500 is up) in http mode, tcp in tcp mode. */
+export type HealthCheckDefault = { kind: 'auto' } | { kind: 'off' } | { kind: 'tcp' } | { kind: 'http'; path: string };
 
 export interface FulcrumConfig extends Settings {
   /** Every pool, the one built from the top-level settings ("default") included when it has backends. */

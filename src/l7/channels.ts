@@ -7,6 +7,7 @@ export const statusChannel = (planeId: string): string => `fulcrum:l7:${planeId}
 
 import type { RouteConfig } from '../config/types.js';
 import type { LatencyDelta } from './latency-recorder.js';
+import type { RetryDelta } from './retry-counts.js';
 import type { SplitCounterSpec } from './split-counters.js';
 import type { WorkerPoolSpec } from './worker-pool.js';
 
@@ -19,5 +20,8 @@ export type ControlMessage =
   | { type: 'fail'; threadId: number }
   | { type: 'reconfigure'; pools: WorkerPoolSpec[]; routes: RouteConfig[]; splitCounters: SplitCounterSpec };
 
-/** Workers → main thread: ready, and (every second while serving) response-time histograms. */
-export type StatusMessage = { type: 'listening'; threadId: number } | { type: 'latency'; delta: LatencyDelta };
+/** Workers → main thread: ready, and (every second while serving) response-time histograms and retry counts. */
+export type StatusMessage =
+  | { type: 'listening'; threadId: number }
+  | { type: 'latency'; delta: LatencyDelta }
+  | { type: 'retries'; delta: RetryDelta };

@@ -7,6 +7,7 @@ import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js'
 import { FulcrumError } from '../errors.js';
 import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
+import type { RetryDelta } from './retry-counts.js';
 import type { ServeSummary, ServeTask } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
 import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
@@ -33,6 +34,7 @@ export interface HttpProxy {
 export interface L7Events {
   workerDied(error: Error, restarts: number): void;
   latency(delta: LatencyDelta): void;
+  retries(delta: RetryDelta): void;
 }
 
 /** uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits. */
@@ -47,6 +49,7 @@ function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
     stickyCookie: pool.sticky?.cookie ?? null,
     backup: pool.backup,
     countServerErrors: pool.outlier?.include5xx ?? false,
+    slowResponseMs: pool.outlier?.slowResponseMs ?? 0,
   }));
 }
 
@@ -100,6 +103,7 @@ export async function startHttpProxy(
   const listening = new Promise<void>((resolve) => {
     status.onmessage = (event: { data: StatusMessage }) => {
       if (event.data.type === 'latency') events.latency(event.data.delta);
+      else if (event.data.type === 'retries') events.retries(event.data.delta);
       else if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
     };
   });

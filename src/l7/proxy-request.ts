@@ -6,26 +6,18 @@ import type { HttpResponse } from './uws.js';
 import type { UpstreamConnection, Exchange } from './upstream/connection.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 import type { AcquireWaiter } from './upstream/pool.js';
-import { UpstreamError, type UpstreamFailure } from './upstream/upstream-error.js';
+import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
 import type { WorkerPool } from './worker-pool.js';
 import { writeAccessRecord } from './access-log.js';
 import type { LatencyRecorder } from './latency-recorder.js';
+import type { RetryCounter } from './retry-counts.js';
+import { mayResend } from './retry-policy.js';
 import { replyError } from './replies.js';
 import { writeChunked } from './chunked-writer.js';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
 
-/** What the balancer is told for each way an upstream exchange can fail (the passive health signal). */
-const OUTCOME_OF: Record<UpstreamFailure, Outcome> = {
-  connect: 'connect-failure',
-  'connect-timeout': 'timeout',
-  'response-timeout': 'timeout',
-  'idle-timeout': 'timeout',
-  reset: 'reset',
-  malformed: 'server-error',
-};
 
 export interface ForwardPlan {
   pool: WorkerPool;
@@ -53,6 +45,7 @@ export interface WorkerTraffic {
   /** Set when the worker drains: responses then carry `Connection: close` so clients move to a live listener. */
   draining: boolean;
   latency: LatencyRecorder;
+  retries: RetryCounter;
   accessLog: boolean;
 }
 
@@ -67,6 +60,9 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private status = 0;
   private errorCode: string | null = null;
   private serverError = false;
+  /** When the whole request went to the backend (timed only while the pool counts slow responses as failures). */
+  private sentAt = 0;
+  private slowResponse = false;
   /** Set once res is ended or aborted: from then on nothing may touch it. */
   private finished = false;
   private backendIndex = -1;
@@ -142,6 +138,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       return;
     }
     this.connection = connection;
+    this.sentAt = 0;
     connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody);
     this.flushBody();
   }
@@ -204,8 +201,11 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.res.resume();
   }
 
+  /** The whole request went to the backend (a body too, when there is one): the wait for its answer starts. */
   private endBody(): void {
-    this.connection?.endRequestBody(this.plan.chunkedBody);
+    if (!this.connection) return;
+    this.connection.endRequestBody(this.plan.chunkedBody);
+    if (this.pool.slowResponseMs > 0) this.sentAt = performance.now();
   }
 
   /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
@@ -236,6 +236,9 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.responseLength = head.contentLength;
     this.status = head.status;
     this.serverError = head.status >= 500 && this.pool.countServerErrors;
+    const { slowResponseMs } = this.pool;
+    // An early answer (before the request body was all sent) is not slow.
+    this.slowResponse = slowResponseMs > 0 && this.sentAt > 0 && performance.now() - this.sentAt > slowResponseMs;
     const { res } = this;
     const sticky = this.pool.sticky;
     const { endToEnd } = head;
@@ -310,7 +313,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
 
   onComplete(): void {
     this.connection = null;
-    this.pool.release(this.backendIndex, this.serverError ? 'server-error' : 'success');
+    this.pool.release(this.backendIndex, this.serverError ? 'server-error' : this.slowResponse ? 'timeout' : 'success');
     this.traffic.latency.record(this.pool.name, this.backendIndex, performance.now() - this.startedAt);
     // A stalled last piece of a length-delimited body is still ours to deliver: onWritable ends the response.
     if (this.finished || this.stalledChunk) return;
@@ -323,7 +326,6 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   }
 
   private onUpstreamError(error: UpstreamError): void {
-    const staleKeepAlive = error.failure === 'reset' && this.connection?.reused === true && !this.responseStarted;
     this.connection = null;
     this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
     if (this.finished) return;
@@ -333,11 +335,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       this.res.close();
       return;
     }
-    const retryable =
-      !this.bodySent &&
-      (!error.requestSent || (staleKeepAlive && IDEMPOTENT.has(this.plan.method))) &&
-      this.attempts < this.pool.maxAttempts;
-    if (retryable) {
+    if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.bodySent)) {
+      this.traffic.retries.count(this.pool.name, this.backendIndex);
       this.connect(this.backendIndex);
       return;
     }

@@ -7,6 +7,7 @@ import { controlChannel, statusChannel, type ControlMessage, type StatusMessage 
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
 import type { WorkerTraffic } from './proxy-request.js';
 import { LatencyRecorder } from './latency-recorder.js';
+import { RetryCounter } from './retry-counts.js';
 import { RequestHandler, type RequestLimits } from './request-handler.js';
 import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
 import { TrafficSplit } from './traffic-split.js';
@@ -35,7 +36,7 @@ export interface ServeTask {
   planeId: string;
 }
 
-const LATENCY_FLUSH_MS = 1_000;
+const COUNTS_FLUSH_MS = 1_000;
 const DRAIN_QUIET_MS = 300;
 
 function linkBackups(pools: Map<string, WorkerPool>): Map<string, WorkerPool> {
@@ -50,7 +51,7 @@ export interface ServeSummary {
 
 export default function serve(task: ServeTask): Promise<ServeSummary> {
   let pools = linkBackups(new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)])));
-  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, draining: false, latency: new LatencyRecorder(), accessLog: task.accessLog };
+  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, draining: false, latency: new LatencyRecorder(), retries: new RetryCounter(), accessLog: task.accessLog };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
   let handler = buildHandler(task.routes, task.splitCounters);
 
@@ -74,10 +75,13 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
   }
   const status = new BroadcastChannel(statusChannel(task.planeId));
   const control = new BroadcastChannel(controlChannel(task.planeId));
-  const latencyFlush = setInterval(() => {
+  const flushCounts = (): void => {
     const delta = traffic.latency.take();
     if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
-  }, LATENCY_FLUSH_MS);
+    const retries = traffic.retries.take();
+    if (retries) status.postMessage({ type: 'retries', delta: retries } satisfies StatusMessage);
+  };
+  const countsFlush = setInterval(flushCounts, COUNTS_FLUSH_MS);
 
   const app = createListenerApp(task.tls, (target) => {
     target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
@@ -142,9 +146,8 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
         // Closing every uWS socket (idle keep-alive clients included) before the task ends is what lets
         // piscina stop this thread: a worker whose loop still holds uWS sockets aborts the process.
         for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
-        clearInterval(latencyFlush);
-        const delta = traffic.latency.take();
-        if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
+        clearInterval(countsFlush);
+        flushCounts();
         control.close();
         status.close();
         setImmediate(() => resolve({ threadId, requests: traffic.requests }));

@@ -16,6 +16,8 @@ export interface WorkerPoolSpec {
   backup: string | null;
   /** 5xx answers count as failures for passive health (outlierDetection.include5xx). */
   countServerErrors: boolean;
+  /** A response head later than this after the request was sent counts as a failure (outlierDetection.slowResponse); 0 = off. */
+  slowResponseMs: number;
 }
 
 export interface UpstreamSettings {
@@ -35,6 +37,7 @@ export class WorkerPool {
   backupName: string | null = null;
   backup: WorkerPool | null = null;
   countServerErrors = false;
+  slowResponseMs = 0;
   /** Tries per request, so one dead backend costs a retry rather than an error. */
   readonly maxAttempts: number;
   private readonly balancer: BalancerPool;
@@ -56,6 +59,7 @@ export class WorkerPool {
     this.hostRewrite = spec.hostRewrite;
     this.backupName = spec.backup;
     this.countServerErrors = spec.countServerErrors;
+    this.slowResponseMs = spec.slowResponseMs;
     if (spec.stickyCookie === null) this.sticky = null;
     else if (this.sticky?.cookieName !== spec.stickyCookie) this.sticky = new StickyBackends(this.balancer, spec.stickyCookie);
     return this;

@@ -7,6 +7,8 @@ export interface BackendStats {
   activeConnections: number;
   totalPicks: number;
   failures: number;
+  /** http mode: requests retried on another backend after this one failed them; null in tcp mode. */
+  retries: number | null;
   health: { admin: string; activeUp: boolean; ejectedUntil: string | null; ejections: number; checks: { ok: boolean; detail: string }[] } | null;
 }
 

@@ -24,7 +24,6 @@ export class UpstreamConnection implements SweptConnection {
   private readonly owner: ConnectionOwner;
   private exchange: Exchange | null = null;
   private completion: boolean | null = null;
-  private requestsServed = 0;
   private readonly timeouts: ExchangeTimeouts;
   private readonly sweep: TimeoutSweep;
   quietSince = 0;
@@ -32,6 +31,13 @@ export class UpstreamConnection implements SweptConnection {
   /** Set by the pool while the connection waits in its idle list. */
   idle = false;
   private headReceived = false;
+  /**
+   * The request is fully written and its response head has not arrived: the response timeout is then a
+   * deadline, so reads (a backend trickling its head a byte at a time) do not push it back.
+   */
+  private awaitingHead = false;
+  /** A byte of the current exchange's response arrived (decides whether a failure may be retried). */
+  private responseBegun = false;
   /** The exchange's request body is not all written yet: a response that completes first leaves the socket unusable. */
   private requestBodyPending = false;
   private pendingChunk: Buffer | null = null;
@@ -71,17 +77,15 @@ export class UpstreamConnection implements SweptConnection {
     this.sweep.watch(this);
   }
 
-  /** Whether this connection has carried a request before (a stale keep-alive socket may fail the next one). */
-  get reused(): boolean {
-    return this.requestsServed > 0;
-  }
-
   /** Starts an exchange by writing the request head; a body, when `hasBody`, follows through writeBody and endRequestBody. */
   begin(exchange: Exchange, head: string, isHeadRequest: boolean, hasBody: boolean): void {
     this.exchange = exchange;
     this.headReceived = false;
     this.requestBodyPending = hasBody;
+    this.awaitingHead = !hasBody;
+    this.responseBegun = false;
     this.parser.expect(this, isHeadRequest);
+    // While a body is still being written, each write restarts the wait; the deadline starts once it is all sent.
     this.quietSince = this.sweep.now;
     this.limitMs = this.timeouts.responseMs;
     this.socket.write(head, 'latin1');
@@ -103,9 +107,10 @@ export class UpstreamConnection implements SweptConnection {
   /** The whole request body was handed to writeBody; a re-chunked one gets its last chunk. */
   endRequestBody(chunked: boolean): void {
     this.requestBodyPending = false;
-    if (!chunked) return;
+    if (chunked) this.socket.write(LAST_CHUNK, 'latin1');
+    if (this.headReceived) return;
+    this.awaitingHead = true;
     this.quietSince = this.sweep.now;
-    this.socket.write(LAST_CHUNK, 'latin1');
   }
 
   /** The client went away: the response can no longer be delivered, so the socket cannot be reused. */
@@ -116,6 +121,8 @@ export class UpstreamConnection implements SweptConnection {
 
   onHead: ResponseHandlers['onHead'] = (head) => {
     this.headReceived = true;
+    this.awaitingHead = false;
+    this.quietSince = this.sweep.now;
     this.limitMs = this.timeouts.idleMs;
     this.exchange?.onHead(head);
   };
@@ -127,7 +134,8 @@ export class UpstreamConnection implements SweptConnection {
 
   /** Called by the socket's onread callback with a view of the pool's read buffer, valid until it returns. */
   onRead(chunk: Buffer): void {
-    this.quietSince = this.sweep.now;
+    if (!this.awaitingHead) this.quietSince = this.sweep.now;
+    if (this.exchange) this.responseBegun = true;
     this.pendingChunk = chunk;
     if (this.exchange) this.exchange.corked(this.executePending);
     else this.executePending();
@@ -166,7 +174,6 @@ export class UpstreamConnection implements SweptConnection {
     const exchange = this.exchange;
     this.completion = null;
     this.exchange = null;
-    this.requestsServed++;
     // A backend may answer before it read the whole request body (an early 200, 413 or 401). The rest of the
     // body is no longer forwarded, so the backend would read the next request's head as body bytes: close.
     const keep = reusable && !this.socket.destroyed && !this.requestBodyPending;
@@ -185,10 +192,11 @@ export class UpstreamConnection implements SweptConnection {
   private fail(failure: 'reset' | 'malformed' | 'response-timeout' | 'idle-timeout', message: string): void {
     const exchange = this.exchange;
     this.exchange = null;
+    this.awaitingHead = false;
     this.completion = null;
     if (!this.socket.destroyed) this.socket.destroy();
     // Also reached for an idle pooled socket that dies: its pool drops it.
     this.owner.connectionFinished(this, false);
-    exchange?.onError(new UpstreamError(failure, true, message));
+    exchange?.onError(new UpstreamError(failure, true, message, this.responseBegun));
   }
 }

@@ -33,6 +33,8 @@ describe('fulcrum --check-config', () => {
     expect(result.stdout).toMatch(/FULCRUM_WORKERS\s+2\s+\(flag\)/);
     expect(result.stdout).toMatch(/FULCRUM_LISTEN\s+127\.0\.0\.1:8080\s+\(default\)/);
     expect(result.stdout).toContain('default: weighted-round-robin, hash key ip: 127.0.0.1:9001*2, 127.0.0.1:9002*1');
+    expect(result.stdout).toMatch(/FULCRUM_HEALTH_CHECK\s+auto\s+\(default\)/);
+    expect(result.stdout).toContain('health check: http GET / (status 100-499), every 2000 ms, timeout 1000 ms');
   });
 
   it.each([

@@ -21,6 +21,8 @@ beforeAll(async () => {
       FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,
       FULCRUM_ADMIN_TOKEN: TOKEN,
       FULCRUM_WORKERS: '1',
+      // A connect check: an HTTP check would add its own requests to the origins' counts this test reads.
+      FULCRUM_HEALTH_CHECK: 'tcp',
     },
     'fulcrum is serving',
   );

@@ -57,6 +57,7 @@ describe('sticky sessions and traffic splits', () => {
         throw error;
       },
       latency: () => undefined,
+      retries: () => undefined,
     });
     url = `http://127.0.0.1:${port}`;
   });
