@@ -1,6 +1,7 @@
 // The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp).
 import { formatHostPort } from './config/parsers.js';
 import type { FulcrumConfig, PoolConfig } from './config/types.js';
+import { FulcrumError } from './errors.js';
 import { startTcpProxy } from './l4/index.js';
 import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
@@ -16,6 +17,12 @@ export interface DataPlane {
   reconfigure(config: FulcrumConfig): void;
   /** Stops accepting, lets live requests or connections finish until the deadline, then stops. */
   drain(deadlineMs: number): Promise<void>;
+}
+
+/** The L4 engine names the address it could not bind; the binary adds the setting that chose it. */
+function namingListenSetting(error: unknown): unknown {
+  if (!(error instanceof FulcrumError) || error.code !== 'FULCRUM_ERR_LISTEN') return error;
+  return new FulcrumError(error.code, `${error.message}; set FULCRUM_LISTEN to a free address.`);
 }
 
 export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[], logger: Logger): Promise<DataPlane> {
@@ -39,6 +46,8 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
             },
           }
         : {}),
+    }).catch((error: unknown) => {
+      throw namingListenSetting(error);
     });
     return {
       kind: 'tcp',

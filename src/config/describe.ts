@@ -3,8 +3,9 @@ import { formatHashKey } from './parsers.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
 import type { FulcrumConfig, Settings } from './types.js';
 
-export function describeConfig(config: FulcrumConfig): string {
+export function describeConfig(config: FulcrumConfig, warnings: readonly string[]): string {
   const lines = ['configuration is valid', ''];
+  if (warnings.length > 0) lines.push(...warnings.map((warning) => `warning: ${warning}`), '');
   if (config.configFile) lines.push(`config file: ${config.configFile}`, '');
   for (const setting of SETTINGS as readonly SettingSpec[]) {
     const value = setting.format(config[setting.key] as Settings[keyof Settings]);

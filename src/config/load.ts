@@ -1,5 +1,6 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
+import { checkBackupCycles, checkDuplicateBackends, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { formatHostPort } from './parsers.js';
 import { defaultPoolHealth } from './health.js';
@@ -61,10 +62,11 @@ function resolveSetting<K extends keyof Settings>(
   return { value: setting.parse(setting.defaultText), source: 'default' };
 }
 
+/** Where a value came from, in the user's terms; a default is named by its variable, the usual way to change it. */
 function describe(setting: SettingSpec, source: SettingSource, fileLabel: string): string {
   if (source === 'flag') return setting.flag;
-  if (source === 'env') return setting.env;
-  return `${fileLabel}: ${setting.key}`;
+  if (source === 'file') return `${fileLabel}: ${setting.key}`;
+  return setting.env;
 }
 
 export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
@@ -105,6 +107,9 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
       problems.add(`${fileLabel}: pools.${pool.name}.backup`, pool.backup, `expected the name of a configured pool (${[...poolNames].join(', ')})`);
     }
   }
+  checkListenAddresses(complete, where, problems);
+  checkDuplicateBackends(pools, (pool) => (pool.name === 'default' ? where('backends') : `${fileLabel}: pools.${pool.name}.backends`), problems);
+  checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);

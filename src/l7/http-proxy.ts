@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
+import { SETTINGS } from '../config/settings.js';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
-import type { ServeSummary, ServeTask } from './serve-task.js';
+import type { ServeSummary, ServeTask, StartFailure } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
 import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
 
@@ -59,6 +60,20 @@ function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
   };
 }
 
+/** A worker's start-up failure as the user's error: which setting to fix, with an exit code saying so. */
+function startError(failure: StartFailure): FulcrumError {
+  if (failure.failed === 'tls') {
+    return new FulcrumError('FULCRUM_ERR_TLS', `${failure.reason}; "fulcrum --check-config" names the file to fix.`);
+  }
+  const setting = SETTINGS.find((row) => row.key === failure.failed);
+  return new FulcrumError('FULCRUM_ERR_LISTEN', `${failure.reason}; set ${setting?.env} to a free address.`);
+}
+
+function throwIfNotStarted(result: ServeSummary | StartFailure): ServeSummary {
+  if ('failed' in result) throw startError(result);
+  return result;
+}
+
 export async function startHttpProxy(
   config: FulcrumConfig,
   pools: PoolConfig[],
@@ -107,7 +122,7 @@ export async function startHttpProxy(
   // A serve task only ends when drained; one that fails afterwards lost its worker, so start another
   // (piscina has already replaced the thread). Before start-up completes, a failure is fatal.
   const runServe = (): Promise<ServeSummary> =>
-    (piscina.run(task) as Promise<ServeSummary>).catch((error: Error) => {
+    (piscina.run(task) as Promise<ServeSummary | StartFailure>).then(throwIfNotStarted).catch((error: Error) => {
       if (!started || draining) throw error;
       workerRestarts++;
       events.workerDied(error, workerRestarts);
@@ -124,7 +139,8 @@ export async function startHttpProxy(
     status.close();
     control.close();
     await piscina.destroy();
-    throw new FulcrumError('FULCRUM_ERR_LISTEN', `${(error as Error).message}; set FULCRUM_LISTEN to a free address.`);
+    if (error instanceof FulcrumError) throw error;
+    throw new FulcrumError('FULCRUM_ERR_WORKER', `an L7 worker could not start: ${(error as Error).message}`);
   } finally {
     firstFailure.catch(() => undefined);
   }
