@@ -2,13 +2,12 @@
 import { formatHostPort } from './config/parsers.js';
 import type { FulcrumConfig, PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
-import { startTcpProxy } from './l4/index.js';
+import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
 import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import type { Logger } from './log.js';
 
 export interface DataPlane {
-  readonly kind: 'http' | 'tcp';
   /** Stats of the plane itself (L7 workers, restarts and split arm counts, or L4 connection counters). */
   stats(): Record<string, unknown>;
   /** Response-time percentiles of one backend (http), or null. */
@@ -25,21 +24,33 @@ function namingListenSetting(error: unknown): unknown {
   return new FulcrumError(error.code, `${error.message}; set FULCRUM_LISTEN to a free address.`);
 }
 
+/**
+ * Everything the L4 plane takes from the config, in one place: test/unit/config/setting-modes.test.ts
+ * reads it to check which settings the README may label "tcp:".
+ */
+export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' | 'onConnectionClosed'> & { accessLog: boolean } {
+  return {
+    listen: config.listen,
+    poolName: 'default',
+    workers: config.workers,
+    connectTimeoutMs: config.connectTimeout,
+    idleTimeoutMs: config.tcpIdleTimeout,
+    retries: config.retries,
+    maxConnections: config.maxConnections,
+    pipeSize: config.pipeSize,
+    ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
+    acceptProxyProtocol: config.acceptProxyProtocol,
+    accessLog: config.accessLog,
+  };
+}
+
 export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[], logger: Logger): Promise<DataPlane> {
   if (config.mode === 'tcp') {
+    const { accessLog, ...options } = l4Plan(config);
     const proxy = await startTcpProxy({
-      listen: config.listen,
-      poolName: 'default',
-      workers: config.workers,
-      connectTimeoutMs: config.connectTimeout,
-      idleTimeoutMs: config.tcpIdleTimeout,
-      retries: config.retries,
-      maxConnections: config.maxConnections,
-      pipeSize: config.pipeSize,
-      ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
-      acceptProxyProtocol: config.acceptProxyProtocol,
+      ...options,
       onEvent: (message) => logger.warn({ plane: 'tcp' }, message),
-      ...(config.accessLog
+      ...(accessLog
         ? {
             onConnectionClosed: (batch) => {
               for (const record of batch) logger.info({ ...record }, 'tcp connection');
@@ -50,7 +61,6 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
       throw namingListenSetting(error);
     });
     return {
-      kind: 'tcp',
       stats: () => ({ ...proxy.stats() }),
       backendLatency: () => null,
       reconfigure: () => undefined,
@@ -67,7 +77,6 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
     latency: (delta) => latency.add(delta),
   });
   return {
-    kind: 'http',
     stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts, splits: proxy.splitCounts() }),
     backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
     reconfigure: (next) => proxy.reconfigure(next.pools, next.routes),

@@ -30,7 +30,7 @@ export const SETTINGS = [
     flag: '--mode',
     defaultText: 'http',
     accepted: 'http | tcp',
-    description: 'http: L7 reverse proxy (uWebSockets.js workers). tcp: L4 proxy (native epoll + splice threads).',
+    description: 'Which proxy runs: http = L7 reverse proxy (uWebSockets.js workers), tcp = L4 proxy (native epoll + splice threads).',
     parse: (raw) => parseOneOf(raw, ['http', 'tcp'] as const),
     format: (value) => value,
   }),

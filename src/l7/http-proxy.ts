@@ -74,25 +74,12 @@ function throwIfNotStarted(result: ServeSummary | StartFailure): ServeSummary {
   return result;
 }
 
-export async function startHttpProxy(
-  config: FulcrumConfig,
-  pools: PoolConfig[],
-  events: L7Events,
-): Promise<HttpProxy> {
-  const workers = config.workers;
-  // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
-  process.env[UWS_HEADERS_ENV] ??= String(config.maxUrlLength + config.maxHeaderSize + 1024);
-  let splitCounters = createSplitCounters(config.routes, workers);
-  const piscina = new Piscina({
-    filename: SERVE_TASK,
-    minThreads: workers,
-    maxThreads: workers,
-    concurrentTasksPerWorker: 1,
-    idleTimeout: Infinity,
-    atomics: 'disabled',
-  });
-  // Mutable: a worker started after a reload (a replacement) must get the current pools and routes.
-  const task: ServeTask = {
+/**
+ * Everything the L7 plane takes from the config, in one place: test/unit/config/setting-modes.test.ts
+ * reads it to check which settings the README may label "http:".
+ */
+export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
+  const task: Omit<ServeTask, 'splitCounters' | 'planeId'> = {
     host: config.listen.host,
     port: config.listen.port,
     routes: config.routes,
@@ -102,10 +89,31 @@ export async function startHttpProxy(
     trustedProxies: config.trustedProxies,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
-    splitCounters,
     accessLog: config.accessLog,
-    planeId: randomUUID(),
   };
+  return { workers: config.workers, uwsMaxHeadersSize: config.maxUrlLength + config.maxHeaderSize + 1024, task };
+}
+
+export async function startHttpProxy(
+  config: FulcrumConfig,
+  pools: PoolConfig[],
+  events: L7Events,
+): Promise<HttpProxy> {
+  const plan = l7Plan(config, pools);
+  const workers = plan.workers;
+  // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
+  process.env[UWS_HEADERS_ENV] ??= String(plan.uwsMaxHeadersSize);
+  let splitCounters = createSplitCounters(plan.task.routes, workers);
+  const piscina = new Piscina({
+    filename: SERVE_TASK,
+    minThreads: workers,
+    maxThreads: workers,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+  });
+  // Mutable: a worker started after a reload (a replacement) must get the current pools and routes.
+  const task: ServeTask = { ...plan.task, splitCounters, planeId: randomUUID() };
   const status = new BroadcastChannel(statusChannel(task.planeId));
   const control = new BroadcastChannel(controlChannel(task.planeId));
   let listeningCount = 0;
