@@ -1,6 +1,6 @@
 // The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp).
 import { formatHostPort } from './config/parsers.js';
-import type { FulcrumConfig, PoolConfig } from './config/types.js';
+import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
 import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
 import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
@@ -31,7 +31,7 @@ function namingListenSetting(error: unknown): unknown {
 export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' | 'onConnectionClosed'> & { accessLog: boolean } {
   return {
     listen: config.listen,
-    poolName: 'default',
+    poolName: DEFAULT_POOL,
     workers: config.workers,
     connectTimeoutMs: config.connectTimeout,
     idleTimeoutMs: config.tcpIdleTimeout,

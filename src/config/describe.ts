@@ -1,7 +1,7 @@
 // Prints the effective configuration for --check-config: every setting with where its value came from.
 import { formatHashKey } from './parsers.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
-import type { FulcrumConfig, Settings } from './types.js';
+import { DEFAULT_POOL, type FulcrumConfig, type Settings } from './types.js';
 
 export function describeConfig(config: FulcrumConfig, warnings: readonly string[]): string {
   const lines = ['configuration is valid', ''];
@@ -17,7 +17,7 @@ export function describeConfig(config: FulcrumConfig, warnings: readonly string[
     lines.push(`  ${pool.name}: ${pool.algorithm}, hash key ${formatHashKey(pool.hashKey)}: ${backends}`);
   }
   if (config.pools.length === 0) lines.push('  (none)');
-  lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : 'routes: every request goes to the "default" pool');
+  lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : `routes: every request goes to the "${DEFAULT_POOL}" pool`);
   config.routes.forEach((route, index) => {
     const match = JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value));
     const target = route.split ? `split ${route.split.arms.map((arm) => `${arm.pool}:${arm.weight}`).join(' / ')}` : route.pool;
