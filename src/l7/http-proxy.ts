@@ -118,12 +118,21 @@ export async function startHttpProxy(
   const control = new BroadcastChannel(controlChannel(task.planeId));
   let listeningCount = 0;
   let started = false;
-  let draining = false;
+  /** Set by drain(): when the workers must be done, as a time (ms since the epoch). */
+  let drainDeadline: number | null = null;
+  const broadcastDrain = (deadline: number) =>
+    control.postMessage({ type: 'drain', deadlineMs: Math.max(0, deadline - Date.now()) } satisfies ControlMessage);
   let workerRestarts = 0;
   const listening = new Promise<void>((resolve) => {
     status.onmessage = (event: { data: StatusMessage }) => {
-      if (event.data.type === 'latency') events.latency(event.data.delta);
-      else if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
+      if (event.data.type === 'latency') {
+        events.latency(event.data.delta);
+      } else if (drainDeadline !== null) {
+        // A replacement worker that started after the drain broadcast missed it (it had no channel yet): repeat it.
+        broadcastDrain(drainDeadline);
+      } else if (++listeningCount === workers) {
+        resolve();
+      }
     };
   });
 
@@ -131,7 +140,7 @@ export async function startHttpProxy(
   // (piscina has already replaced the thread). Before start-up completes, a failure is fatal.
   const runServe = (): Promise<ServeSummary> =>
     (piscina.run(task) as Promise<ServeSummary | StartFailure>).then(throwIfNotStarted).catch((error: Error) => {
-      if (!started || draining) throw error;
+      if (!started || drainDeadline !== null) throw error;
       workerRestarts++;
       events.workerDied(error, workerRestarts);
       return runServe();
@@ -174,8 +183,8 @@ export async function startHttpProxy(
       return readSplitCounts(splitCounters, task.routes);
     },
     async drain(deadlineMs: number) {
-      draining = true;
-      control.postMessage({ type: 'drain', deadlineMs } satisfies ControlMessage);
+      drainDeadline = Date.now() + deadlineMs;
+      broadcastDrain(drainDeadline);
       const summaries = await Promise.all(tasks);
       status.close();
       control.close();
