@@ -1,14 +1,14 @@
 // The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp).
 import { formatHostPort } from './config/parsers.js';
-import type { FulcrumConfig, PoolConfig } from './config/types.js';
-import { startTcpProxy } from './l4/index.js';
+import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
+import { FulcrumError } from './errors.js';
+import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
 import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
 import type { Logger } from './log.js';
 
 export interface DataPlane {
-  readonly kind: 'http' | 'tcp';
   /** Stats of the plane itself (L7 workers, restarts and split arm counts, or L4 connection counters). */
   stats(): Record<string, unknown>;
   /** Response-time percentiles of one backend (http), or null. */
@@ -21,30 +21,49 @@ export interface DataPlane {
   drain(deadlineMs: number): Promise<void>;
 }
 
+/** The L4 engine names the address it could not bind; the binary adds the setting that chose it. */
+function namingListenSetting(error: unknown): unknown {
+  if (!(error instanceof FulcrumError) || error.code !== 'FULCRUM_ERR_LISTEN') return error;
+  return new FulcrumError(error.code, `${error.message}; set FULCRUM_LISTEN to a free address.`);
+}
+
+/**
+ * Everything the L4 plane takes from the config, in one place: test/unit/config/setting-modes.test.ts
+ * reads it to check which settings the README may label "tcp:".
+ */
+export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' | 'onConnectionClosed'> & { accessLog: boolean } {
+  return {
+    listen: config.listen,
+    poolName: DEFAULT_POOL,
+    workers: config.workers,
+    connectTimeoutMs: config.connectTimeout,
+    idleTimeoutMs: config.tcpIdleTimeout,
+    retries: config.retries,
+    maxConnections: config.maxConnections,
+    pipeSize: config.pipeSize,
+    ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
+    acceptProxyProtocol: config.acceptProxyProtocol,
+    accessLog: config.accessLog,
+  };
+}
+
 export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[], logger: Logger): Promise<DataPlane> {
   if (config.mode === 'tcp') {
+    const { accessLog, ...options } = l4Plan(config);
     const proxy = await startTcpProxy({
-      listen: config.listen,
-      poolName: 'default',
-      workers: config.workers,
-      connectTimeoutMs: config.connectTimeout,
-      idleTimeoutMs: config.tcpIdleTimeout,
-      retries: config.retries,
-      maxConnections: config.maxConnections,
-      pipeSize: config.pipeSize,
-      ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
-      acceptProxyProtocol: config.acceptProxyProtocol,
+      ...options,
       onEvent: (message) => logger.warn({ plane: 'tcp' }, message),
-      ...(config.accessLog
+      ...(accessLog
         ? {
             onConnectionClosed: (batch) => {
               for (const record of batch) logger.info({ ...record }, 'tcp connection');
             },
           }
         : {}),
+    }).catch((error: unknown) => {
+      throw namingListenSetting(error);
     });
     return {
-      kind: 'tcp',
       stats: () => ({ ...proxy.stats() }),
       backendLatency: () => null,
       backendRetries: () => null,
@@ -64,7 +83,6 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
     retries: (delta) => retries.add(delta),
   });
   return {
-    kind: 'http',
     stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts, splits: proxy.splitCounts() }),
     backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
     backendRetries: (pool, backendIndex) => retries.of(pool, backendIndex),

@@ -3,7 +3,8 @@ import { parseArgs } from './args.js';
 import { loadConfig } from './config/load.js';
 import { renderHelp } from './config/reference.js';
 import { describeConfig } from './config/describe.js';
-import { FulcrumError } from './errors.js';
+import { unknownVariableWarnings } from './config/unknown-env.js';
+import { FulcrumError, type FulcrumErrorCode } from './errors.js';
 import { startFulcrum } from './fulcrum.js';
 import { createLogger, flushLogsSync } from './log.js';
 import { createReloader } from './reload.js';
@@ -18,9 +19,11 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
     return;
   }
   const config = loadConfig({ flags, env: process.env, allowNoBackends: options.allowNoBackends ?? false });
-  if (action === 'check-config') return void console.log(describeConfig(config));
+  const warnings = unknownVariableWarnings(process.env);
+  if (action === 'check-config') return void console.log(describeConfig(config, warnings));
 
   const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
   const running = await startFulcrum(config, logger);
   const { native } = await import('./native/load.js');
   const reloader = createReloader(running, flags, logger);
@@ -51,11 +54,14 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
   running.announce();
 }
 
-/** A user's mistake prints one clear paragraph, no stack; anything else is a bug and keeps its stack. */
+/** Failures the user fixes in the configuration (a bad value, an address in use, a TLS pair that does not load). */
+const CONFIGURATION_ERRORS: ReadonlySet<FulcrumErrorCode> = new Set(['FULCRUM_ERR_CONFIG', 'FULCRUM_ERR_LISTEN', 'FULCRUM_ERR_TLS', 'FULCRUM_ERR_PORT_IN_USE']);
+
+/** A user's mistake prints one clear paragraph, no stack, and exits 2 when the configuration is to blame; anything else is a bug and keeps its stack. */
 export function reportFatal(error: unknown): never {
   if (error instanceof FulcrumError) {
     console.error(`fulcrum: ${error.message}`);
-    process.exit(error.code === 'FULCRUM_ERR_CONFIG' || error.code === 'FULCRUM_ERR_PORT_IN_USE' ? 2 : 1);
+    process.exit(CONFIGURATION_ERRORS.has(error.code) ? 2 : 1);
   }
   console.error('fulcrum: unexpected internal error, please report it:', error);
   process.exit(70);

@@ -57,6 +57,15 @@ bool ParseRingKind(std::string_view text, RingKind* ringKind) {
   return false;
 }
 
+std::string AlgorithmNameList() {
+  std::string list;
+  for (const auto& [name, value] : kAlgorithmNames) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  return list;
+}
+
 std::string_view AlgorithmName(Algorithm algorithm) {
   for (const auto& [name, value] : kAlgorithmNames) {
     if (value == algorithm) return name;

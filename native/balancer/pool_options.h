@@ -43,6 +43,8 @@ struct PoolOptions {
 bool ParseAlgorithm(std::string_view text, Algorithm* algorithm);
 bool ParseRingKind(std::string_view text, RingKind* ringKind);
 std::string_view AlgorithmName(Algorithm algorithm);
+// "round-robin, weighted-round-robin, ...": every name ParseAlgorithm accepts, for error messages.
+std::string AlgorithmNameList();
 std::string_view RingKindName(RingKind ringKind);
 
 // Checks everything that can be checked without building: name, sizes, weights, addresses, duplicates.

@@ -55,12 +55,4 @@ std::shared_ptr<Pool> FindPool(std::string_view name) {
   return found == registry.pools.end() ? nullptr : found->second;
 }
 
-std::vector<std::string> PoolNames() {
-  Registry& registry = TheRegistry();
-  std::lock_guard lock(registry.mutex);
-  std::vector<std::string> names;
-  for (const auto& entry : registry.pools) names.push_back(entry.first);
-  return names;
-}
-
 }  // namespace fulcrum::balancer

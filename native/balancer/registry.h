@@ -3,7 +3,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "pool.h"
 
@@ -14,6 +13,5 @@ Status CreatePool(const PoolOptions& options);  // fails if the name is taken
 Status UpdatePool(const PoolOptions& options);  // fails if the name is unknown
 // Unregisters the name. Threads holding the Pool keep using it; it is freed with its last holder.
 bool DestroyPool(std::string_view name);
-std::vector<std::string> PoolNames();
 
 }  // namespace fulcrum::balancer

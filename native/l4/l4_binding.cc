@@ -12,28 +12,41 @@ namespace fulcrum::l4 {
 
 namespace {
 
-uint32_t OptionalUint(const Napi::Object& object, const char* name, uint32_t fallback) {
-  Napi::Value value = object.Get(name);
-  return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
+// Every number is required: the defaults live in the settings schema (src/config/settings.ts) and
+// src/l4/options.ts always passes them, so a missing one is a bug to report, not a value to invent.
+bool ReadUint(const Napi::Object& object, const char* name, uint32_t* value, std::string* missing) {
+  Napi::Value field = object.Get(name);
+  if (!field.IsNumber()) {
+    *missing = name;
+    return false;
+  }
+  *value = field.As<Napi::Number>().Uint32Value();
+  return true;
 }
 
-ListenerOptions ReadOptions(const Napi::Object& object) {
-  ListenerOptions options;
-  if (object.Get("host").IsString()) options.host = object.Get("host").As<Napi::String>().Utf8Value();
-  options.port = static_cast<uint16_t>(OptionalUint(object, "port", 0));
-  if (object.Get("poolName").IsString()) options.poolName = object.Get("poolName").As<Napi::String>().Utf8Value();
-  options.workers = OptionalUint(object, "workers", options.workers);
-  options.connectTimeoutMs = OptionalUint(object, "connectTimeoutMs", options.connectTimeoutMs);
-  options.idleTimeoutMs = OptionalUint(object, "idleTimeoutMs", options.idleTimeoutMs);
-  options.retries = OptionalUint(object, "retries", options.retries);
-  options.maxConnections = OptionalUint(object, "maxConnections", options.maxConnections);
-  options.pipeSize = OptionalUint(object, "pipeSize", options.pipeSize);
-  options.maxPipes = OptionalUint(object, "maxPipes", options.maxPipes);
-  options.backlog = static_cast<int>(OptionalUint(object, "backlog", static_cast<uint32_t>(options.backlog)));
-  options.sendProxyProtocol = static_cast<ProxyProtocolVersion>(OptionalUint(object, "sendProxyProtocol", 0) % 3);
-  options.acceptProxyProtocol = object.Get("acceptProxyProtocol").ToBoolean().Value();
-  options.accessLog = object.Get("accessLog").ToBoolean().Value();
-  return options;
+// Fills `options` from the JS object; on a missing number returns false and names it in `missing`.
+bool ReadOptions(const Napi::Object& object, ListenerOptions* options, std::string* missing) {
+  if (object.Get("host").IsString()) options->host = object.Get("host").As<Napi::String>().Utf8Value();
+  if (object.Get("poolName").IsString()) options->poolName = object.Get("poolName").As<Napi::String>().Utf8Value();
+  uint32_t port = 0;
+  uint32_t backlog = 0;
+  uint32_t sendProxyProtocol = 0;
+  if (!ReadUint(object, "port", &port, missing) || !ReadUint(object, "workers", &options->workers, missing) ||
+      !ReadUint(object, "connectTimeoutMs", &options->connectTimeoutMs, missing) ||
+      !ReadUint(object, "idleTimeoutMs", &options->idleTimeoutMs, missing) ||
+      !ReadUint(object, "retries", &options->retries, missing) ||
+      !ReadUint(object, "maxConnections", &options->maxConnections, missing) ||
+      !ReadUint(object, "pipeSize", &options->pipeSize, missing) ||
+      !ReadUint(object, "maxPipes", &options->maxPipes, missing) || !ReadUint(object, "backlog", &backlog, missing) ||
+      !ReadUint(object, "sendProxyProtocol", &sendProxyProtocol, missing)) {
+    return false;
+  }
+  options->port = static_cast<uint16_t>(port);
+  options->backlog = static_cast<int>(backlog);
+  options->sendProxyProtocol = static_cast<ProxyProtocolVersion>(sendProxyProtocol % 3);
+  options->acceptProxyProtocol = object.Get("acceptProxyProtocol").ToBoolean().Value();
+  options->accessLog = object.Get("accessLog").ToBoolean().Value();
+  return true;
 }
 
 void SetCount(Napi::Object& object, const char* name, const std::atomic<uint64_t>& counter) {
@@ -78,7 +91,13 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
       Napi::TypeError::New(info.Env(), "l4.Listener expects an options object").ThrowAsJavaScriptException();
       return;
     }
-    ListenerOptions options = ReadOptions(info[0].As<Napi::Object>());
+    ListenerOptions options;
+    std::string missing;
+    if (!ReadOptions(info[0].As<Napi::Object>(), &options, &missing)) {
+      Napi::TypeError::New(info.Env(), "l4.Listener option " + missing + " must be a number")
+          .ThrowAsJavaScriptException();
+      return;
+    }
     ListenerError error;
     std::unique_ptr<Listener> listener = Listener::Create(options, balancer::FindPool(options.poolName), error);
     if (!listener) {

@@ -10,18 +10,20 @@ namespace fulcrum::l4 {
 
 enum class ProxyProtocolVersion : uint8_t { None = 0, V1 = 1, V2 = 2 };
 
+// Every field is set from JS (l4_binding.cc refuses a missing one); the defaults live in the settings
+// schema, src/config/settings.ts, and src/l4/options.ts, not here. Zeros only keep the struct initialised.
 struct ListenerOptions {
-  std::string host = "0.0.0.0";
+  std::string host;
   uint16_t port = 0;
   std::string poolName;
-  uint32_t workers = 1;
-  uint32_t connectTimeoutMs = 5000;
-  uint32_t idleTimeoutMs = 600000;
-  uint32_t retries = 2;
+  uint32_t workers = 0;
+  uint32_t connectTimeoutMs = 0;  // also the time a trusted front has to send its PROXY header
+  uint32_t idleTimeoutMs = 0;
+  uint32_t retries = 0;
   uint32_t maxConnections = 0;  // 0: derived from RLIMIT_NOFILE at start
   uint32_t pipeSize = 0;        // 0: the kernel default (64 KiB); otherwise F_SETPIPE_SZ
   uint32_t maxPipes = 0;        // 0: derived from maxConnections at start; pipes across all threads
-  int backlog = 511;
+  int backlog = 0;
   ProxyProtocolVersion sendProxyProtocol = ProxyProtocolVersion::None;
   bool acceptProxyProtocol = false;
   bool accessLog = false;  // keep a record of every closed connection for the JS side

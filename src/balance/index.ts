@@ -1,5 +1,5 @@
 // The balancer's public TS surface: pools shared with the native table by every thread.
-export { NO_BACKEND, Pool, createPool, destroyPool, openPool, poolNames, updatePool } from './pool.js';
+export { NO_BACKEND, Pool, createPool, destroyPool, openPool, updatePool } from './pool.js';
 export type { Algorithm, BackendOptions, PoolOptions, RingKind } from './pool-options.js';
 export type { BackendSnapshot, PoolSnapshot } from './pool-snapshot.js';
 export type { BackendState } from './backend-state.js';

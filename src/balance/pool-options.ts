@@ -1,12 +1,15 @@
 // The configuration of one balancer pool, as createPool/updatePool take it (validated natively).
 
-export type Algorithm =
-  | 'round-robin'
-  | 'weighted-round-robin'
-  | 'least-connections'
-  | 'weighted-least-connections'
-  | 'consistent-hash'
-  | 'power-of-two';
+/** Every algorithm name, as the config accepts it and the native table (native/balancer/pool_options.cc) parses it. */
+export const ALGORITHMS = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'weighted-least-connections',
+  'consistent-hash',
+  'power-of-two',
+] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
 
 export type RingKind = 'maglev' | 'ketama';
 

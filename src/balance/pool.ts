@@ -151,7 +151,3 @@ export function destroyPool(name: string): boolean {
     throw asFulcrumError(error);
   }
 }
-
-export function poolNames(): string[] {
-  return native.balancer.poolNames();
-}

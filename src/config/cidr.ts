@@ -1,5 +1,6 @@
 // Parses CIDR lists (FULCRUM_TRUSTED_PROXIES) into plain data that worker threads can match against.
 import { isIP } from 'node:net';
+import { ipv6Text } from '../ipv6-text.js';
 import { InvalidValue } from './parsers.js';
 
 /** One network: the address as 4 (IPv4) or 16 (IPv6) bytes and the prefix length. */
@@ -26,9 +27,7 @@ export function parseCidrList(raw: string): CidrBlock[] {
 }
 
 export function formatCidrList(blocks: CidrBlock[]): string {
-  return blocks
-    .map((block) => (block.bytes.length === 4 ? block.bytes.join('.') : ipv6Text(block.bytes)) + `/${block.prefixLength}`)
-    .join(',');
+  return blocks.map((block) => `${formatAddressBytes(block.bytes)}/${block.prefixLength}`).join(',');
 }
 
 /** Bytes of a valid IPv4 or IPv6 address (IPv4-mapped IPv6 stays 16 bytes). */
@@ -49,8 +48,8 @@ function dottedWords(dotted: string): number[] {
   return [(a << 8) | b, (c << 8) | d];
 }
 
-function ipv6Text(bytes: number[]): string {
-  const words: string[] = [];
-  for (let index = 0; index < 16; index += 2) words.push((((bytes[index] as number) << 8) | (bytes[index + 1] as number)).toString(16));
-  return words.join(':');
+/** The text of 4 (dotted IPv4) or 16 address bytes (RFC 5952 IPv6, as the logs print it). */
+export function formatAddressBytes(bytes: readonly number[]): string {
+  if (bytes.length === 4) return bytes.join('.');
+  return ipv6Text(Array.from({ length: 8 }, (_, index) => ((bytes[2 * index] as number) << 8) | (bytes[2 * index + 1] as number)));
 }

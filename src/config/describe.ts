@@ -1,7 +1,7 @@
 // Prints the effective configuration for --check-config: every setting with where its value came from.
 import { formatHashKey } from './parsers.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
-import type { FulcrumConfig, HealthCheckConfig, Settings } from './types.js';
+import { DEFAULT_POOL, type FulcrumConfig, type HealthCheckConfig, type Settings } from './types.js';
 
 /** What a pool's active check sends and expects, so FULCRUM_HEALTH_CHECK=auto shows what it became. */
 function describeCheck(check: HealthCheckConfig | null): string {
@@ -12,8 +12,9 @@ function describeCheck(check: HealthCheckConfig | null): string {
   return `http ${check.http.method} ${check.http.path} (status ${statuses}), ${timing}`;
 }
 
-export function describeConfig(config: FulcrumConfig): string {
+export function describeConfig(config: FulcrumConfig, warnings: readonly string[]): string {
   const lines = ['configuration is valid', ''];
+  if (warnings.length > 0) lines.push(...warnings.map((warning) => `warning: ${warning}`), '');
   if (config.configFile) lines.push(`config file: ${config.configFile}`, '');
   for (const setting of SETTINGS as readonly SettingSpec[]) {
     const value = setting.format(config[setting.key] as Settings[keyof Settings]);
@@ -26,7 +27,7 @@ export function describeConfig(config: FulcrumConfig): string {
     lines.push(`    health check: ${describeCheck(pool.healthCheck)}`);
   }
   if (config.pools.length === 0) lines.push('  (none)');
-  lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : 'routes: every request goes to the "default" pool');
+  lines.push('', config.routes.length > 0 ? 'routes (first match wins):' : `routes: every request goes to the "${DEFAULT_POOL}" pool`);
   config.routes.forEach((route, index) => {
     const match = JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value));
     const target = route.split ? `split ${route.split.arms.map((arm) => `${arm.pool}:${arm.weight}`).join(' / ')}` : route.pool;

@@ -1,4 +1,5 @@
 // The L7 engine's rows of the settings schema: upstream timeouts and pool size, retries, limits, trust, TLS.
+// FULCRUM_CONNECT_TIMEOUT and FULCRUM_RETRIES act in tcp mode too (src/data-plane.ts, l4Plan).
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatCidrList, parseCidrList } from './cidr.js';
 import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOptionalHostPort } from './parsers.js';
@@ -18,7 +19,9 @@ export const L7_SETTINGS = [
     flag: '--connect-timeout',
     defaultText: '2s',
     accepted: 'duration, 10ms-1h',
-    description: 'http: a backend that does not accept the connection in time counts as a connect failure (retried elsewhere).',
+    description:
+      'A backend that does not accept the connection in time counts as a connect failure (retried elsewhere). ' +
+      'With FULCRUM_ACCEPT_PROXY_PROTOCOL, also the time a client has to send its PROXY header.',
     parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
     format: formatDuration,
   }),
@@ -58,7 +61,7 @@ export const L7_SETTINGS = [
     flag: '--retries',
     defaultText: '2',
     accepted: '0-10',
-    description: 'http: further backends tried after a connect failure, or a failure of an idempotent request that sent no body.',
+    description: 'Further backends tried after a connect failure; in http mode also after a failure of an idempotent request that sent no body.',
     parse: (raw) => parseInteger(raw, 0, 10),
     format: String,
   }),

@@ -1,5 +1,6 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
+import { checkBackupCycles, checkDuplicateBackends, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { formatHostPort } from './parsers.js';
 import { defaultPoolHealth } from './health.js';
@@ -9,7 +10,7 @@ import { parseRoutes } from './routes.js';
 import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
-import type { FulcrumConfig, PoolConfig, Settings, SettingSource } from './types.js';
+import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type Settings, type SettingSource } from './types.js';
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -61,10 +62,11 @@ function resolveSetting<K extends keyof Settings>(
   return { value: setting.parse(setting.defaultText), source: 'default' };
 }
 
+/** Where a value came from, in the user's terms; a default is named by its variable, the usual way to change it. */
 function describe(setting: SettingSpec, source: SettingSource, fileLabel: string): string {
   if (source === 'flag') return setting.flag;
-  if (source === 'env') return setting.env;
-  return `${fileLabel}: ${setting.key}`;
+  if (source === 'file') return `${fileLabel}: ${setting.key}`;
+  return setting.env;
 }
 
 export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
@@ -96,7 +98,7 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, problems);
   const defaultPool: PoolConfig[] =
     complete.backends.length > 0
-      ? [{ name: 'default', algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends, ...defaultPoolHealth(complete) }]
+      ? [{ name: DEFAULT_POOL, algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends, ...defaultPoolHealth(complete) }]
       : [];
   const pools = [...defaultPool, ...filePools];
   const poolNames = new Set(pools.map((pool) => pool.name));
@@ -105,13 +107,16 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
       problems.add(`${fileLabel}: pools.${pool.name}.backup`, pool.backup, `expected the name of a configured pool (${[...poolNames].join(', ')})`);
     }
   }
+  checkListenAddresses(complete, where, problems);
+  checkDuplicateBackends(pools, (pool) => (pool.name === DEFAULT_POOL ? where('backends') : `${fileLabel}: pools.${pool.name}.backends`), problems);
+  checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   problems.throwIfAny();
 
   if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
-    problems.add(`${fileLabel}: pools`, Object.keys(file.pools ?? {}), 'tcp mode serves the "default" pool only; set FULCRUM_BACKENDS and remove pools/routes');
+    problems.add(`${fileLabel}: pools`, Object.keys(file.pools ?? {}), `tcp mode serves the "${DEFAULT_POOL}" pool only; set FULCRUM_BACKENDS and remove pools/routes`);
   } else if (pools.length === 0 && !inputs.allowNoBackends) {
     problems.add(
       'FULCRUM_BACKENDS',

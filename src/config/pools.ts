@@ -4,7 +4,7 @@ import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
 import { parseHealthCheck, parseOutlier, parseSlowStart } from './health.js';
 import { L7_POOL_KEYS, parseL7PoolOptions } from './l7-pools.js';
-import { ALGORITHMS, type BackendConfig, type PoolConfig, type Settings } from './types.js';
+import { ALGORITHMS, DEFAULT_POOL, type BackendConfig, type PoolConfig, type Settings } from './types.js';
 
 export const POOL_KEYS = ['algorithm', 'hashKey', 'backends', 'healthCheck', 'outlierDetection', 'slowStart', 'backup', ...L7_POOL_KEYS] as const;
 const POOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
@@ -48,8 +48,8 @@ export function parsePools(
   const pools: PoolConfig[] = [];
   for (const [name, node] of Object.entries(value)) {
     const at = `${where}.${name}`;
-    if (!POOL_NAME.test(name) || name === 'default') {
-      problems.add(at, name, 'pool names are 1-64 letters, digits, "_", "." or "-", and "default" is reserved for the top-level backends');
+    if (!POOL_NAME.test(name) || name === DEFAULT_POOL) {
+      problems.add(at, name, `pool names are 1-64 letters, digits, "_", "." or "-", and "${DEFAULT_POOL}" is reserved for the top-level backends`);
       continue;
     }
     if (!isMapping(node)) {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { L7Settings, TlsCertificateConfig } from './l7-types.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping } from './shape.js';
+import { checkCertificatePair } from './tls-pair.js';
 
 const TLS_KEYS = ['certificates'] as const;
 const CERTIFICATE_KEYS = ['serverName', 'cert', 'key'] as const;
@@ -43,8 +44,7 @@ export function parseTlsSection(value: unknown, where: string, baseDirectory: st
       return [];
     }
     const certificate = { serverName, cert: resolve(baseDirectory, entry.cert), key: resolve(baseDirectory, entry.key) };
-    checkFile(`${at}.cert`, certificate.cert, problems);
-    checkFile(`${at}.key`, certificate.key, problems);
+    checkCertificatePair({ where: `${at}.cert`, path: certificate.cert }, { where: `${at}.key`, path: certificate.key }, problems);
     return [certificate];
   });
 }
@@ -62,8 +62,13 @@ export function checkTlsSettings(
     const missing = tlsCert === null ? 'tlsCert' : 'tlsKey';
     problems.add(where(missing), '', 'FULCRUM_TLS_CERT and FULCRUM_TLS_KEY go together; give both paths');
   }
-  if (tlsCert !== null) checkFile(where('tlsCert'), tlsCert, problems);
-  if (tlsKey !== null) checkFile(where('tlsKey'), tlsKey, problems);
+  if (tlsCert !== null && tlsKey !== null) {
+    checkCertificatePair({ where: where('tlsCert'), path: tlsCert }, { where: where('tlsKey'), path: tlsKey }, problems);
+  } else if (tlsCert !== null) {
+    checkFile(where('tlsCert'), tlsCert, problems);
+  } else if (tlsKey !== null) {
+    checkFile(where('tlsKey'), tlsKey, problems);
+  }
   if (tlsCert === null && certificates.length > 0) {
     problems.add(sectionWhere, certificates.map((entry) => entry.serverName), 'SNI certificates need a default certificate; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY');
   }

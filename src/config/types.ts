@@ -1,18 +1,14 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
+import type { Algorithm } from '../balance/pool-options.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 
 export type Mode = 'http' | 'tcp';
 
-export const ALGORITHMS = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'weighted-least-connections',
-  'consistent-hash',
-  'power-of-two',
-] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
+export { ALGORITHMS, type Algorithm } from '../balance/pool-options.js';
+
+/** The pool built from the top-level settings (FULCRUM_BACKENDS, FULCRUM_ALGORITHM, ...); reserved in the file's pools. */
+export const DEFAULT_POOL = 'default';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

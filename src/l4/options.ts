@@ -1,5 +1,6 @@
 // The options of one TCP proxy listener, their defaults, and their validation (policy lives here, not in C++).
 import { availableParallelism } from 'node:os';
+import { settingDefault } from '../config/setting-defaults.js';
 import { FulcrumError } from '../errors.js';
 import type { NativeL4ListenerOptions } from '../native/addon-types.js';
 import type { TcpConnectionRecord } from './access-log.js';
@@ -35,12 +36,13 @@ export interface TcpProxyOptions {
   onConnectionClosed?: (batch: TcpConnectionRecord[]) => void;
 }
 
+/** Options that are settings take the schema's default; maxPipes and backlog are this API's own. */
 export const tcpProxyDefaults = {
-  connectTimeoutMs: 5_000,
-  idleTimeoutMs: 600_000,
-  retries: 2,
-  maxConnections: 0,
-  pipeSize: 0,
+  connectTimeoutMs: settingDefault('connectTimeout'),
+  idleTimeoutMs: settingDefault('tcpIdleTimeout'),
+  retries: settingDefault('retries'),
+  maxConnections: settingDefault('maxConnections'),
+  pipeSize: settingDefault('pipeSize'),
   maxPipes: 0,
   backlog: 511,
 } as const;

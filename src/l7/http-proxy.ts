@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
+import { SETTINGS } from '../config/settings.js';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
-import type { ServeSummary, ServeTask } from './serve-task.js';
+import type { ServeSummary, ServeTask, StartFailure } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
 import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
 
@@ -62,25 +63,26 @@ function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
   };
 }
 
-export async function startHttpProxy(
-  config: FulcrumConfig,
-  pools: PoolConfig[],
-  events: L7Events,
-): Promise<HttpProxy> {
-  const workers = config.workers;
-  // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
-  process.env[UWS_HEADERS_ENV] ??= String(config.maxUrlLength + config.maxHeaderSize + 1024);
-  let splitCounters = createSplitCounters(config.routes, workers);
-  const piscina = new Piscina({
-    filename: SERVE_TASK,
-    minThreads: workers,
-    maxThreads: workers,
-    concurrentTasksPerWorker: 1,
-    idleTimeout: Infinity,
-    atomics: 'disabled',
-  });
-  // Mutable: a worker started after a reload (a replacement) must get the current pools and routes.
-  const task: ServeTask = {
+/** A worker's start-up failure as the user's error: which setting to fix, with an exit code saying so. */
+function startError(failure: StartFailure): FulcrumError {
+  if (failure.failed === 'tls') {
+    return new FulcrumError('FULCRUM_ERR_TLS', `${failure.reason}; "fulcrum --check-config" names the file to fix.`);
+  }
+  const setting = SETTINGS.find((row) => row.key === failure.failed);
+  return new FulcrumError('FULCRUM_ERR_LISTEN', `${failure.reason}; set ${setting?.env} to a free address.`);
+}
+
+function throwIfNotStarted(result: ServeSummary | StartFailure): ServeSummary {
+  if ('failed' in result) throw startError(result);
+  return result;
+}
+
+/**
+ * Everything the L7 plane takes from the config, in one place: test/unit/config/setting-modes.test.ts
+ * reads it to check which settings the README may label "http:".
+ */
+export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
+  const task: Omit<ServeTask, 'splitCounters' | 'planeId'> = {
     host: config.listen.host,
     port: config.listen.port,
     routes: config.routes,
@@ -90,29 +92,60 @@ export async function startHttpProxy(
     trustedProxies: config.trustedProxies,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
-    splitCounters,
     accessLog: config.accessLog,
-    planeId: randomUUID(),
   };
+  return { workers: config.workers, uwsMaxHeadersSize: config.maxUrlLength + config.maxHeaderSize + 1024, task };
+}
+
+export async function startHttpProxy(
+  config: FulcrumConfig,
+  pools: PoolConfig[],
+  events: L7Events,
+): Promise<HttpProxy> {
+  const plan = l7Plan(config, pools);
+  const workers = plan.workers;
+  // Read once by uWS when a worker first loads it, from the process environment shared by all threads.
+  process.env[UWS_HEADERS_ENV] ??= String(plan.uwsMaxHeadersSize);
+  let splitCounters = createSplitCounters(plan.task.routes, workers);
+  const piscina = new Piscina({
+    filename: SERVE_TASK,
+    minThreads: workers,
+    maxThreads: workers,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+  });
+  // Mutable: a worker started after a reload (a replacement) must get the current pools and routes.
+  const task: ServeTask = { ...plan.task, splitCounters, planeId: randomUUID() };
   const status = new BroadcastChannel(statusChannel(task.planeId));
   const control = new BroadcastChannel(controlChannel(task.planeId));
   let listeningCount = 0;
   let started = false;
-  let draining = false;
+  /** Set by drain(): when the workers must be done, as a time (ms since the epoch). */
+  let drainDeadline: number | null = null;
+  const broadcastDrain = (deadline: number) =>
+    control.postMessage({ type: 'drain', deadlineMs: Math.max(0, deadline - Date.now()) } satisfies ControlMessage);
   let workerRestarts = 0;
   const listening = new Promise<void>((resolve) => {
     status.onmessage = (event: { data: StatusMessage }) => {
-      if (event.data.type === 'latency') events.latency(event.data.delta);
-      else if (event.data.type === 'retries') events.retries(event.data.delta);
-      else if (event.data.type === 'listening' && ++listeningCount === workers) resolve();
+      if (event.data.type === 'latency') {
+        events.latency(event.data.delta);
+      } else if (event.data.type === 'retries') {
+        events.retries(event.data.delta);
+      } else if (drainDeadline !== null) {
+        // A replacement worker that started after the drain broadcast missed it (it had no channel yet): repeat it.
+        broadcastDrain(drainDeadline);
+      } else if (++listeningCount === workers) {
+        resolve();
+      }
     };
   });
 
   // A serve task only ends when drained; one that fails afterwards lost its worker, so start another
   // (piscina has already replaced the thread). Before start-up completes, a failure is fatal.
   const runServe = (): Promise<ServeSummary> =>
-    (piscina.run(task) as Promise<ServeSummary>).catch((error: Error) => {
-      if (!started || draining) throw error;
+    (piscina.run(task) as Promise<ServeSummary | StartFailure>).then(throwIfNotStarted).catch((error: Error) => {
+      if (!started || drainDeadline !== null) throw error;
       workerRestarts++;
       events.workerDied(error, workerRestarts);
       return runServe();
@@ -128,7 +161,8 @@ export async function startHttpProxy(
     status.close();
     control.close();
     await piscina.destroy();
-    throw new FulcrumError('FULCRUM_ERR_LISTEN', `${(error as Error).message}; set FULCRUM_LISTEN to a free address.`);
+    if (error instanceof FulcrumError) throw error;
+    throw new FulcrumError('FULCRUM_ERR_WORKER', `an L7 worker could not start: ${(error as Error).message}`);
   } finally {
     firstFailure.catch(() => undefined);
   }
@@ -154,8 +188,8 @@ export async function startHttpProxy(
       return readSplitCounts(splitCounters, task.routes);
     },
     async drain(deadlineMs: number) {
-      draining = true;
-      control.postMessage({ type: 'drain', deadlineMs } satisfies ControlMessage);
+      drainDeadline = Date.now() + deadlineMs;
+      broadcastDrain(drainDeadline);
       const summaries = await Promise.all(tasks);
       status.close();
       control.close();

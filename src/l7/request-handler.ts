@@ -1,6 +1,6 @@
 // Turns one uWS request into a forwarding plan: limits (414/431/413), route (404), split arm, sticky
 // backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
-import type { RouteConfig } from '../config/types.js';
+import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
 import { ClientAddresses } from './client-address.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
@@ -46,7 +46,7 @@ export class RequestHandler {
 
   constructor(parts: HandlerParts) {
     this.parts = parts;
-    this.router = new Router(parts.routes, parts.pools.has('default') ? 'default' : null);
+    this.router = new Router(parts.routes, parts.pools.has(DEFAULT_POOL) ? DEFAULT_POOL : null);
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */

@@ -49,7 +49,16 @@ export interface ServeSummary {
   requests: number;
 }
 
-export default function serve(task: ServeTask): Promise<ServeSummary> {
+/**
+ * Why a worker could not start serving: the listener address (by setting) or the TLS pair. Resolved
+ * rather than thrown, because piscina hands a worker's error to the main thread without its fields.
+ */
+export interface StartFailure {
+  failed: 'listen' | 'httpsRedirectListen' | 'tls';
+  reason: string;
+}
+
+export default function serve(task: ServeTask): Promise<ServeSummary | StartFailure> {
   let pools = linkBackups(new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)])));
   const traffic: WorkerTraffic = { requests: 0, inFlight: 0, draining: false, latency: new LatencyRecorder(), retries: new RetryCounter(), accessLog: task.accessLog };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
@@ -73,6 +82,18 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
     pools = linkBackups(new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)])));
     handler = buildHandler(routes, counters);
   }
+  let app: TemplatedApp;
+  try {
+    app = createListenerApp(task.tls, (target) => {
+      target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
+      target.any('/*', (res, req) => handler.handle(res, req));
+    });
+  } catch (error) {
+    // uWS says only "App construction failed" when a certificate or key does not load.
+    const files = task.tls ? [task.tls, ...task.tls.certificates].map((pair) => `${pair.cert} / ${pair.key}`).join(', ') : '';
+    return Promise.resolve({ failed: 'tls', reason: `the TLS certificate and key (${files}) do not load (${(error as Error).message})` });
+  }
+  const apps: TemplatedApp[] = task.redirect ? [app, createRedirectApp(task.port)] : [app];
   const status = new BroadcastChannel(statusChannel(task.planeId));
   const control = new BroadcastChannel(controlChannel(task.planeId));
   const flushCounts = (): void => {
@@ -83,23 +104,23 @@ export default function serve(task: ServeTask): Promise<ServeSummary> {
   };
   const countsFlush = setInterval(flushCounts, COUNTS_FLUSH_MS);
 
-  const app = createListenerApp(task.tls, (target) => {
-    target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
-    target.any('/*', (res, req) => handler.handle(res, req));
-  });
-  const apps: TemplatedApp[] = task.redirect ? [app, createRedirectApp(task.port)] : [app];
-
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const listenSockets: us_listen_socket[] = [];
     const addresses: HostPort[] = task.redirect ? [{ host: task.host, port: task.port }, task.redirect] : [{ host: task.host, port: task.port }];
+    let failed = false;
     apps.forEach((listener, index) => {
+      if (failed) return;
       const { host, port } = addresses[index] as HostPort;
       listener.listen(host, port, (socket) => {
         if (!socket) {
+          // Nothing of uWS may outlive the task: piscina ends this thread, and a live uWS socket would abort the process.
+          failed = true;
           for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
+          for (const opened of apps) (opened as TemplatedApp & { close(): void }).close();
+          clearInterval(countsFlush);
           control.close();
           status.close();
-          reject(new Error(`cannot listen on ${host}:${port}: the address is in use or not available`));
+          resolve({ failed: index === 0 ? 'listen' : 'httpsRedirectListen', reason: `cannot listen on ${host}:${port}: the address is in use or not available` });
           return;
         }
         listenSockets.push(socket);

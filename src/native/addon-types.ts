@@ -138,5 +138,4 @@ export interface NativeBalancer {
   updatePool(options: NativePoolOptions): void;
   destroyPool(name: string): boolean;
   openPool(name: string): NativePoolHandle;
-  poolNames(): string[];
 }

@@ -57,9 +57,7 @@ bool ReadPoolOptions(Napi::Env env, Napi::Value value, PoolOptions* options) {
   Napi::Value algorithm = object.Get("algorithm");
   if (!algorithm.IsUndefined() &&
       (!algorithm.IsString() || !ParseAlgorithm(algorithm.As<Napi::String>().Utf8Value(), &options->algorithm))) {
-    return Fail(env,
-                "pool option algorithm must be one of round-robin, weighted-round-robin, least-connections, "
-                "weighted-least-connections, consistent-hash, power-of-two");
+    return Fail(env, "pool option algorithm must be one of " + AlgorithmNameList());
   }
   Napi::Value ringKind = object.Get("ringKind");
   if (!ringKind.IsUndefined() &&

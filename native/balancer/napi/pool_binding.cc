@@ -54,13 +54,6 @@ Napi::Value OpenPoolFromJs(const Napi::CallbackInfo& info) {
   return handle == nullptr ? env.Undefined() : Napi::Value(env, handle);
 }
 
-Napi::Value PoolNamesFromJs(const Napi::CallbackInfo& info) {
-  std::vector<std::string> names = PoolNames();
-  Napi::Array array = Napi::Array::New(info.Env(), names.size());
-  for (uint32_t position = 0; position < names.size(); ++position) array.Set(position, names[position]);
-  return array;
-}
-
 }  // namespace
 
 void InitPoolBinding(Napi::Env env, Napi::Object exports) {
@@ -70,7 +63,6 @@ void InitPoolBinding(Napi::Env env, Napi::Object exports) {
   balancer.Set("updatePool", Napi::Function::New(env, UpdatePoolFromJs, "updatePool"));
   balancer.Set("destroyPool", Napi::Function::New(env, DestroyPoolFromJs, "destroyPool"));
   balancer.Set("openPool", Napi::Function::New(env, OpenPoolFromJs, "openPool", owner));
-  balancer.Set("poolNames", Napi::Function::New(env, PoolNamesFromJs, "poolNames"));
   exports.Set("balancer", balancer);
 }
 

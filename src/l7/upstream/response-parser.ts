@@ -73,10 +73,6 @@ export class ResponseParser {
     this.pending = null;
   }
 
-  get awaitingResponse(): boolean {
-    return this.handlers !== null;
-  }
-
   /** True when the body runs until the connection closes: EOF then completes the response. */
   get closeDelimited(): boolean {
     return this.state === State.CloseDelimitedBody;

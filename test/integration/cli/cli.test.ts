@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../../src/config/settings.js';
 import { CLI, runCli, startProcess, START } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
+import { makeCertificate } from '../../helpers/tls-files.js';
 
 describe('fulcrum --help and --version', () => {
   it('--help lists every environment variable with its default', () => {
@@ -49,6 +50,21 @@ describe('fulcrum --check-config', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('warns about an unknown FULCRUM_* variable, naming the nearest setting, and still checks', () => {
+    const result = runCli(['--check-config'], { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_LISTN: '0.0.0.0:80', FULCRUM_COLOUR: 'blue' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('warning: FULCRUM_LISTN is not a Fulcrum setting and is ignored; did you mean FULCRUM_LISTEN?');
+    expect(result.stdout).toContain('warning: FULCRUM_COLOUR is not a Fulcrum setting and is ignored; run "fulcrum --help" for every setting');
+  });
+
+  it('refuses with exit 2 what the start would fail on: a swapped certificate and key', () => {
+    const pair = makeCertificate('cli.test');
+    const result = runCli(['--check-config'], { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_TLS_CERT: pair.key, FULCRUM_TLS_KEY: pair.cert });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('the certificate and key are swapped');
+    expect(result.stdout).toBe('');
+  });
+
   it('rejects unknown options', () => {
     const result = runCli(['--listn', '1']);
     expect(result.status).toBe(2);
@@ -91,12 +107,34 @@ describe('fulcrum start and SIGTERM', () => {
     expect(fulcrum.output()).toContain('fulcrum stopped');
   });
 
-  it('a port already in use is a clear start-up error', async () => {
+  // The listen address is probed before the data plane starts (another process there is refused);
+  // the admin address fails at its own listen.
+  const listenTaken = (address: string) => [`another process already listens on ${address}`, 'choose a free FULCRUM_LISTEN'];
+  const adminTaken = (address: string) => [`cannot listen on ${address}`, 'set FULCRUM_ADMIN_LISTEN to a free address'];
+  it.each([
+    ['http', 'FULCRUM_LISTEN', listenTaken],
+    ['tcp', 'FULCRUM_LISTEN', listenTaken],
+    ['http', 'FULCRUM_ADMIN_LISTEN', adminTaken],
+  ])('an address already in use (%s mode, %s) is a configuration error: exit 2 naming the setting', async (mode, variable, expected) => {
     const taken = origins[0] as TestOrigin;
-    const result = runCli([], { FULCRUM_BACKENDS: taken.address, FULCRUM_LISTEN: taken.address, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' });
+    const env = { FULCRUM_MODE: mode, FULCRUM_BACKENDS: taken.address, FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' };
+    const result = runCli([], { ...env, [variable]: taken.address });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(`another process already listens on ${taken.address}`);
-    expect(result.stderr).toContain('choose a free FULCRUM_LISTEN');
+    for (const text of expected(taken.address)) expect(result.stderr).toContain(text);
+  });
+
+  it('logs a warning for an unknown FULCRUM_* variable at start', async () => {
+    const port = await freePort();
+    const fulcrum = await startProcess(CLI, [], {
+      FULCRUM_BACKENDS: (origins[0] as TestOrigin).address,
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_WORKERS: '1',
+      FULCRUM_ADMIN_LISTEN: 'off',
+      FULCRUM_RETIRES: '5',
+    }, 'fulcrum is serving');
+    fulcrum.child.kill('SIGTERM');
+    expect(await fulcrum.exited).toBe(0);
+    expect(fulcrum.output()).toContain('FULCRUM_RETIRES is not a Fulcrum setting and is ignored; did you mean FULCRUM_RETRIES?');
   });
 });
 

@@ -104,8 +104,12 @@ describe('hot reload', () => {
     );
     writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
     fulcrum.child.kill('SIGHUP');
+    // Until the reload lands the new token is refused, so poll for its first 200 rather than reading /stats.
+    const statsWith = (token: string) => fetch(`http://127.0.0.1:${admin}/stats`, { headers: { authorization: `Bearer ${token}` } });
+    const deadline = Date.now() + 3_000;
+    while ((await statsWith(newToken)).status !== 200 && Date.now() < deadline) await sleep(50);
     await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000, newToken);
-    expect((await fetch(`http://127.0.0.1:${admin}/stats`, { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
+    expect((await statsWith(oldToken)).status).toBe(401);
     // The watch the reload turned on picks up the next edit without a signal.
     writeConfig(configPath, [`backends: ["${origins[1]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
     await waitForStats(admin, (stats) => stats.reloads.applied === 2, 3_000, newToken);

@@ -1,0 +1,77 @@
+// Checks no single value shows: two listeners on one address, a backend listed twice in a pool, backup
+// pools that lead back to themselves. --check-config runs them, so a start cannot fail on them later.
+import { isIP } from 'node:net';
+import { addressBytes, formatAddressBytes } from './cidr.js';
+import { formatHostPort } from './parsers.js';
+import type { ConfigProblems } from './problems.js';
+import type { HostPort, PoolConfig, Settings } from './types.js';
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** A host as one spelling: lower case, IPv6 in RFC 5952 form (so [::1] and [0:0::1] compare equal). */
+function canonicalHost(host: string): string {
+  return isIP(host) === 6 ? formatAddressBytes(addressBytes(host)) : host.toLowerCase();
+}
+
+/** Whether binding both would collide: same port, and the same host or a wildcard on either side. */
+function overlaps(a: HostPort, b: HostPort): boolean {
+  if (a.port !== b.port) return false;
+  const [hostA, hostB] = [canonicalHost(a.host), canonicalHost(b.host)];
+  return hostA === hostB || WILDCARDS.has(hostA) || WILDCARDS.has(hostB);
+}
+
+type ListenKey = 'listen' | 'adminListen' | 'httpsRedirectListen';
+
+/** The proxy, the admin API and the HTTPS redirect each need an address of their own. */
+export function checkListenAddresses(settings: Settings, where: (key: ListenKey) => string, problems: ConfigProblems): void {
+  const listeners: [ListenKey, HostPort | null, string][] = [
+    ['listen', settings.listen, 'the proxy'],
+    ['adminListen', settings.adminListen, 'the admin API'],
+    ['httpsRedirectListen', settings.tlsCert ? settings.httpsRedirectListen : null, 'the HTTPS redirect'],
+  ];
+  listeners.forEach(([key, address, what], index) => {
+    if (address === null) return;
+    for (const [earlierKey, earlier, earlierWhat] of listeners.slice(0, index)) {
+      if (earlier === null || !overlaps(address, earlier)) continue;
+      problems.add(
+        where(key),
+        formatHostPort(address),
+        `${what} would listen on the address of ${earlierWhat} (${where(earlierKey)}=${formatHostPort(earlier)}); give it another port${key === 'listen' ? '' : ' or "off"'}`,
+      );
+    }
+  });
+}
+
+/** The balancer refuses a pool with one address twice; say so here, by name, instead of at start. */
+export function checkDuplicateBackends(pools: readonly PoolConfig[], where: (pool: PoolConfig) => string, problems: ConfigProblems): void {
+  for (const pool of pools) {
+    const seen = new Map<string, number>();
+    pool.backends.forEach((backend, index) => {
+      const key = formatHostPort({ host: canonicalHost(backend.host), port: backend.port });
+      const first = seen.get(key);
+      if (first === undefined) return void seen.set(key, index);
+      problems.add(
+        `${where(pool)}[${index}]`,
+        backend.address,
+        `pool "${pool.name}" lists this backend already (entry ${first}); list each backend once and give it a weight instead`,
+      );
+    });
+  }
+}
+
+/** A backup takes over only while its pool has no backend up; pools that back each other up would hide a total outage. */
+export function checkBackupCycles(pools: readonly PoolConfig[], where: (pool: PoolConfig) => string, problems: ConfigProblems): void {
+  const byName = new Map(pools.map((pool) => [pool.name, pool]));
+  const reported = new Set<string>();
+  for (const start of pools) {
+    const chain: string[] = [];
+    let current: PoolConfig | undefined = start;
+    while (current && !chain.includes(current.name)) {
+      chain.push(current.name);
+      current = current.backup === null ? undefined : byName.get(current.backup);
+    }
+    if (!current || current.name !== start.name || chain.some((name) => reported.has(name))) continue;
+    for (const name of chain) reported.add(name);
+    problems.add(where(start), start.backup, `backup pools form a cycle (${[...chain, start.name].join(' -> ')}); remove the backup of one of them`);
+  }
+}
