@@ -44,7 +44,12 @@ function positiveInteger(raw: string | undefined, name: string, fallback: number
 }
 
 function idList(raw: string | undefined): string[] | null {
-  return raw === undefined ? null : raw.split(',').map((id) => id.trim()).filter(Boolean);
+  return raw === undefined
+    ? null
+    : raw
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
 }
 
 export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchOptions {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectContenders } from './contenders/all.js';
 import type { Contender } from './contenders/contender.js';
-import { measureContender, type MeasureContext } from './measure/measure-contender.js';
+import { type MeasureContext, measureContender } from './measure/measure-contender.js';
 import { openFilesLimit } from './measure/open-files-limit.js';
-import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
 import { startBulkSink } from './origins/bulk-sink.js';
 import { startNginxOrigin } from './origins/nginx-origin.js';
 import { startUwsOrigin } from './origins/uws-origin.js';
@@ -14,11 +14,11 @@ import { DEFAULT_RESULTS_DIR } from './paths.js';
 import { findBinary } from './processes/find-binary.js';
 import { stopAllServerProcesses } from './processes/server-process.js';
 import { describeEnvironment } from './report/environment.js';
-import { notMeasured, type Measurement } from './report/measurement.js';
+import { type Measurement, notMeasured } from './report/measurement.js';
 import { Progress } from './report/progress.js';
 import { withRatios } from './report/ratios.js';
 import { renderAgain, writeResults } from './report/results-file.js';
-import { selectScenarios, type Scenario } from './scenarios.js';
+import { type Scenario, selectScenarios } from './scenarios.js';
 
 const ORIGIN_PORTS = 2;
 const DESCRIPTORS_KEPT_SPARE = 1024;
@@ -32,7 +32,9 @@ function idleConnectionsWithinLimit(options: BenchOptions, progress: Progress): 
   const limit = openFilesLimit();
   if (limit === null || options.idleConnections + DESCRIPTORS_KEPT_SPARE <= limit) return options;
   const allowed = Math.max(1, limit - DESCRIPTORS_KEPT_SPARE);
-  progress.note(`holding ${allowed} idle connections, not ${options.idleConnections}: the open-files limit is ${limit} (raise it with ulimit -n)`);
+  progress.note(
+    `holding ${allowed} idle connections, not ${options.idleConnections}: the open-files limit is ${limit} (raise it with ulimit -n)`,
+  );
   return { ...options, idleConnections: allowed };
 }
 
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
   const scenarios = selectScenarios(parsed.only);
   const contenders = selectContenders(parsed.contenders);
   const environment = describeEnvironment();
-  const plan = scenarios.flatMap((scenario) => contenders.filter((contender) => appliesTo(scenario, contender)).map((contender) => ({ scenario, contender })));
+  const plan = scenarios.flatMap((scenario) =>
+    contenders.filter((contender) => appliesTo(scenario, contender)).map((contender) => ({ scenario, contender })),
+  );
   const progress = new Progress(plan.length);
   const options = idleConnectionsWithinLimit(parsed, progress);
   const missing = new Map(contenders.map((contender) => [contender.id, contender.missingReason()]));
@@ -65,13 +69,18 @@ async function main(): Promise<void> {
       ? await startNginxOrigin(nginxBinary, join(workRoot, 'origin'), options.workers, ORIGIN_PORTS)
       : await startUwsOrigin(options.workers, ORIGIN_PORTS);
     const bulkSink = scenarios.some((scenario) => scenario.load.kind === 'bulk-transfer') ? await startBulkSink() : null;
-    originDescriptions = [`HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`, ...(bulkSink ? [`bulk: ${bulkSink.description}`] : [])];
+    originDescriptions = [
+      `HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`,
+      ...(bulkSink ? [`bulk: ${bulkSink.description}`] : []),
+    ];
     progress.note(`origins: ${originDescriptions.join('; ')}`);
     const context: MeasureContext = { options, workRoot, httpOrigin, bulkSink, wrkBinary: findBinary('wrk'), cores: environment.cores };
     for (const { scenario, contender } of plan) {
       progress.starting(scenario.id, contender.id);
       const reason = missing.get(contender.id);
-      const measured = reason ? [notMeasured(scenario.id, contender.id, 'skipped', reason)] : await measureContender(scenario, contender, context);
+      const measured = reason
+        ? [notMeasured(scenario.id, contender.id, 'skipped', reason)]
+        : await measureContender(scenario, contender, context);
       progress.finished(measured);
       rows.push(...measured);
     }

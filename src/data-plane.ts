@@ -1,9 +1,10 @@
 // The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp).
+
+import { type LatencyPercentiles, LatencyStats } from './admin/latency-stats.js';
 import { formatHostPort } from './config/parsers.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
 import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
-import { LatencyStats, type LatencyPercentiles } from './admin/latency-stats.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
 import type { Logger } from './log.js';

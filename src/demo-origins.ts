@@ -9,7 +9,12 @@ export interface DemoOrigins {
 
 function startOrigin(name: string): Promise<Server> {
   const server = createServer((request, response) => {
-    const body = JSON.stringify({ origin: name, method: request.method, url: request.url, forwardedFor: request.headers['x-forwarded-for'] ?? null });
+    const body = JSON.stringify({
+      origin: name,
+      method: request.method,
+      url: request.url,
+      forwardedFor: request.headers['x-forwarded-for'] ?? null,
+    });
     response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) + 1 });
     response.end(`${body}\n`);
   });

@@ -21,7 +21,12 @@ export async function refuseAddressesInUse(config: FulcrumConfig): Promise<void>
   for (const address of proxyAddresses(config)) {
     // A host name is resolved the way the listener will resolve it: its first address. One that does
     // not resolve is left to the listener, whose error says so.
-    const ip = isIP(address.host) ? address.host : await lookup(address.host).then((found) => found.address, () => null);
+    const ip = isIP(address.host)
+      ? address.host
+      : await lookup(address.host).then(
+          (found) => found.address,
+          () => null,
+        );
     if (ip === null) continue;
     const error = native.l4.probeListeningElsewhere(ip, address.port);
     if (error !== constants.errno.EADDRINUSE) continue;

@@ -1,15 +1,15 @@
 // A running Fulcrum: native pools, health, the data plane for the mode, the admin API; reload and graceful stop.
-import { startAdminServer, type AdminServer } from './admin/admin-server.js';
+import { type AdminServer, startAdminServer } from './admin/admin-server.js';
 import type { LatencyPercentiles } from './admin/latency-stats.js';
-import { createPool, destroyPool, updatePool, type BalancerPool } from './balance/index.js';
+import { type BalancerPool, createPool, destroyPool, updatePool } from './balance/index.js';
 import { formatHostPort } from './config/parsers.js';
-import { resolvePools, type ResolvedPool } from './config/resolve-hosts.js';
+import { type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
 import type { FulcrumConfig } from './config/types.js';
-import { startDataPlane, type DataPlane } from './data-plane.js';
+import { type DataPlane, startDataPlane } from './data-plane.js';
+import { refuseAddressesInUse } from './exclusive-port.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import type { Logger } from './log.js';
 import { logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
-import { refuseAddressesInUse } from './exclusive-port.js';
 
 export interface ReloadCounts {
   applied: number;
@@ -35,7 +35,10 @@ export interface RunningFulcrum {
 function nativeOptions(pool: ResolvedPool) {
   return {
     algorithm: pool.algorithm,
-    backends: pool.backends.map((backend) => ({ address: formatHostPort({ host: backend.ip, port: backend.port }), weight: backend.weight })),
+    backends: pool.backends.map((backend) => ({
+      address: formatHostPort({ host: backend.ip, port: backend.port }),
+      weight: backend.weight,
+    })),
   };
 }
 
@@ -47,9 +50,29 @@ function nativeOptions(pool: ResolvedPool) {
  * move to the new ones when the old close (src/socket-migration.ts).
  */
 const RELOADABLE_IN_PLACE = new Set<string>([
-  'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval', 'healthTimeout',
-  'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse', 'slowStart',
-  'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources', 'configFile', 'reusePort',
+  'pools',
+  'routes',
+  'backends',
+  'algorithm',
+  'hashKey',
+  'healthCheck',
+  'healthInterval',
+  'healthTimeout',
+  'healthRise',
+  'healthFall',
+  'outlierFailures',
+  'outlierEjectionTime',
+  'outlierMaxPercent',
+  'outlierSlowResponse',
+  'slowStart',
+  'drainTimeout',
+  'logLevel',
+  'watchConfig',
+  'adminListen',
+  'adminToken',
+  'sources',
+  'configFile',
+  'reusePort',
 ]);
 
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
@@ -97,7 +120,9 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     backendRetries: (pool, backendIndex) => dataPlane.backendRetries(pool, backendIndex),
     async reload(next) {
       if (!sameAddress(config.adminListen, next.adminListen)) {
-        throw new Error('adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it');
+        throw new Error(
+          'adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it',
+        );
       }
       const resolved = await resolvePools(next.pools);
       const added: string[] = [];
@@ -143,7 +168,13 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     },
     announce() {
       logger.info(
-        { mode: config.mode, listen: formatHostPort(config.listen), workers: config.workers, pools: [...pools.keys()], admin: config.adminListen && formatHostPort(config.adminListen) },
+        {
+          mode: config.mode,
+          listen: formatHostPort(config.listen),
+          workers: config.workers,
+          pools: [...pools.keys()],
+          admin: config.adminListen && formatHostPort(config.adminListen),
+        },
         'fulcrum is serving',
       );
     },

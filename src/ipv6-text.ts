@@ -10,6 +10,10 @@ export function ipv6Text(groups: readonly number[]): string {
     if (end - start > runLength) [runStart, runLength] = [start, end - start];
     start = end === start ? start + 1 : end;
   }
-  const hex = (from: number, to?: number) => groups.slice(from, to).map((group) => group.toString(16)).join(':');
+  const hex = (from: number, to?: number) =>
+    groups
+      .slice(from, to)
+      .map((group) => group.toString(16))
+      .join(':');
   return runStart < 0 ? hex(0) : `${hex(0, runStart)}::${hex(runStart + runLength)}`;
 }

@@ -1,6 +1,6 @@
 // Hot reload: re-reads env, flags and the config file, validates, and applies in place; on SIGHUP or a
 // config-file change. An invalid config is logged and the running one keeps serving.
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadConfig } from './config/load.js';
 import type { RunningFulcrum } from './fulcrum.js';

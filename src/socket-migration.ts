@@ -38,7 +38,10 @@ export function warnIfNoSocketMigration(logger: Logger, migration = socketMigrat
 /** At reload: the line that says a new data plane started, and whether the old one's queued connections move over. */
 export function logNewDataPlane(logger: Logger, changed: string[], migration = socketMigration()): void {
   if (migration === 'on') {
-    logger.info({ changed, socketMigration: migration }, 'started a new data plane; the previous one drains, its queued connections migrate to the new listeners');
+    logger.info(
+      { changed, socketMigration: migration },
+      'started a new data plane; the previous one drains, its queued connections migrate to the new listeners',
+    );
     return;
   }
   logger.warn(

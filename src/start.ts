@@ -1,6 +1,7 @@
 // `npm start`: plain `fulcrum` when backends are configured; otherwise a demo with two loopback origins.
-import { main, reportFatal } from './main.js';
+
 import { startDemoOrigins } from './demo-origins.js';
+import { main, reportFatal } from './main.js';
 
 const argv = process.argv.slice(2);
 const ACTIONS = ['--help', '-h', '--version', '-v', '--check-config'];

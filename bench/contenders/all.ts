@@ -5,7 +5,16 @@ import { fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp } from './fulcrum.js'
 import { haproxyHttp, haproxyTcp } from './haproxy.js';
 import { nginxProxy, nginxStream } from './nginx.js';
 
-export const CONTENDERS: readonly Contender[] = [direct, haproxyHttp, haproxyTcp, nginxProxy, nginxStream, fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp];
+export const CONTENDERS: readonly Contender[] = [
+  direct,
+  haproxyHttp,
+  haproxyTcp,
+  nginxProxy,
+  nginxStream,
+  fulcrumHttp,
+  fulcrumHttpDoubleWorkers,
+  fulcrumTcp,
+];
 
 export function selectContenders(ids: string[] | null): Contender[] {
   if (!ids) return [...CONTENDERS];

@@ -1,8 +1,8 @@
 // HAProxy in `mode http` and `mode tcp`, in the foreground, with a config the suite writes to a private folder.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HASH_HEADER } from '../origins/payloads.js';
 import { openFilesLimit } from '../measure/open-files-limit.js';
+import { HASH_HEADER } from '../origins/payloads.js';
 import { findBinary } from '../processes/find-binary.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
@@ -14,8 +14,7 @@ function maxConnections(): number {
 }
 
 function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
-  const balance =
-    setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
+  const balance = setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
   // http-reuse always shares idle upstream connections across clients, as NGINX's keepalive pool and Fulcrum's do.
   const httpOnly = layer === 'http' ? ['http-reuse always'] : [];
   // The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request.
@@ -63,7 +62,11 @@ function haproxy(layer: ProxyLayer): Contender {
       const configPath = join(setup.workDir, 'haproxy.cfg');
       writeFileSync(configPath, haproxyConfig(layer, setup));
       // -db keeps HAProxy in the foreground so the suite owns the process and its pid.
-      const server = await startServerProcess({ command: findBinary('haproxy') as string, args: ['-db', '-f', configPath], readyPort: setup.listenPort });
+      const server = await startServerProcess({
+        command: findBinary('haproxy') as string,
+        args: ['-db', '-f', configPath],
+        readyPort: setup.listenPort,
+      });
       return { port: setup.listenPort, ...server };
     },
   };

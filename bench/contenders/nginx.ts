@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { HASH_HEADER, MAX_UPLOAD_BYTES } from '../origins/payloads.js';
 import { openFilesLimit } from '../measure/open-files-limit.js';
+import { HASH_HEADER, MAX_UPLOAD_BYTES } from '../origins/payloads.js';
 import { findBinary } from '../processes/find-binary.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
@@ -22,7 +22,7 @@ export function nginxMainContext(workDir: string, workers: number): string[] {
     'master_process on;',
     ...user,
     `worker_processes ${workers};`,
-        `pid ${join(workDir, 'nginx.pid')};`,
+    `pid ${join(workDir, 'nginx.pid')};`,
     `error_log ${join(workDir, 'error.log')} warn;`,
     `events { worker_connections ${CONNECTIONS_PER_WORKER}; }`,
   ];

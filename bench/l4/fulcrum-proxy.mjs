@@ -12,7 +12,14 @@ for (const [index, mapping] of process.argv.slice(2).entries()) {
   const poolName = `bench-${index}`;
   createPool({ name: poolName, algorithm: 'round-robin', backends: [{ address: backend }] });
   proxies.push(
-    await startTcpProxy({ listen: { host: '127.0.0.1', port: Number(listenPort) }, poolName, workers, maxConnections, pipeSize, backlog: 4096 }),
+    await startTcpProxy({
+      listen: { host: '127.0.0.1', port: Number(listenPort) },
+      poolName,
+      workers,
+      maxConnections,
+      pipeSize,
+      backlog: 4096,
+    }),
   );
 }
 process.stdout.write('ready\n');

@@ -48,7 +48,10 @@ async function waitForPort(port, ms = 10_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -85,11 +88,13 @@ async function idleMemoryMb(port, pids) {
   const before = rssKb(pids());
   const sockets = [];
   for (let opened = 0; opened < idleConnections; opened += 500) {
-    const batch = Array.from({ length: Math.min(500, idleConnections - opened) }, () =>
-      new Promise((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => resolve(socket));
-        socket.once('error', reject);
-      }),
+    const batch = Array.from(
+      { length: Math.min(500, idleConnections - opened) },
+      () =>
+        new Promise((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.once('error', reject);
+        }),
     );
     sockets.push(...(await Promise.all(batch)));
   }
@@ -125,12 +130,19 @@ async function main() {
   await waitForPort(httpPort);
 
   const targets = [{ name: 'direct', iperf: iperfPort, http: httpPort, pids: () => [] }];
-  const mapping = async () => [[await freePort(), iperfPort], [await freePort(), httpPort]];
+  const mapping = async () => [
+    [await freePort(), iperfPort],
+    [await freePort(), httpPort],
+  ];
 
   const fulcrumPorts = await mapping();
-  const fulcrum = start(process.execPath, [join(here, 'fulcrum-proxy.mjs'), ...fulcrumPorts.map(([listen, backend]) => `${listen}=127.0.0.1:${backend}`)], {
-    env: { ...process.env, FULCRUM_BENCH_WORKERS: String(threads), FULCRUM_BENCH_MAX_CONNECTIONS: String(maxConnections) },
-  });
+  const fulcrum = start(
+    process.execPath,
+    [join(here, 'fulcrum-proxy.mjs'), ...fulcrumPorts.map(([listen, backend]) => `${listen}=127.0.0.1:${backend}`)],
+    {
+      env: { ...process.env, FULCRUM_BENCH_WORKERS: String(threads), FULCRUM_BENCH_MAX_CONNECTIONS: String(maxConnections) },
+    },
+  );
   const [ready] = await once(fulcrum.stdout, 'data');
   if (!String(ready).includes('ready')) throw new Error(`fulcrum proxy did not start: ${ready}`);
   targets.push({ name: 'fulcrum tcp', iperf: fulcrumPorts[0][0], http: fulcrumPorts[1][0], pids: () => [fulcrum.pid] });
@@ -159,7 +171,9 @@ async function main() {
       const sample = samples.get(target.name);
       sample.gbits.push(iperfGbits(target.iperf));
       sample.connectionsPerSecond.push(connectionsPerSecond(target.http));
-      console.log(`# round ${round + 1} ${target.name}: ${sample.gbits.at(-1).toFixed(1)} Gbit/s, ${sample.connectionsPerSecond.at(-1).toFixed(0)} conn/s`);
+      console.log(
+        `# round ${round + 1} ${target.name}: ${sample.gbits.at(-1).toFixed(1)} Gbit/s, ${sample.connectionsPerSecond.at(-1).toFixed(0)} conn/s`,
+      );
     }
   }
   const results = [];
@@ -176,14 +190,20 @@ function printTable(results, loadBefore, loadAfter) {
   const anchor = results.find((row) => row.name === 'haproxy tcp');
   const ratio = (values, anchorValues) => (anchorValues ? `${(median(values) / median(anchorValues)).toFixed(2)}×` : '-');
   const spread = (values, digits) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-  console.log(`\nL4 bench, ${new Date().toISOString().slice(0, 10)}, nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}, ` +
-    `${threads} thread(s) per proxy, ${rounds} alternating round(s) of ${seconds}s per measurement, ${idleConnections} idle connections, ` +
-    `load average ${loadBefore} before, ${loadAfter} after\n`);
-  console.log('| target | iperf3 1 stream, median (Gbit/s) | rounds | vs HAProxy | new conn/s, median (wrk, Connection: close) | rounds | vs HAProxy | RSS per 10k idle conns (MB) |');
+  console.log(
+    `\nL4 bench, ${new Date().toISOString().slice(0, 10)}, nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}, ` +
+      `${threads} thread(s) per proxy, ${rounds} alternating round(s) of ${seconds}s per measurement, ${idleConnections} idle connections, ` +
+      `load average ${loadBefore} before, ${loadAfter} after\n`,
+  );
+  console.log(
+    '| target | iperf3 1 stream, median (Gbit/s) | rounds | vs HAProxy | new conn/s, median (wrk, Connection: close) | rounds | vs HAProxy | RSS per 10k idle conns (MB) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of results) {
-    console.log(`| ${row.name} | ${median(row.gbits).toFixed(1)} | ${spread(row.gbits, 1)} | ${ratio(row.gbits, anchor?.gbits)} | ` +
-      `${median(row.rates).toFixed(0)} | ${spread(row.rates, 0)} | ${ratio(row.rates, anchor?.rates)} | ${row.idleMb === undefined ? '-' : row.idleMb.toFixed(1)} |`);
+    console.log(
+      `| ${row.name} | ${median(row.gbits).toFixed(1)} | ${spread(row.gbits, 1)} | ${ratio(row.gbits, anchor?.gbits)} | ` +
+        `${median(row.rates).toFixed(0)} | ${spread(row.rates, 0)} | ${ratio(row.rates, anchor?.rates)} | ${row.idleMb === undefined ? '-' : row.idleMb.toFixed(1)} |`,
+    );
   }
 }
 

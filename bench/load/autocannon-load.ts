@@ -1,9 +1,9 @@
 // Drives HTTP load with autocannon in worker threads and reads its result into a LoadResult.
 import autocannon from 'autocannon';
-import type { HttpRequestShape } from '../scenarios.js';
 import { ownCpuSeconds } from '../measure/process-usage.js';
+import type { HttpRequestShape } from '../scenarios.js';
 import { concreteRequests } from './http-requests.js';
-import { describeErrors, sumOf, type LoadResult } from './load-result.js';
+import { describeErrors, type LoadResult, sumOf } from './load-result.js';
 
 export interface HttpLoadSettings {
   port: number;

@@ -12,7 +12,13 @@ const QUICK_FAILURE_MS = 2_000;
 /** iperf3 waits long for a peer that never answers (a proxy that is not L4); give up past the test's own length. */
 const GRACE_BEYOND_TEST_MS = 5_000;
 
-function bulkResult(generator: LoadResult['generator'], bytes: number, durationSeconds: number, cpuSeconds: number, error: string): LoadResult {
+function bulkResult(
+  generator: LoadResult['generator'],
+  bytes: number,
+  durationSeconds: number,
+  cpuSeconds: number,
+  error: string,
+): LoadResult {
   return {
     generator,
     durationSeconds,
@@ -62,7 +68,8 @@ export async function runIperf3(binary: string, port: number, durationSeconds: n
       continue;
     }
     const cpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
-    if (!received || received.seconds === 0) return bulkResult('iperf3', 0, durationSeconds, cpuSeconds, report.error ?? 'iperf3 received nothing');
+    if (!received || received.seconds === 0)
+      return bulkResult('iperf3', 0, durationSeconds, cpuSeconds, report.error ?? 'iperf3 received nothing');
     return bulkResult('iperf3', received.bytes, received.seconds, cpuSeconds, report.error ?? '');
   }
 }

@@ -26,4 +26,3 @@ export function concreteRequests(shape: HttpRequestShape): ConcreteRequest[] {
     body,
   }));
 }
-

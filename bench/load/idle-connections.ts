@@ -28,7 +28,8 @@ function openOne(port: number, open: Set<Socket>): Promise<void> {
     socket.once('connect', () => socket.write(REQUEST));
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      if (!chunk.toString('latin1').startsWith('HTTP/1.1 200')) return fail(new Error(`answered ${chunk.toString('latin1').split('\r\n')[0]}`));
+      if (!chunk.toString('latin1').startsWith('HTTP/1.1 200'))
+        return fail(new Error(`answered ${chunk.toString('latin1').split('\r\n')[0]}`));
       open.add(socket);
       socket.removeListener('error', fail);
       socket.on('error', () => {});

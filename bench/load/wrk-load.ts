@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reapedChildrenCpuSeconds } from '../measure/process-usage.js';
 import type { HttpLoadSettings } from './autocannon-load.js';
-import { concreteRequests, type ConcreteRequest } from './http-requests.js';
-import { describeErrors, sumOf, type LoadResult } from './load-result.js';
+import { type ConcreteRequest, concreteRequests } from './http-requests.js';
+import { describeErrors, type LoadResult, sumOf } from './load-result.js';
 
 interface WrkSummary {
   requests: number;
@@ -53,7 +53,17 @@ export async function runWrk(binary: string, workDir: string, settings: HttpLoad
   const scriptPath = join(workDir, 'wrk-script.lua');
   writeFileSync(scriptPath, wrkScript(concreteRequests(settings.request)));
   const threads = settings.workers;
-  const args = ['-t', String(threads), '-c', String(Math.max(settings.connections, threads)), '-d', `${settings.durationSeconds}s`, '-s', scriptPath, `http://127.0.0.1:${settings.port}`];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(Math.max(settings.connections, threads)),
+    '-d',
+    `${settings.durationSeconds}s`,
+    '-s',
+    scriptPath,
+    `http://127.0.0.1:${settings.port}`,
+  ];
   const cpuBefore = reapedChildrenCpuSeconds();
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

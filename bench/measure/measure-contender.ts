@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Contender, RunningContender } from '../contenders/contender.js';
-import { runAutocannon, type HttpLoadSettings } from '../load/autocannon-load.js';
+import { type HttpLoadSettings, runAutocannon } from '../load/autocannon-load.js';
 import { runBuiltInSender, runIperf3 } from '../load/bulk-transfer.js';
 import { concreteRequests } from '../load/http-requests.js';
 import { openIdleConnections } from '../load/idle-connections.js';
@@ -13,10 +13,10 @@ import type { BenchOptions } from '../options.js';
 import type { BulkSink } from '../origins/bulk-sink.js';
 import type { RunningOrigin } from '../origins/origin.js';
 import { freePort } from '../processes/free-port.js';
-import { notMeasured, type IdleFigures, type Measurement } from '../report/measurement.js';
+import { type IdleFigures, type Measurement, notMeasured } from '../report/measurement.js';
 import type { Scenario } from '../scenarios.js';
 import { checkAnswers } from './check-answer.js';
-import { readProcessTreeUsage, type ProcessTreeUsage } from './process-usage.js';
+import { type ProcessTreeUsage, readProcessTreeUsage } from './process-usage.js';
 
 export interface MeasureContext {
   options: BenchOptions;
@@ -46,7 +46,8 @@ function toMeasurement(
 ): Measurement {
   const seconds = load.durationSeconds;
   const percent = (cpuSeconds: number | null) => (cpuSeconds === null ? null : (cpuSeconds / seconds) * 100);
-  const unitsOfWork = load.requestsPerSecond !== null ? load.requestsPerSecond * seconds : ((load.throughputBytesPerSecond ?? 0) * seconds) / MEBIBYTE;
+  const unitsOfWork =
+    load.requestsPerSecond !== null ? load.requestsPerSecond * seconds : ((load.throughputBytesPerSecond ?? 0) * seconds) / MEBIBYTE;
   const busySeconds = load.generatorCpuSeconds + (contenderCpuSeconds ?? 0) + originCpuSeconds;
   const nothingGotThrough = load.requestsPerSecond === 0 || load.throughputBytesPerSecond === 0;
   return {
@@ -87,10 +88,23 @@ async function measured(
   const contenderAfter = usageOf(running.pid);
   const originCpuSeconds = readProcessTreeUsage(originPid).cpuSeconds - originBefore.cpuSeconds;
   const contenderCpuSeconds = contenderBefore && contenderAfter ? contenderAfter.cpuSeconds - contenderBefore.cpuSeconds : null;
-  return toMeasurement(scenario, contender, result, contenderCpuSeconds, contenderAfter?.peakMemoryBytes ?? null, originCpuSeconds, context);
+  return toMeasurement(
+    scenario,
+    contender,
+    result,
+    contenderCpuSeconds,
+    contenderAfter?.peakMemoryBytes ?? null,
+    originCpuSeconds,
+    context,
+  );
 }
 
-async function measureHttp(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement[]> {
+async function measureHttp(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  context: MeasureContext,
+): Promise<Measurement[]> {
   if (scenario.load.kind !== 'http') return [];
   const { options } = context;
   const settings: HttpLoadSettings = {
@@ -114,7 +128,12 @@ async function measureHttp(scenario: Scenario, contender: Contender, running: Ru
   return rows;
 }
 
-async function measureIdle(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement> {
+async function measureIdle(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  context: MeasureContext,
+): Promise<Measurement> {
   const requested = context.options.idleConnections;
   const before = usageOf(running.pid);
   const connections = await openIdleConnections(running.port, requested);
@@ -140,14 +159,21 @@ async function measureIdle(scenario: Scenario, contender: Contender, running: Ru
     answered: connections.answered,
     stillOpenAtEnd: connections.stillOpen(),
     memoryPerConnectionBytes:
-      before && afterOpening && connections.answered > 0 ? (afterOpening.residentMemoryBytes - before.residentMemoryBytes) / connections.answered : null,
+      before && afterOpening && connections.answered > 0
+        ? (afterOpening.residentMemoryBytes - before.residentMemoryBytes) / connections.answered
+        : null,
   };
   connections.closeAll();
   const nothingAnswered = connections.answered === 0;
   return { ...row, status: nothingAnswered ? 'failed' : 'ok', reason: nothingAnswered ? row.errorDetail : '', idle };
 }
 
-async function measureBulk(scenario: Scenario, contender: Contender, running: RunningContender, context: MeasureContext): Promise<Measurement> {
+async function measureBulk(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  context: MeasureContext,
+): Promise<Measurement> {
   const sink = context.bulkSink;
   if (!sink) throw new Error('the bulk sink is not running');
   const seconds = context.options.durationSeconds;
@@ -163,7 +189,13 @@ export async function measureContender(scenario: Scenario, contender: Contender,
   const backendPorts = bulk ? (context.bulkSink?.ports ?? []) : context.httpOrigin.ports;
   let running: RunningContender;
   try {
-    running = await contender.start({ listenPort: await freePort(), backendPorts, balance: scenario.balance, workers: context.options.workers, workDir });
+    running = await contender.start({
+      listenPort: await freePort(),
+      backendPorts,
+      balance: scenario.balance,
+      workers: context.options.workers,
+      workDir,
+    });
   } catch (error) {
     return [notMeasured(scenario.id, contender.id, 'failed', `did not start: ${(error as Error).message}`)];
   }

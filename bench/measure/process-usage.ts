@@ -81,7 +81,11 @@ export function readProcessTreeUsage(rootPid: number): ProcessTreeUsage {
     peakKilobytes += statusKilobytes(pid, 'VmHWM');
     residentKilobytes += statusKilobytes(pid, 'VmRSS');
   }
-  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, peakMemoryBytes: peakKilobytes * 1024, residentMemoryBytes: residentKilobytes * 1024 };
+  return {
+    cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
+    peakMemoryBytes: peakKilobytes * 1024,
+    residentMemoryBytes: residentKilobytes * 1024,
+  };
 }
 
 /** CPU seconds of this process's children that have exited and been reaped (wrk, iperf3 runs). */

@@ -1,6 +1,7 @@
 // Micro-benchmark of the balancer from JS: pick + release through the TS Pool and the bare N-API handle.
-import { native } from '../../dist/native/load.js';
+
 import { createPool, destroyPool } from '../../dist/balance/index.js';
+import { native } from '../../dist/native/load.js';
 
 const operations = 2_000_000;
 const algorithms = ['round-robin', 'weighted-round-robin', 'least-connections', 'weighted-least-connections', 'power-of-two'];

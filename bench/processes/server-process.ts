@@ -1,5 +1,5 @@
 // Starts a server program as a child process, waits until its port accepts, and stops it by its own pid.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -1,6 +1,7 @@
 // Progress lines on stderr while the suite runs: what is running, then what it measured.
-import type { Measurement } from './measurement.js';
+
 import { formatMilliseconds, formatPercent, formatPrimary } from './format.js';
+import type { Measurement } from './measurement.js';
 
 export class Progress {
   private done = 0;
@@ -21,7 +22,7 @@ export class Progress {
 
   finished(rows: Measurement[]): void {
     const took = ` (${((performance.now() - this.startedAt) / 1000).toFixed(1)} s)`;
-    process.stderr.write(rows.map(describeRow).join('\n' + ' '.repeat(34 + 2 * String(this.total).length)) + took + '\n');
+    process.stderr.write(`${rows.map(describeRow).join(`\n${' '.repeat(34 + 2 * String(this.total).length)}`) + took}\n`);
   }
 }
 

@@ -8,7 +8,7 @@ function divide(value: number | null | undefined, reference: number | null | und
 }
 
 function ratiosBetween(row: Measurement, reference: Measurement | undefined): Ratios | null {
-  if (!reference || reference.status !== 'ok' || row.status !== 'ok') return null;
+  if (reference?.status !== 'ok' || row.status !== 'ok') return null;
   return {
     requestsPerSecond: divide(row.requestsPerSecond, reference.requestsPerSecond),
     throughputBytesPerSecond: divide(row.throughputBytesPerSecond, reference.throughputBytesPerSecond),

@@ -20,7 +20,7 @@ function chartOf(file: ResultsFile): string {
 
 /** Writes `<stem>.json` and `<stem>.svg` and returns the Markdown table. */
 export function writeResults(stem: string, file: ResultsFile): string {
-  writeFileSync(`${stem}.json`, JSON.stringify(file, null, 2) + '\n');
+  writeFileSync(`${stem}.json`, `${JSON.stringify(file, null, 2)}\n`);
   writeFileSync(`${stem}.svg`, chartOf(file));
   return markdownTable(file.results);
 }

@@ -33,7 +33,10 @@ function barCaption(row: Measurement): string {
   if (row.idle) {
     if (row.idle.memoryPerConnectionBytes !== null) parts.push(`${formatBytes(row.idle.memoryPerConnectionBytes)}/conn`);
   } else {
-    parts.push(`${formatRatio(row.toDirect?.[primaryFigureOf(row)] ?? null)} direct`, `${formatRatio(row.toHaproxy?.[primaryFigureOf(row)] ?? null)} HAProxy`);
+    parts.push(
+      `${formatRatio(row.toDirect?.[primaryFigureOf(row)] ?? null)} direct`,
+      `${formatRatio(row.toHaproxy?.[primaryFigureOf(row)] ?? null)} HAProxy`,
+    );
   }
   if (row.generatorSaturated) parts.push('⚠ generator saturated');
   return parts.join(' · ');
@@ -57,7 +60,9 @@ function panel(title: string, rows: Measurement[], top: number): { svg: string[]
       return;
     }
     const barWidth = Math.max(1, ((values[index] ?? 0) / largest) * BAR_SPACE);
-    svg.push(`<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${ROW_HEIGHT - 6}" fill="${colorOf(row.contender)}"/>`);
+    svg.push(
+      `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${ROW_HEIGHT - 6}" fill="${colorOf(row.contender)}"/>`,
+    );
     svg.push(text(LABEL_WIDTH + barWidth + 6, y + 14, barCaption(row)));
   });
   return { svg, height: 26 + rows.length * ROW_HEIGHT + PANEL_GAP };
@@ -66,7 +71,12 @@ function panel(title: string, rows: Measurement[], top: number): { svg: string[]
 export function svgChart(rows: Measurement[], scenarioTitles: Map<string, string>, environment: RunEnvironment): string {
   const body: string[] = [
     text(10, 22, 'Fulcrum bench: side by side, same run', 'font-weight="bold" font-size="16"'),
-    text(10, 40, `${environment.date} · ${environment.cores} cores · Node ${environment.node} · autocannon ${environment.tools.autocannon}`, 'fill="#555"'),
+    text(
+      10,
+      40,
+      `${environment.date} · ${environment.cores} cores · Node ${environment.node} · autocannon ${environment.tools.autocannon}`,
+      'fill="#555"',
+    ),
   ];
   let top = 52;
   for (const [scenario, title] of scenarioTitles) {

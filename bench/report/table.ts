@@ -1,5 +1,13 @@
 // The side-by-side table, in Markdown: printed at the end of a run and pasted into docs/bench.md.
-import { formatBytes, formatBytesPerSecond, formatMilliseconds, formatPercent, formatPrimary, formatRatio, primaryFigureOf } from './format.js';
+import {
+  formatBytes,
+  formatBytesPerSecond,
+  formatMilliseconds,
+  formatPercent,
+  formatPrimary,
+  formatRatio,
+  primaryFigureOf,
+} from './format.js';
 import type { Measurement, Ratios } from './measurement.js';
 
 const HEADER = [
@@ -43,7 +51,8 @@ function resultCell(row: Measurement): string {
 }
 
 function cells(row: Measurement): string[] {
-  if (row.status !== 'ok') return [row.scenario, row.contender, row.generator ?? '–', resultCell(row), ...Array<string>(HEADER.length - 4).fill('–')];
+  if (row.status !== 'ok')
+    return [row.scenario, row.contender, row.generator ?? '–', resultCell(row), ...Array<string>(HEADER.length - 4).fill('–')];
   const latency = row.latencyMs
     ? `${formatMilliseconds(row.latencyMs.p50)} / ${formatMilliseconds(row.latencyMs.p99)} / ${formatMilliseconds(row.latencyMs.p99_9)}`
     : '–';
@@ -73,7 +82,7 @@ export function markdownTable(rows: Measurement[]): string {
     '',
     `⚠ the load generator used ≥ 90% of the cores it can use: that figure is a floor set by the generator, not the contender's limit.`,
     `◆ generator, contender and origin together kept ≥ ${MACHINE_BUSY_PERCENT}% of all cores busy: the machine was the limit, the contender did not have it to itself.`,
-    '× columns: the scenario\'s main figure (req/s, bandwidth, or peak RSS for idle connections) divided by HAProxy\'s at the same layer and by direct access, same run, same generator.',
+    "× columns: the scenario's main figure (req/s, bandwidth, or peak RSS for idle connections) divided by HAProxy's at the same layer and by direct access, same run, same generator.",
   ];
   return [...lines, ...legend].join('\n');
 }

@@ -69,12 +69,14 @@ export function createAdminRouter(fulcrum: RunningFulcrum, metrics: Metrics) {
     const { method } = request;
     const path = request.target.split('?', 1)[0] ?? '';
     // Liveness stays open so an orchestrator's probe needs no secret; everything else needs the token.
-    if (path === '/healthz') return method === 'GET' || method === 'HEAD' ? json(200, { status: 'ok' }) : methodNotAllowed(method, path, 'GET');
+    if (path === '/healthz')
+      return method === 'GET' || method === 'HEAD' ? json(200, { status: 'ok' }) : methodNotAllowed(method, path, 'GET');
     // Read per request, so a reload that rotates FULCRUM_ADMIN_TOKEN takes effect at once.
     if (!authorized(request.authorization, fulcrum.config.adminToken)) {
       return json(401, { error: 'missing or wrong bearer token (FULCRUM_ADMIN_TOKEN)' }, { 'www-authenticate': 'Bearer' });
     }
-    if (path === '/stats') return method === 'GET' || method === 'HEAD' ? json(200, buildStats(fulcrum)) : methodNotAllowed(method, path, 'GET');
+    if (path === '/stats')
+      return method === 'GET' || method === 'HEAD' ? json(200, buildStats(fulcrum)) : methodNotAllowed(method, path, 'GET');
     if (path === '/metrics') {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(method, path, 'GET');
       return { status: 200, headers: { 'content-type': metrics.contentType }, body: await metrics.render() };

@@ -4,7 +4,7 @@ import type { HostPort } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import type { RunningFulcrum } from '../fulcrum.js';
 import type { Logger } from '../log.js';
-import { createAdminRouter, json, type AdminReply } from './admin-router.js';
+import { type AdminReply, createAdminRouter, json } from './admin-router.js';
 import { createMetrics } from './metrics.js';
 
 export interface AdminServer {

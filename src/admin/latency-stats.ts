@@ -16,7 +16,9 @@ export class LatencyStats {
       for (const [index, counts] of Object.entries(byBackend)) {
         const key = `${pool}/${index}`;
         const total = this.histograms.get(key) ?? new Array<number>(LATENCY_BUCKETS_MS.length).fill(0);
-        counts.forEach((count, bucket) => (total[bucket] = (total[bucket] as number) + count));
+        counts.forEach((count, bucket) => {
+          total[bucket] = (total[bucket] as number) + count;
+        });
         this.histograms.set(key, total);
       }
     }

@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client), read from the native table and health state when scraped.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { BackendState } from '../balance/index.js';
 import type { RunningFulcrum } from '../fulcrum.js';
 
@@ -18,16 +18,65 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   // otherwise idle process. Once a second still shows a stalled control loop, which is what it is for.
   collectDefaultMetrics({ register: registry, prefix: 'fulcrum_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const labels = ['pool', 'backend'] as const;
-  const state = new Gauge({ name: 'fulcrum_backend_state', help: '1 for the state the backend is in', labelNames: [...labels, 'state'], registers: [registry] });
-  const active = new Gauge({ name: 'fulcrum_backend_active_connections', help: 'Requests or connections in flight', labelNames: labels, registers: [registry] });
-  const weight = new Gauge({ name: 'fulcrum_backend_effective_weight', help: 'Weight the pickers use (slow start lowers it)', labelNames: labels, registers: [registry] });
-  const picks = new Counter({ name: 'fulcrum_backend_picks_total', help: 'Times the backend was picked', labelNames: labels, registers: [registry] });
-  const failures = new Counter({ name: 'fulcrum_backend_failures_total', help: 'Failed requests or connections (connect errors, resets, timeouts)', labelNames: labels, registers: [registry] });
-  const retries = new Counter({ name: 'fulcrum_backend_retries_total', help: 'Requests retried on another backend after this one failed them (http)', labelNames: labels, registers: [registry] });
-  const checks = new Counter({ name: 'fulcrum_health_checks_total', help: 'Active health checks by result', labelNames: ['pool', 'result'], registers: [registry] });
-  const ejections = new Counter({ name: 'fulcrum_ejections_total', help: 'Passive ejections', labelNames: ['pool'], registers: [registry] });
-  const reloads = new Counter({ name: 'fulcrum_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers: [registry] });
-  const restarts = new Counter({ name: 'fulcrum_worker_restarts_total', help: 'L7 workers that died and were replaced', registers: [registry] });
+  const state = new Gauge({
+    name: 'fulcrum_backend_state',
+    help: '1 for the state the backend is in',
+    labelNames: [...labels, 'state'],
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'fulcrum_backend_active_connections',
+    help: 'Requests or connections in flight',
+    labelNames: labels,
+    registers: [registry],
+  });
+  const weight = new Gauge({
+    name: 'fulcrum_backend_effective_weight',
+    help: 'Weight the pickers use (slow start lowers it)',
+    labelNames: labels,
+    registers: [registry],
+  });
+  const picks = new Counter({
+    name: 'fulcrum_backend_picks_total',
+    help: 'Times the backend was picked',
+    labelNames: labels,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'fulcrum_backend_failures_total',
+    help: 'Failed requests or connections (connect errors, resets, timeouts)',
+    labelNames: labels,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'fulcrum_backend_retries_total',
+    help: 'Requests retried on another backend after this one failed them (http)',
+    labelNames: labels,
+    registers: [registry],
+  });
+  const checks = new Counter({
+    name: 'fulcrum_health_checks_total',
+    help: 'Active health checks by result',
+    labelNames: ['pool', 'result'],
+    registers: [registry],
+  });
+  const ejections = new Counter({
+    name: 'fulcrum_ejections_total',
+    help: 'Passive ejections',
+    labelNames: ['pool'],
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'fulcrum_reloads_total',
+    help: 'Configuration reloads by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: 'fulcrum_worker_restarts_total',
+    help: 'L7 workers that died and were replaced',
+    registers: [registry],
+  });
 
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {

@@ -9,7 +9,14 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
     pools[name] = {
       algorithm: snapshot.algorithm,
       activeConnections: snapshot.activeTotal,
-      healthCheck: config?.healthCheck ? { kind: config.healthCheck.kind, intervalMs: config.healthCheck.intervalMs, rise: config.healthCheck.rise, fall: config.healthCheck.fall } : null,
+      healthCheck: config?.healthCheck
+        ? {
+            kind: config.healthCheck.kind,
+            intervalMs: config.healthCheck.intervalMs,
+            rise: config.healthCheck.rise,
+            fall: config.healthCheck.fall,
+          }
+        : null,
       events: fulcrum.health.events(name) ?? null,
       backends: snapshot.backends
         .filter((backend) => backend.inPool)

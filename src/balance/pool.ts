@@ -1,8 +1,8 @@
 // The TS face of a native balancer pool, usable from the main thread and from worker threads alike.
 import { FulcrumError } from '../errors.js';
-import { native } from '../native/load.js';
 import type { NativePoolHandle } from '../native/addon-types.js';
-import { BACKEND_STATES, BACKEND_STATE_CODES, type BackendState } from './backend-state.js';
+import { native } from '../native/load.js';
+import { BACKEND_STATE_CODES, BACKEND_STATES, type BackendState } from './backend-state.js';
 import { OUTCOME_CODES, type Outcome } from './outcome.js';
 import type { Algorithm, PoolOptions, RingKind } from './pool-options.js';
 import type { PoolSnapshot } from './pool-snapshot.js';
@@ -59,7 +59,8 @@ export class Pool {
   /** Ends one pick of index; every outcome but 'success' and 'client-aborted' counts as a failure. */
   release(index: number, outcome: Outcome = 'success'): void {
     const code = OUTCOME_CODES[outcome];
-    if (code === undefined) throw balancerError(`release outcome "${String(outcome)}" is not one of ${Object.keys(OUTCOME_CODES).join(', ')}`);
+    if (code === undefined)
+      throw balancerError(`release outcome "${String(outcome)}" is not one of ${Object.keys(OUTCOME_CODES).join(', ')}`);
     try {
       this.#handle.release(index, code);
     } catch (error) {

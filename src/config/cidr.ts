@@ -16,7 +16,8 @@ export function parseCidrList(raw: string): CidrBlock[] {
     const text = entry.trim();
     const [address = '', prefixText, ...rest] = text.split('/');
     const family = isIP(address);
-    if (family === 0 || rest.length > 0) throw new InvalidValue(`"${text}" is not an address or CIDR block; expected e.g. 10.0.0.0/8, 192.168.1.7 or fd00::/8`);
+    if (family === 0 || rest.length > 0)
+      throw new InvalidValue(`"${text}" is not an address or CIDR block; expected e.g. 10.0.0.0/8, 192.168.1.7 or fd00::/8`);
     const bits = family === 4 ? 32 : 128;
     const prefixLength = prefixText === undefined ? bits : Number(prefixText);
     if (!/^\d+$/.test(prefixText ?? '0') || prefixLength > bits) {
@@ -35,8 +36,7 @@ export function addressBytes(address: string): number[] {
   if (isIP(address) === 4) return address.split('.').map(Number);
   const [head = '', tail] = address.split('::');
   const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const words = (part: string[]) =>
-    part.flatMap((group) => (group.includes('.') ? dottedWords(group) : [parseInt(group, 16)]));
+  const words = (part: string[]) => part.flatMap((group) => (group.includes('.') ? dottedWords(group) : [parseInt(group, 16)]));
   const left = words(groups(head));
   const right = tail === undefined ? [] : words(groups(tail));
   const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];

@@ -49,7 +49,10 @@ export function checkDuplicateBackends(pools: readonly PoolConfig[], where: (poo
     pool.backends.forEach((backend, index) => {
       const key = formatHostPort({ host: canonicalHost(backend.host), port: backend.port });
       const first = seen.get(key);
-      if (first === undefined) return void seen.set(key, index);
+      if (first === undefined) {
+        seen.set(key, index);
+        return;
+      }
       problems.add(
         `${where(pool)}[${index}]`,
         backend.address,
@@ -72,6 +75,10 @@ export function checkBackupCycles(pools: readonly PoolConfig[], where: (pool: Po
     }
     if (!current || current.name !== start.name || chain.some((name) => reported.has(name))) continue;
     for (const name of chain) reported.add(name);
-    problems.add(where(start), start.backup, `backup pools form a cycle (${[...chain, start.name].join(' -> ')}); remove the backup of one of them`);
+    problems.add(
+      where(start),
+      start.backup,
+      `backup pools form a cycle (${[...chain, start.name].join(' -> ')}); remove the backup of one of them`,
+    );
   }
 }

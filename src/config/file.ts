@@ -1,7 +1,7 @@
 // Reads the optional config file (FULCRUM_CONFIG / --config): YAML or JSON, chosen by extension.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { parseDocument, parse as parseYaml } from 'yaml';
 import { FulcrumError } from '../errors.js';
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -20,7 +20,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
     document = extname(path) === '.json' ? parseJson(text) : parseYaml(text, { uniqueKeys: true });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new FulcrumError('FULCRUM_ERR_CONFIG', `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${reason}`);
+    throw new FulcrumError(
+      'FULCRUM_ERR_CONFIG',
+      `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${reason}`,
+    );
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document)) {

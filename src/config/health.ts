@@ -2,11 +2,30 @@
 // Env settings are the defaults; a pool's config-file keys override them.
 import { InvalidValue, parseBoolean, parseDuration, parseInteger } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
-import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
+import { checkKeys, type Document, isMapping, scalarText } from './shape.js';
 import type { HealthCheckConfig, HttpCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
 
-const CHECK_KEYS = ['kind', 'interval', 'fastInterval', 'timeout', 'rise', 'fall', 'method', 'path', 'host', 'expectStatus', 'expectBody'] as const;
-const OUTLIER_KEYS = ['consecutiveFailures', 'include5xx', 'baseEjectionTime', 'maxEjectionTime', 'maxEjectionPercent', 'slowResponse'] as const;
+const CHECK_KEYS = [
+  'kind',
+  'interval',
+  'fastInterval',
+  'timeout',
+  'rise',
+  'fall',
+  'method',
+  'path',
+  'host',
+  'expectStatus',
+  'expectBody',
+] as const;
+const OUTLIER_KEYS = [
+  'consecutiveFailures',
+  'include5xx',
+  'baseEjectionTime',
+  'maxEjectionTime',
+  'maxEjectionPercent',
+  'slowResponse',
+] as const;
 const MAX_EJECTION_MULTIPLIER = 10;
 
 /** "200-399", "200,204", "2xx" style lists → inclusive ranges. */
@@ -91,15 +110,36 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
     return base;
   }
   checkKeys(value, CHECK_KEYS, at, problems);
-  const kind = field(value, 'kind', at, problems, (text) => {
-    if (text !== 'tcp' && text !== 'http') throw new InvalidValue('expected tcp or http');
-    return text;
-  }, base?.kind ?? 'tcp');
-  const intervalMs = field(value, 'interval', at, problems, (text) => parseDuration(text, { min: 100, max: 3_600_000 }), settings.healthInterval);
+  const kind = field(
+    value,
+    'kind',
+    at,
+    problems,
+    (text) => {
+      if (text !== 'tcp' && text !== 'http') throw new InvalidValue('expected tcp or http');
+      return text;
+    },
+    base?.kind ?? 'tcp',
+  );
+  const intervalMs = field(
+    value,
+    'interval',
+    at,
+    problems,
+    (text) => parseDuration(text, { min: 100, max: 3_600_000 }),
+    settings.healthInterval,
+  );
   const check: HealthCheckConfig = {
     kind,
     intervalMs,
-    fastIntervalMs: field(value, 'fastInterval', at, problems, (text) => parseDuration(text, { min: 50, max: 3_600_000 }), Math.max(100, Math.round(intervalMs / 4))),
+    fastIntervalMs: field(
+      value,
+      'fastInterval',
+      at,
+      problems,
+      (text) => parseDuration(text, { min: 50, max: 3_600_000 }),
+      Math.max(100, Math.round(intervalMs / 4)),
+    ),
     timeoutMs: field(value, 'timeout', at, problems, (text) => parseDuration(text, { min: 10, max: 60_000 }), settings.healthTimeout),
     rise: field(value, 'rise', at, problems, (text) => parseInteger(text, 1, 100), settings.healthRise),
     fall: field(value, 'fall', at, problems, (text) => parseInteger(text, 1, 100), settings.healthFall),
@@ -107,17 +147,38 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
   };
   if (kind === 'http') {
     check.http = {
-      method: field(value, 'method', at, problems, (text) => {
-        if (!/^[A-Z]+$/.test(text)) throw new InvalidValue('expected an upper-case HTTP method such as GET or HEAD');
-        return text;
-      }, 'GET'),
-      path: field(value, 'path', at, problems, (text) => {
-        if (!text.startsWith('/')) throw new InvalidValue('expected a path starting with "/"');
-        return text;
-      }, base?.http?.path ?? '/'),
+      method: field(
+        value,
+        'method',
+        at,
+        problems,
+        (text) => {
+          if (!/^[A-Z]+$/.test(text)) throw new InvalidValue('expected an upper-case HTTP method such as GET or HEAD');
+          return text;
+        },
+        'GET',
+      ),
+      path: field(
+        value,
+        'path',
+        at,
+        problems,
+        (text) => {
+          if (!text.startsWith('/')) throw new InvalidValue('expected a path starting with "/"');
+          return text;
+        },
+        base?.http?.path ?? '/',
+      ),
       host: field<string | null>(value, 'host', at, problems, (text) => text, null),
       // A mapping that names neither kind nor path only retimes the default probe, and keeps its statuses.
-      expectStatus: field(value, 'expectStatus', at, problems, parseStatusRanges, value.kind === undefined && value.path === undefined ? (base?.http?.expectStatus ?? [[200, 399]]) : [[200, 399]]),
+      expectStatus: field(
+        value,
+        'expectStatus',
+        at,
+        problems,
+        parseStatusRanges,
+        value.kind === undefined && value.path === undefined ? (base?.http?.expectStatus ?? [[200, 399]]) : [[200, 399]],
+      ),
       expectBody: field<string | null>(value, 'expectBody', at, problems, (text) => text, null),
     };
   } else {
@@ -137,14 +198,42 @@ export function parseOutlier(value: unknown, at: string, settings: Settings, pro
     return base;
   }
   checkKeys(value, OUTLIER_KEYS, at, problems);
-  const baseEjectionMs = field(value, 'baseEjectionTime', at, problems, (text) => parseDuration(text, { min: 100, max: 3_600_000 }), settings.outlierEjectionTime);
+  const baseEjectionMs = field(
+    value,
+    'baseEjectionTime',
+    at,
+    problems,
+    (text) => parseDuration(text, { min: 100, max: 3_600_000 }),
+    settings.outlierEjectionTime,
+  );
   return {
-    consecutiveFailures: field(value, 'consecutiveFailures', at, problems, (text) => parseInteger(text, 1, 1000), settings.outlierFailures || 5),
+    consecutiveFailures: field(
+      value,
+      'consecutiveFailures',
+      at,
+      problems,
+      (text) => parseInteger(text, 1, 1000),
+      settings.outlierFailures || 5,
+    ),
     include5xx: field(value, 'include5xx', at, problems, parseBoolean, false),
     baseEjectionMs,
-    maxEjectionMs: field(value, 'maxEjectionTime', at, problems, (text) => parseDuration(text, { min: 100, max: 86_400_000 }), baseEjectionMs * MAX_EJECTION_MULTIPLIER),
+    maxEjectionMs: field(
+      value,
+      'maxEjectionTime',
+      at,
+      problems,
+      (text) => parseDuration(text, { min: 100, max: 86_400_000 }),
+      baseEjectionMs * MAX_EJECTION_MULTIPLIER,
+    ),
     maxEjectionPercent: field(value, 'maxEjectionPercent', at, problems, (text) => parseInteger(text, 0, 100), settings.outlierMaxPercent),
-    slowResponseMs: field(value, 'slowResponse', at, problems, (text) => parseDuration(text, { max: 3_600_000 }), settings.outlierSlowResponse),
+    slowResponseMs: field(
+      value,
+      'slowResponse',
+      at,
+      problems,
+      (text) => parseDuration(text, { max: 3_600_000 }),
+      settings.outlierSlowResponse,
+    ),
   };
 }
 

@@ -1,7 +1,8 @@
 // A pool's L7-only config-file keys: hostRewrite (Host sent upstream) and sticky (session cookie).
-import type { ConfigProblems } from './problems.js';
-import { checkKeys, isMapping, type Document } from './shape.js';
+
 import type { StickyConfig } from './l7-types.js';
+import type { ConfigProblems } from './problems.js';
+import { checkKeys, type Document, isMapping } from './shape.js';
 
 export const L7_POOL_KEYS = ['hostRewrite', 'sticky'] as const;
 const STICKY_KEYS = ['cookie'] as const;
@@ -13,7 +14,12 @@ export function parseL7PoolOptions(node: Document, at: string, problems: ConfigP
   const options: { hostRewrite?: string; sticky?: StickyConfig } = {};
   if (node.hostRewrite !== undefined) {
     if (typeof node.hostRewrite === 'string' && HOST_VALUE.test(node.hostRewrite)) options.hostRewrite = node.hostRewrite;
-    else problems.add(`${at}.hostRewrite`, node.hostRewrite, 'expected a host name with an optional port, e.g. api.internal or api.internal:8080');
+    else
+      problems.add(
+        `${at}.hostRewrite`,
+        node.hostRewrite,
+        'expected a host name with an optional port, e.g. api.internal or api.internal:8080',
+      );
   }
   if (node.sticky !== undefined) {
     const sticky = node.sticky;

@@ -3,7 +3,7 @@
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatCidrList, parseCidrList } from './cidr.js';
 import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOptionalHostPort } from './parsers.js';
-import { spec, type SettingSpec } from './setting-spec.js';
+import { type SettingSpec, spec } from './setting-spec.js';
 import type { Settings } from './types.js';
 
 const MAX_TIMEOUT_MS = 3_600_000;
@@ -31,7 +31,7 @@ export const L7_SETTINGS = [
     flag: '--response-timeout',
     defaultText: '30s',
     accepted: 'duration, 10ms-1h',
-    description: 'http: longest wait for a backend\'s response headers after the request was sent (504 upstream-response-timeout).',
+    description: "http: longest wait for a backend's response headers after the request was sent (504 upstream-response-timeout).",
     parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
     format: formatDuration,
   }),
@@ -41,7 +41,8 @@ export const L7_SETTINGS = [
     flag: '--upstream-idle-timeout',
     defaultText: '60s',
     accepted: 'duration, 10ms-1h',
-    description: 'http: a backend connection silent this long mid-response is cut; a pooled keep-alive connection idle this long is closed.',
+    description:
+      'http: a backend connection silent this long mid-response is cut; a pooled keep-alive connection idle this long is closed.',
     parse: (raw) => parseDuration(raw, { min: 10, max: MAX_TIMEOUT_MS }),
     format: formatDuration,
   }),
@@ -61,7 +62,8 @@ export const L7_SETTINGS = [
     flag: '--retries',
     defaultText: '2',
     accepted: '0-10',
-    description: 'Further backends tried after a connect failure; in http mode also after a failure of an idempotent request that sent no body.',
+    description:
+      'Further backends tried after a connect failure; in http mode also after a failure of an idempotent request that sent no body.',
     parse: (raw) => parseInteger(raw, 0, 10),
     format: String,
   }),
@@ -111,7 +113,8 @@ export const L7_SETTINGS = [
     flag: '--tls-cert',
     defaultText: '',
     accepted: 'path to a PEM certificate (chain)',
-    description: 'http: serve HTTPS with this certificate (with FULCRUM_TLS_KEY); more certificates by SNI go in the config file\'s tls.certificates.',
+    description:
+      "http: serve HTTPS with this certificate (with FULCRUM_TLS_KEY); more certificates by SNI go in the config file's tls.certificates.",
     parse: parseOptionalPath,
     format: (value) => value ?? '',
   }),

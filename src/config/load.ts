@@ -2,15 +2,15 @@
 import { dirname, resolve } from 'node:path';
 import { checkBackupCycles, checkDuplicateBackends, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
-import { formatHostPort } from './parsers.js';
 import { defaultPoolHealth } from './health.js';
+import { formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRoutes } from './routes.js';
-import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
-import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type Settings, type SettingSource } from './types.js';
+import { checkTlsSettings, parseTlsSection } from './tls.js';
+import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type SettingSource, type Settings } from './types.js';
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -90,7 +90,11 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     describe(SETTINGS.find((setting) => setting.key === key) as SettingSpec, sources[key] as SettingSource, fileLabel);
 
   if (complete.adminListen && !isLoopback(complete.adminListen.host) && !complete.adminToken) {
-    problems.add(where('adminListen'), formatHostPort(complete.adminListen), 'the admin API listens beyond loopback, so it needs FULCRUM_ADMIN_TOKEN (16+ characters) set too');
+    problems.add(
+      where('adminListen'),
+      formatHostPort(complete.adminListen),
+      'the admin API listens beyond loopback, so it needs FULCRUM_ADMIN_TOKEN (16+ characters) set too',
+    );
   }
   if (complete.mode === 'tcp' && complete.hashKey.kind !== 'ip') {
     problems.add(where('hashKey'), file.hashKey ?? inputs.env.FULCRUM_HASH_KEY, 'tcp mode can only hash on ip (it sees no HTTP headers)');
@@ -98,17 +102,33 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, problems);
   const defaultPool: PoolConfig[] =
     complete.backends.length > 0
-      ? [{ name: DEFAULT_POOL, algorithm: complete.algorithm, hashKey: complete.hashKey, backends: complete.backends, ...defaultPoolHealth(complete) }]
+      ? [
+          {
+            name: DEFAULT_POOL,
+            algorithm: complete.algorithm,
+            hashKey: complete.hashKey,
+            backends: complete.backends,
+            ...defaultPoolHealth(complete),
+          },
+        ]
       : [];
   const pools = [...defaultPool, ...filePools];
   const poolNames = new Set(pools.map((pool) => pool.name));
   for (const pool of filePools) {
     if (pool.backup && !poolNames.has(pool.backup)) {
-      problems.add(`${fileLabel}: pools.${pool.name}.backup`, pool.backup, `expected the name of a configured pool (${[...poolNames].join(', ')})`);
+      problems.add(
+        `${fileLabel}: pools.${pool.name}.backup`,
+        pool.backup,
+        `expected the name of a configured pool (${[...poolNames].join(', ')})`,
+      );
     }
   }
   checkListenAddresses(complete, where, problems);
-  checkDuplicateBackends(pools, (pool) => (pool.name === DEFAULT_POOL ? where('backends') : `${fileLabel}: pools.${pool.name}.backends`), problems);
+  checkDuplicateBackends(
+    pools,
+    (pool) => (pool.name === DEFAULT_POOL ? where('backends') : `${fileLabel}: pools.${pool.name}.backends`),
+    problems,
+  );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
@@ -116,7 +136,11 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   problems.throwIfAny();
 
   if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
-    problems.add(`${fileLabel}: pools`, Object.keys(file.pools ?? {}), `tcp mode serves the "${DEFAULT_POOL}" pool only; set FULCRUM_BACKENDS and remove pools/routes`);
+    problems.add(
+      `${fileLabel}: pools`,
+      Object.keys(file.pools ?? {}),
+      `tcp mode serves the "${DEFAULT_POOL}" pool only; set FULCRUM_BACKENDS and remove pools/routes`,
+    );
   } else if (pools.length === 0 && !inputs.allowNoBackends) {
     problems.add(
       'FULCRUM_BACKENDS',

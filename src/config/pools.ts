@@ -1,12 +1,22 @@
 // The config file's `pools:` section and the `backends:` list shared with the top level.
-import { InvalidValue, parseBackend, parseHashKey, parseOneOf, parseWeight } from './parsers.js';
-import type { ConfigProblems } from './problems.js';
-import { checkKeys, isMapping, scalarText, type Document } from './shape.js';
+
 import { parseHealthCheck, parseOutlier, parseSlowStart } from './health.js';
 import { L7_POOL_KEYS, parseL7PoolOptions } from './l7-pools.js';
-import { ALGORITHMS, DEFAULT_POOL, type BackendConfig, type PoolConfig, type Settings } from './types.js';
+import { InvalidValue, parseBackend, parseHashKey, parseOneOf, parseWeight } from './parsers.js';
+import type { ConfigProblems } from './problems.js';
+import { checkKeys, type Document, isMapping, scalarText } from './shape.js';
+import { ALGORITHMS, type BackendConfig, DEFAULT_POOL, type PoolConfig, type Settings } from './types.js';
 
-export const POOL_KEYS = ['algorithm', 'hashKey', 'backends', 'healthCheck', 'outlierDetection', 'slowStart', 'backup', ...L7_POOL_KEYS] as const;
+export const POOL_KEYS = [
+  'algorithm',
+  'hashKey',
+  'backends',
+  'healthCheck',
+  'outlierDetection',
+  'slowStart',
+  'backup',
+  ...L7_POOL_KEYS,
+] as const;
 const POOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
 /** A file's backends: a comma-separated string, or a list of "host:port*W" strings and {address, weight} objects. */
@@ -34,12 +44,7 @@ export function parseFileBackends(value: unknown, where: string, problems: Confi
   return backends;
 }
 
-export function parsePools(
-  value: unknown,
-  where: string,
-  defaults: Settings,
-  problems: ConfigProblems,
-): PoolConfig[] {
+export function parsePools(value: unknown, where: string, defaults: Settings, problems: ConfigProblems): PoolConfig[] {
   if (value === undefined) return [];
   if (!isMapping(value)) {
     problems.add(where, value, 'expected a mapping of pool name to {algorithm, hashKey, backends}');
@@ -49,7 +54,11 @@ export function parsePools(
   for (const [name, node] of Object.entries(value)) {
     const at = `${where}.${name}`;
     if (!POOL_NAME.test(name) || name === DEFAULT_POOL) {
-      problems.add(at, name, `pool names are 1-64 letters, digits, "_", "." or "-", and "${DEFAULT_POOL}" is reserved for the top-level backends`);
+      problems.add(
+        at,
+        name,
+        `pool names are 1-64 letters, digits, "_", "." or "-", and "${DEFAULT_POOL}" is reserved for the top-level backends`,
+      );
       continue;
     }
     if (!isMapping(node)) {
@@ -63,13 +72,7 @@ export function parsePools(
   return pools;
 }
 
-function parsePool(
-  name: string,
-  node: Document,
-  at: string,
-  defaults: Settings,
-  problems: ConfigProblems,
-): PoolConfig | undefined {
+function parsePool(name: string, node: Document, at: string, defaults: Settings, problems: ConfigProblems): PoolConfig | undefined {
   const algorithmText = scalarText(node.algorithm);
   const algorithm =
     node.algorithm === undefined
@@ -77,9 +80,7 @@ function parsePool(
       : problems.attempt(`${at}.algorithm`, node.algorithm, () => parseOneOf(algorithmText ?? '', ALGORITHMS));
   const hashKeyText = scalarText(node.hashKey);
   const hashKey =
-    node.hashKey === undefined
-      ? defaults.hashKey
-      : problems.attempt(`${at}.hashKey`, node.hashKey, () => parseHashKey(hashKeyText ?? ''));
+    node.hashKey === undefined ? defaults.hashKey : problems.attempt(`${at}.hashKey`, node.hashKey, () => parseHashKey(hashKeyText ?? ''));
   const backends = parseFileBackends(node.backends ?? [], `${at}.backends`, problems);
   if (backends && backends.length === 0) {
     problems.add(`${at}.backends`, node.backends ?? [], 'a pool needs at least one backend');

@@ -29,9 +29,7 @@ export class ConfigProblems {
 
   throwIfAny(): void {
     if (this.list.length === 0) return;
-    const lines = this.list.map(
-      (problem) => `${problem.where}=${JSON.stringify(problem.value)} is invalid: ${problem.message}.`,
-    );
+    const lines = this.list.map((problem) => `${problem.where}=${JSON.stringify(problem.value)} is invalid: ${problem.message}.`);
     const heading = this.list.length === 1 ? 'invalid configuration' : `${this.list.length} configuration problems`;
     throw new FulcrumError('FULCRUM_ERR_CONFIG', `${heading}:\n  ${lines.join('\n  ')}\nRun "fulcrum --help" for every setting.`);
   }

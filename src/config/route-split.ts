@@ -3,7 +3,7 @@ import { COOKIE_NAME } from './l7-pools.js';
 import type { SplitArm, SplitConfig, SplitKey } from './l7-types.js';
 import { InvalidValue, parseWeight } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
-import { checkKeys, isMapping, type Document } from './shape.js';
+import { checkKeys, type Document, isMapping } from './shape.js';
 
 export const SPLIT_ROUTE_KEYS = ['split', 'splitKey', 'forceHeader', 'forceCookie'] as const;
 const ARM_KEYS = ['pool', 'weight'] as const;
@@ -32,7 +32,11 @@ function parseArms(value: unknown, at: string, poolNames: Set<string>, problems:
     }
     if (!checkKeys(entry, ARM_KEYS, armAt, problems)) return;
     if (typeof entry.pool !== 'string' || !poolNames.has(entry.pool)) {
-      problems.add(`${armAt}.pool`, entry.pool, `expected the name of a configured pool (${[...poolNames].join(', ') || 'none are configured'})`);
+      problems.add(
+        `${armAt}.pool`,
+        entry.pool,
+        `expected the name of a configured pool (${[...poolNames].join(', ') || 'none are configured'})`,
+      );
       return;
     }
     if (arms.some((arm) => arm.pool === entry.pool)) {
@@ -52,12 +56,12 @@ export function parseSplit(node: Document, at: string, poolNames: Set<string>, p
   let forceHeader: string | null = null;
   if (node.forceHeader !== undefined) {
     if (typeof node.forceHeader === 'string' && HEADER_NAME.test(node.forceHeader)) forceHeader = node.forceHeader.toLowerCase();
-    else problems.add(`${at}.forceHeader`, node.forceHeader, 'expected a header name; its value names the arm\'s pool');
+    else problems.add(`${at}.forceHeader`, node.forceHeader, "expected a header name; its value names the arm's pool");
   }
   let forceCookie: string | null = null;
   if (node.forceCookie !== undefined) {
     if (typeof node.forceCookie === 'string' && COOKIE_NAME.test(node.forceCookie)) forceCookie = node.forceCookie;
-    else problems.add(`${at}.forceCookie`, node.forceCookie, 'expected a cookie name; its value names the arm\'s pool');
+    else problems.add(`${at}.forceCookie`, node.forceCookie, "expected a cookie name; its value names the arm's pool");
   }
   if (!arms || key === undefined) return undefined;
   return { arms, key, forceHeader, forceCookie };

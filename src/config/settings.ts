@@ -1,24 +1,25 @@
 // The one schema of Fulcrum's settings: each has an env var, a CLI flag, a config-file key and a default.
 // --help, --check-config and the README's configuration reference are all generated from this table.
+
+import { L4_SETTINGS } from './l4-settings.js';
+import { L7_SETTINGS } from './l7-settings.js';
 import {
   formatDuration,
   formatHashKey,
   formatHostPort,
+  InvalidValue,
   parseBackendList,
-  parseHashKey,
-  parseHostPort,
-  parseOneOf,
   parseBoolean,
   parseDuration,
+  parseHashKey,
   parseHealthCheckDefault,
+  parseHostPort,
   parseInteger,
+  parseOneOf,
   parseOptionalHostPort,
   parseWorkers,
 } from './parsers.js';
-import { InvalidValue } from './parsers.js';
-import { spec, type SettingSpec } from './setting-spec.js';
-import { L4_SETTINGS } from './l4-settings.js';
-import { L7_SETTINGS } from './l7-settings.js';
+import { type SettingSpec, spec } from './setting-spec.js';
 import { ALGORITHMS, LOG_LEVELS, type Settings } from './types.js';
 
 export type { SettingSpec } from './setting-spec.js';
@@ -50,7 +51,8 @@ export const SETTINGS = [
     flag: '--reuse-port',
     defaultText: 'false',
     accepted: 'true | false',
-    description: 'Start even when another process listens on the listen address, and share the port with it (binary upgrade without downtime). Otherwise that is refused.',
+    description:
+      'Start even when another process listens on the listen address, and share the port with it (binary upgrade without downtime). Otherwise that is refused.',
     parse: parseBoolean,
     format: String,
   }),
@@ -201,7 +203,8 @@ export const SETTINGS = [
     flag: '--outlier-slow-response',
     defaultText: '0',
     accepted: 'duration, 0-1h (0 = off)',
-    description: 'A response whose head arrives later than this after the request was sent counts as a failure for passive ejection (pools in http mode; a tcp connection has no response head).',
+    description:
+      'A response whose head arrives later than this after the request was sent counts as a failure for passive ejection (pools in http mode; a tcp connection has no response head).',
     parse: (raw) => parseDuration(raw, { max: 3_600_000 }),
     format: formatDuration,
   }),

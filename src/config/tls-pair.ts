@@ -1,6 +1,6 @@
 // Loads a TLS certificate and its private key the way the listener will, so --check-config finds a
 // swapped, unreadable or mismatched pair before uWS does (it only says "App construction failed").
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ConfigProblems } from './problems.js';
 
@@ -17,7 +17,11 @@ function readText(file: PemFile, problems: ConfigProblems): string | undefined {
   try {
     return readFileSync(file.path, 'utf8');
   } catch (error) {
-    problems.add(file.where, file.path, `the file cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); expected the path of a PEM file`);
+    problems.add(
+      file.where,
+      file.path,
+      `the file cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); expected the path of a PEM file`,
+    );
     return undefined;
   }
 }
@@ -26,7 +30,9 @@ function loadCertificate(file: PemFile, text: string, problems: ConfigProblems):
   try {
     return new X509Certificate(text);
   } catch (error) {
-    const holds = PRIVATE_KEY_BLOCK.test(text) ? 'holds a private key, not a certificate' : 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+    const holds = PRIVATE_KEY_BLOCK.test(text)
+      ? 'holds a private key, not a certificate'
+      : 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
     problems.add(file.where, file.path, `the file ${holds} (${(error as Error).message}); give the certificate (chain) here`);
     return undefined;
   }
@@ -54,7 +60,11 @@ export function checkCertificatePair(cert: PemFile, key: PemFile, problems: Conf
   const keyText = readText(key, problems);
   if (certText === undefined || keyText === undefined) return;
   if (!CERTIFICATE_BLOCK.test(certText) && PRIVATE_KEY_BLOCK.test(certText) && CERTIFICATE_BLOCK.test(keyText)) {
-    problems.add(cert.where, cert.path, `the certificate and key are swapped: this file holds the private key and ${key.path} (${key.where}) the certificate; exchange the two paths`);
+    problems.add(
+      cert.where,
+      cert.path,
+      `the certificate and key are swapped: this file holds the private key and ${key.path} (${key.where}) the certificate; exchange the two paths`,
+    );
     return;
   }
   const certificate = loadCertificate(cert, certText, problems);

@@ -70,9 +70,17 @@ export function checkTlsSettings(
     checkFile(where('tlsKey'), tlsKey, problems);
   }
   if (tlsCert === null && certificates.length > 0) {
-    problems.add(sectionWhere, certificates.map((entry) => entry.serverName), 'SNI certificates need a default certificate; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY');
+    problems.add(
+      sectionWhere,
+      certificates.map((entry) => entry.serverName),
+      'SNI certificates need a default certificate; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY',
+    );
   }
   if (tlsCert === null && httpsRedirectListen !== null) {
-    problems.add(where('httpsRedirectListen'), httpsRedirectListen, 'the redirect to HTTPS needs TLS; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY');
+    problems.add(
+      where('httpsRedirectListen'),
+      httpsRedirectListen,
+      'the redirect to HTTPS needs TLS; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY',
+    );
   }
 }

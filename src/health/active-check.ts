@@ -32,7 +32,10 @@ function tcpCheck(target: CheckTarget, timeoutMs: number, done: (ok: boolean, de
 
 function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: (ok: boolean, detail: string) => void): void {
   const http = check.http;
-  if (!http) return done(false, 'http check without http settings');
+  if (!http) {
+    done(false, 'http check without http settings');
+    return;
+  }
   const outgoing = request({
     host: target.host,
     port: target.port,

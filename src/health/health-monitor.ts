@@ -3,7 +3,7 @@ import type { BalancerPool } from '../balance/index.js';
 import type { PoolConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { AdminState, BackendHealth } from './backend-health.js';
-import { PoolHealth, type HealthEvents } from './pool-health.js';
+import { type HealthEvents, PoolHealth } from './pool-health.js';
 
 export class HealthMonitor {
   private readonly logger: Logger;

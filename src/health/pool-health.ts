@@ -1,11 +1,11 @@
 // Keeps one pool's backends honest: schedules active checks (with jitter, faster while a backend changes
 // state), ejects on consecutive failures seen by the data planes, ramps returning backends (slow start),
 // and writes the resulting state into the native table. Main thread only.
-import type { BalancerPool, BackendSnapshot } from '../balance/index.js';
+import type { BackendSnapshot, BalancerPool } from '../balance/index.js';
 import type { PoolConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { runCheck } from './active-check.js';
-import { BackendHealth, type AdminState } from './backend-health.js';
+import { type AdminState, BackendHealth } from './backend-health.js';
 import { SlowStart } from './slow-start.js';
 
 /** How often the data planes' failure counters are read for passive ejection while traffic moves... */
@@ -94,7 +94,10 @@ export class PoolHealth {
 
   private scheduleCheck(index: number, delayMs: number): void {
     if (this.stopped) return;
-    this.checkTimers.set(index, setTimeout(() => void this.check(index), delayMs));
+    this.checkTimers.set(
+      index,
+      setTimeout(() => void this.check(index), delayMs),
+    );
   }
 
   private async check(index: number): Promise<void> {

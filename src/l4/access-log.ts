@@ -2,14 +2,7 @@
 import { ipv6Text } from '../ipv6-text.js';
 
 /** How a connection ended; the order is native/l4/access_log.h's ConnectionEnding. */
-export const connectionEndings = [
-  'client-close',
-  'backend-close',
-  'reset',
-  'idle-timeout',
-  'connect-failure',
-  'drain',
-] as const;
+export const connectionEndings = ['client-close', 'backend-close', 'reset', 'idle-timeout', 'connect-failure', 'drain'] as const;
 
 export type ConnectionEnding = (typeof connectionEndings)[number];
 

@@ -1,9 +1,9 @@
 // Starts a native TCP proxy listener and is its JS handle: stats, warnings, drain and close.
 import { FulcrumError, type FulcrumErrorCode } from '../errors.js';
-import { native } from '../native/load.js';
 import type { NativeL4Listener, NativeL4Stats } from '../native/addon-types.js';
+import { native } from '../native/load.js';
 import { decodeAccessRecords } from './access-log.js';
-import { toNativeOptions, type TcpProxyOptions } from './options.js';
+import { type TcpProxyOptions, toNativeOptions } from './options.js';
 
 export type TcpProxyStats = NativeL4Stats;
 

@@ -25,7 +25,9 @@ export class ClientAddresses {
   }
 
   private ipv4Text(bytes: Uint8Array, at: number): string {
-    const key = (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>> 0;
+    const key =
+      (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>>
+      0;
     let text = this.ipv4.get(key);
     if (text === undefined) {
       text = `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;

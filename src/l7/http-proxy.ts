@@ -1,12 +1,12 @@
 // Main-thread side of the L7 engine: starts one long-lived serve task per piscina worker and drains them.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { SETTINGS } from '../config/settings.js';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
-import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
+import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
 import type { ServeSummary, ServeTask, StartFailure } from './serve-task.js';
@@ -97,11 +97,7 @@ export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
   return { workers: config.workers, uwsMaxHeadersSize: config.maxUrlLength + config.maxHeaderSize + 1024, task };
 }
 
-export async function startHttpProxy(
-  config: FulcrumConfig,
-  pools: PoolConfig[],
-  events: L7Events,
-): Promise<HttpProxy> {
+export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[], events: L7Events): Promise<HttpProxy> {
   const plan = l7Plan(config, pools);
   const workers = plan.workers;
   // Read once by uWS when a worker first loads it, from the process environment shared by all threads.

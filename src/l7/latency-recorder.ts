@@ -2,7 +2,33 @@
 // second as deltas, so /stats can report percentiles without any shared state on the hot path.
 
 /** Upper bounds (ms) of the histogram buckets; the last bucket takes everything slower. */
-export const LATENCY_BUCKETS_MS = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000, 30_000, Infinity];
+export const LATENCY_BUCKETS_MS = [
+  0.25,
+  0.5,
+  1,
+  2,
+  3,
+  5,
+  7.5,
+  10,
+  15,
+  20,
+  30,
+  50,
+  75,
+  100,
+  150,
+  200,
+  300,
+  500,
+  750,
+  1_000,
+  2_000,
+  5_000,
+  10_000,
+  30_000,
+  Infinity,
+];
 
 /** pool name → backend index → counts per bucket. */
 export type LatencyDelta = Record<string, Record<number, number[]>>;

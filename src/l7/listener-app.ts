@@ -1,7 +1,7 @@
 // Creates a worker's uWS app: plain HTTP, or TLS (SSLApp) with a default certificate and more chosen by SNI.
 // With SNI, uWS keeps one router per server name, so the same handlers are attached to each.
 import type { TlsCertificateConfig } from '../config/l7-types.js';
-import { uws, type TemplatedApp } from './uws.js';
+import { type TemplatedApp, uws } from './uws.js';
 
 export interface TlsSpec {
   cert: string;

@@ -2,22 +2,21 @@
 // Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
-import type { HttpResponse } from './uws.js';
-import type { UpstreamConnection, Exchange } from './upstream/connection.js';
-import type { ResponseHead } from './upstream/response-parser.js';
-import type { AcquireWaiter } from './upstream/pool.js';
-import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
-import type { WorkerPool } from './worker-pool.js';
 import { writeAccessRecord } from './access-log.js';
+import { writeChunked } from './chunked-writer.js';
 import type { LatencyRecorder } from './latency-recorder.js';
+import { replyError } from './replies.js';
 import type { RetryCounter } from './retry-counts.js';
 import { mayResend } from './retry-policy.js';
-import { replyError } from './replies.js';
-import { writeChunked } from './chunked-writer.js';
+import type { Exchange, UpstreamConnection } from './upstream/connection.js';
+import type { AcquireWaiter } from './upstream/pool.js';
+import type { ResponseHead } from './upstream/response-parser.js';
+import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
+import type { HttpResponse } from './uws.js';
+import type { WorkerPool } from './worker-pool.js';
 
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
-
 
 export interface ForwardPlan {
   pool: WorkerPool;
@@ -341,7 +340,11 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       return;
     }
     const timedOut = error.failure === 'connect-timeout' || error.failure === 'response-timeout';
-    this.respondError(timedOut ? 504 : 502, `upstream-${error.failure}`, timedOut ? 'The backend did not answer in time.' : 'The backend failed to answer.');
+    this.respondError(
+      timedOut ? 504 : 502,
+      `upstream-${error.failure}`,
+      timedOut ? 'The backend did not answer in time.' : 'The backend failed to answer.',
+    );
   }
 
   private respondError(status: 502 | 503 | 504, code: string, message: string): void {

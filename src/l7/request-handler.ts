@@ -1,10 +1,10 @@
 // Turns one uWS request into a forwarding plan: limits (414/431/413), route (404), split arm, sticky
 // backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
+import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
-import { writeAccessRecord } from './access-log.js';
 import { replyError } from './replies.js';
 import { buildRequestHead } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
@@ -74,7 +74,19 @@ export class RequestHandler {
     const head = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
     new ProxiedRequest(
       res,
-      { pool, hashKey: hashKey || undefined, pinnedIndex, head, method, hasBody, chunkedBody, maxBody: limits.maxBody, client: clientAddress, host, path },
+      {
+        pool,
+        hashKey: hashKey || undefined,
+        pinnedIndex,
+        head,
+        method,
+        hasBody,
+        chunkedBody,
+        maxBody: limits.maxBody,
+        client: clientAddress,
+        host,
+        path,
+      },
       this.parts.traffic,
     );
   }
@@ -152,7 +164,9 @@ export class RequestHandler {
       return null;
     }
     const clientAddress = this.clientAddresses.of(res);
-    const poolName = route.split ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header }) : (route.pool as string);
+    const poolName = route.split
+      ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
+      : (route.pool as string);
     return { route, pool: this.parts.pools.get(poolName) as WorkerPool, clientAddress };
   }
 
@@ -176,7 +190,16 @@ export class RequestHandler {
     });
   }
 
-  private upstreamHead(route: RouteConfig, pool: WorkerPool, method: string, path: string, query: string, host: string, clientAddress: string, framing: string | null): string {
+  private upstreamHead(
+    route: RouteConfig,
+    pool: WorkerPool,
+    method: string,
+    path: string,
+    query: string,
+    host: string,
+    clientAddress: string,
+    framing: string | null,
+  ): string {
     const upstreamPath = route.stripPrefix ? stripPrefix(path, route.match.pathPrefix as string) : path;
     return buildRequestHead(
       {

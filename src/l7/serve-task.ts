@@ -3,18 +3,18 @@
 import { threadId } from 'node:worker_threads';
 import type { CidrBlock } from '../config/cidr.js';
 import type { HostPort, RouteConfig } from '../config/types.js';
-import { controlChannel, statusChannel, type ControlMessage, type StatusMessage } from './channels.js';
+import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
+import { LatencyRecorder } from './latency-recorder.js';
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
 import type { WorkerTraffic } from './proxy-request.js';
-import { LatencyRecorder } from './latency-recorder.js';
-import { RetryCounter } from './retry-counts.js';
 import { RequestHandler, type RequestLimits } from './request-handler.js';
+import { RetryCounter } from './retry-counts.js';
 import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
 import { TrafficSplit } from './traffic-split.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { uws, type TemplatedApp, type us_listen_socket } from './uws.js';
+import { type TemplatedApp, type us_listen_socket, uws } from './uws.js';
 import { websocketBehavior } from './websocket-proxy.js';
-import { WorkerPool, type UpstreamSettings, type WorkerPoolSpec } from './worker-pool.js';
+import { type UpstreamSettings, WorkerPool, type WorkerPoolSpec } from './worker-pool.js';
 
 export interface ServeTask {
   host: string;
@@ -60,7 +60,14 @@ export interface StartFailure {
 
 export default function serve(task: ServeTask): Promise<ServeSummary | StartFailure> {
   let pools = linkBackups(new Map(task.pools.map((spec) => [spec.name, new WorkerPool(spec, task.upstream)])));
-  const traffic: WorkerTraffic = { requests: 0, inFlight: 0, draining: false, latency: new LatencyRecorder(), retries: new RetryCounter(), accessLog: task.accessLog };
+  const traffic: WorkerTraffic = {
+    requests: 0,
+    inFlight: 0,
+    draining: false,
+    latency: new LatencyRecorder(),
+    retries: new RetryCounter(),
+    accessLog: task.accessLog,
+  };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
   let handler = buildHandler(task.routes, task.splitCounters);
 
@@ -79,13 +86,18 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
 
   /** Hot reload: kept pools keep their upstream connections; requests in flight finish on what they had. */
   function reconfigure(specs: WorkerPoolSpec[], routes: RouteConfig[], counters: SplitCounterSpec): void {
-    pools = linkBackups(new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)])));
+    pools = linkBackups(
+      new Map(specs.map((spec) => [spec.name, pools.get(spec.name)?.reconfigure(spec) ?? new WorkerPool(spec, task.upstream)])),
+    );
     handler = buildHandler(routes, counters);
   }
   let app: TemplatedApp;
   try {
     app = createListenerApp(task.tls, (target) => {
-      target.ws('/*', websocketBehavior((res, req) => handler.resolveUpgrade(res, req)));
+      target.ws(
+        '/*',
+        websocketBehavior((res, req) => handler.resolveUpgrade(res, req)),
+      );
       target.any('/*', (res, req) => handler.handle(res, req));
     });
   } catch (error) {
@@ -106,7 +118,9 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
 
   return new Promise((resolve) => {
     const listenSockets: us_listen_socket[] = [];
-    const addresses: HostPort[] = task.redirect ? [{ host: task.host, port: task.port }, task.redirect] : [{ host: task.host, port: task.port }];
+    const addresses: HostPort[] = task.redirect
+      ? [{ host: task.host, port: task.port }, task.redirect]
+      : [{ host: task.host, port: task.port }];
     let failed = false;
     apps.forEach((listener, index) => {
       if (failed) return;
@@ -120,7 +134,10 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
           clearInterval(countsFlush);
           control.close();
           status.close();
-          resolve({ failed: index === 0 ? 'listen' : 'httpsRedirectListen', reason: `cannot listen on ${host}:${port}: the address is in use or not available` });
+          resolve({
+            failed: index === 0 ? 'listen' : 'httpsRedirectListen',
+            reason: `cannot listen on ${host}:${port}: the address is in use or not available`,
+          });
           return;
         }
         listenSockets.push(socket);
@@ -139,9 +156,10 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     control.onmessage = (event: { data: ControlMessage }) => {
       if (event.data.type === 'reconfigure') return reconfigure(event.data.pools, event.data.routes, event.data.splitCounters);
       if (event.data.type === 'fail') {
-        if (event.data.threadId === threadId) setImmediate(() => {
-          throw new Error('failure injected by the main thread');
-        });
+        if (event.data.threadId === threadId)
+          setImmediate(() => {
+            throw new Error('failure injected by the main thread');
+          });
         return;
       }
       if (listenSockets.length === 0) return;

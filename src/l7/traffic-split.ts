@@ -55,7 +55,11 @@ export class TrafficSplit {
     const { key } = this.config;
     if (key === null) return null;
     const value =
-      key.kind === 'ip' ? request.clientAddress : key.kind === 'header' ? request.header(key.name) : cookieValue(request.header('cookie'), key.name);
+      key.kind === 'ip'
+        ? request.clientAddress
+        : key.kind === 'header'
+          ? request.header(key.name)
+          : cookieValue(request.header('cookie'), key.name);
     if (value === '') return null;
     let point = hashKey(value) % this.totalWeight;
     const { arms } = this.config;

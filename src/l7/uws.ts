@@ -8,10 +8,10 @@ export type {
   HttpRequest,
   HttpResponse,
   TemplatedApp,
-  WebSocket,
-  WebSocketBehavior,
   us_listen_socket,
   us_socket_context_t,
+  WebSocket,
+  WebSocketBehavior,
 } from '@trufflesuite/uws-js-unofficial';
 
 const require = createRequire(import.meta.url);

@@ -3,7 +3,7 @@
 import WebSocket from 'ws';
 import type { Outcome } from '../balance/index.js';
 import { replyError } from './replies.js';
-import type { HttpRequest, HttpResponse, WebSocketBehavior, WebSocket as ClientSocket, us_socket_context_t } from './uws.js';
+import type { WebSocket as ClientSocket, HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from './uws.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Where an upgrade goes, decided by the same routing as plain requests. */
@@ -62,7 +62,11 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
       const target = resolve(res, req);
       if (target === null) return;
       let aborted = false;
-      const upstream = new WebSocket(target.url, target.protocols, { headers: target.headers, perMessageDeflate: false, followRedirects: false });
+      const upstream = new WebSocket(target.url, target.protocols, {
+        headers: target.headers,
+        perMessageDeflate: false,
+        followRedirects: false,
+      });
       const session: Session = { upstream, pool: target.pool, index: target.index, client: null, early: [], released: false };
       res.onAborted(() => {
         aborted = true;
@@ -76,7 +80,8 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
       upstream.once('unexpected-response', (_request, response) => {
         upstream.terminate();
         release(session, 'server-error');
-        if (!aborted) replyError(res, 502, 'upstream-websocket-refused', `The backend refused the WebSocket upgrade (${response.statusCode}).`);
+        if (!aborted)
+          replyError(res, 502, 'upstream-websocket-refused', `The backend refused the WebSocket upgrade (${response.statusCode}).`);
         aborted = true;
       });
       upstream.on('error', () => {

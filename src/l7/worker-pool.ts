@@ -1,7 +1,8 @@
 // A pool as one L7 worker sees it: the shared native balancer for picking, plus this thread's
 // keep-alive upstream connections to each backend, and the pool's L7 options (Host rewrite, sticky cookie).
+
+import { type BalancerPool, type Outcome, openPool } from '../balance/index.js';
 import type { HashKey } from '../config/types.js';
-import { openPool, type BalancerPool, type Outcome } from '../balance/index.js';
 import { StickyBackends } from './sticky-backends.js';
 import { UpstreamPool } from './upstream/pool.js';
 import type { ExchangeTimeouts } from './upstream/upstream-error.js';

@@ -9,7 +9,13 @@ export interface BackendStats {
   failures: number;
   /** http mode: requests retried on another backend after this one failed them; null in tcp mode. */
   retries: number | null;
-  health: { admin: string; activeUp: boolean; ejectedUntil: string | null; ejections: number; checks: { ok: boolean; detail: string }[] } | null;
+  health: {
+    admin: string;
+    activeUp: boolean;
+    ejectedUntil: string | null;
+    ejections: number;
+    checks: { ok: boolean; detail: string }[];
+  } | null;
 }
 
 export interface PoolStats {
@@ -31,7 +37,12 @@ export async function getStats(adminPort: number, token?: string): Promise<Stats
 }
 
 /** Polls until `predicate` holds on /stats, or fails after `timeoutMs`. Returns the elapsed time. */
-export async function waitForStats(adminPort: number, predicate: (stats: Stats) => boolean, timeoutMs: number, token?: string): Promise<number> {
+export async function waitForStats(
+  adminPort: number,
+  predicate: (stats: Stats) => boolean,
+  timeoutMs: number,
+  token?: string,
+): Promise<number> {
   const started = Date.now();
   let last: Stats | null = null;
   while (Date.now() - started < timeoutMs) {

@@ -1,5 +1,5 @@
 // Starts the compiled `fulcrum` binary (or `npm start`'s entry) as a child process and waits for it to serve.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Cleanup } from './cleanup.js';
 
@@ -25,7 +25,10 @@ export function runCli(args: string[], env: Record<string, string> = {}): RunRes
 /** runCli without blocking the test's event loop, for a run that meets servers of the test's own. */
 export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let [stdout, stderr] = ['', ''];
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,6 +1,6 @@
 // Starts a Fulcrum TCP proxy in the test process over a fresh pool of the given backends.
-import { createPool, destroyPool, type Algorithm } from '../../src/balance/index.js';
-import { startTcpProxy, type DrainResult, type TcpProxy, type TcpProxyOptions } from '../../src/l4/index.js';
+import { type Algorithm, createPool, destroyPool } from '../../src/balance/index.js';
+import { type DrainResult, startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../../src/l4/index.js';
 
 let poolCount = 0;
 

@@ -1,8 +1,8 @@
 // Real backends on 127.0.0.1 for L4 tests: echo, hash-and-report, holding, resetting, and a
 // listener whose full backlog drops SYNs. Each records how many connections it has taken.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { receiveAll } from './l4-data.js';
 
 export interface TestBackend {

@@ -1,11 +1,11 @@
 // Runs the real `fulcrum` binary in http mode for L7 tests, and a small keep-alive HTTP client to talk to it.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { CLI, type RunningProcess, startProcess } from './fulcrum-process.js';
 import { freePort } from './origins.js';
-import { CLI, startProcess, type RunningProcess } from './fulcrum-process.js';
 
 export interface L7Proxy {
   port: number;
@@ -68,12 +68,18 @@ export function send(
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: Agent | false } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? keepAlive }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }));
-      response.on('error', reject);
-    });
+    const outgoing = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? keepAlive },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(options.body);
   });

@@ -15,7 +15,23 @@ export function makeCertificate(name: string): CertificatePair {
   const pair = { cert: join(folder, `${name}.crt`), key: join(folder, `${name}.key`) };
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', pair.key, '-out', pair.cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      pair.key,
+      '-out',
+      pair.cert,
+    ],
     { stdio: 'ignore' },
   );
   return pair;

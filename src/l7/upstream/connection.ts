@@ -1,8 +1,8 @@
 // One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
 import type { Socket } from 'node:net';
-import { ParseError, ResponseParser, type ResponseHandlers } from './response-parser.js';
+import { ParseError, type ResponseHandlers, ResponseParser } from './response-parser.js';
 import type { SweptConnection, TimeoutSweep } from './timeout-sweep.js';
-import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
+import { type ExchangeTimeouts, UpstreamError } from './upstream-error.js';
 
 const CHUNK_END = Buffer.from('\r\n');
 const LAST_CHUNK = '0\r\n\r\n';

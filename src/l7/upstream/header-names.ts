@@ -2,7 +2,17 @@
 // regexes: this runs for every header of every proxied response) and the request head.
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus those that only describe the sender's own connection. */
-export const HOP_BY_HOP_NAMES = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+export const HOP_BY_HOP_NAMES = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** What a response header means to the parser, and whether a proxy passes it on (END_TO_END only). */
 export const END_TO_END = 0;
@@ -12,7 +22,11 @@ export const CONNECTION = 3;
 export const OTHER_HOP_BY_HOP = 4;
 export type HeaderKind = typeof END_TO_END | typeof CONTENT_LENGTH | typeof TRANSFER_ENCODING | typeof CONNECTION | typeof OTHER_HOP_BY_HOP;
 
-const KIND_OF: Record<string, HeaderKind> = { 'content-length': CONTENT_LENGTH, 'transfer-encoding': TRANSFER_ENCODING, connection: CONNECTION };
+const KIND_OF: Record<string, HeaderKind> = {
+  'content-length': CONTENT_LENGTH,
+  'transfer-encoding': TRANSFER_ENCODING,
+  connection: CONNECTION,
+};
 /** The names that are not END_TO_END, by length: most names are told apart by their length alone. */
 const SPECIAL_BY_LENGTH: Array<Array<{ name: Uint8Array; kind: HeaderKind }>> = [];
 for (const name of [...HOP_BY_HOP_NAMES, 'content-length']) {

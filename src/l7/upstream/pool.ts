@@ -1,8 +1,8 @@
 // Keep-alive connections to one backend, per worker thread: reuse idle sockets, cap the total, queue the rest.
 import { connect } from 'node:net';
-import { UpstreamConnection, type ConnectionOwner } from './connection.js';
+import { type ConnectionOwner, UpstreamConnection } from './connection.js';
 import { TimeoutSweep } from './timeout-sweep.js';
-import { UpstreamError, type ExchangeTimeouts } from './upstream-error.js';
+import { type ExchangeTimeouts, UpstreamError } from './upstream-error.js';
 
 const READ_BUFFER_BYTES = 64 * 1024;
 

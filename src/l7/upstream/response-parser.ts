@@ -1,6 +1,15 @@
 // Incremental, strict HTTP/1.1 response parser for the upstream client: head, then a
 // content-length, chunked, close-delimited or empty body. Any violation is a ParseError (→ 502).
-import { CONNECTION, CONTENT_LENGTH, connectionOptions, END_TO_END, equalsIgnoringCase, headerKind, isTokenByte, TRANSFER_ENCODING } from './header-names.js';
+import {
+  CONNECTION,
+  CONTENT_LENGTH,
+  connectionOptions,
+  END_TO_END,
+  equalsIgnoringCase,
+  headerKind,
+  isTokenByte,
+  TRANSFER_ENCODING,
+} from './header-names.js';
 
 export class ParseError extends Error {}
 
@@ -44,6 +53,7 @@ const CR = 13;
 const LF = 10;
 const COLON = 58;
 
+// biome-ignore lint/suspicious/noConstEnum: tsc inlines the states as numbers in the per-byte loop; nothing outside this file sees the enum.
 const enum State {
   Head,
   LengthBody,
@@ -217,7 +227,8 @@ export class ResponseParser {
       }
       index = lineStart;
       while (index < limit && bytes[index] !== COLON) {
-        if (!isTokenByte(bytes[index] as number)) throw new ParseError(`invalid header name "${bytes.toString('latin1', lineStart, index + 1)}"`);
+        if (!isTokenByte(bytes[index] as number))
+          throw new ParseError(`invalid header name "${bytes.toString('latin1', lineStart, index + 1)}"`);
         index++;
       }
       if (index >= limit) return incompleteHead(limit, bytes.length);
@@ -249,7 +260,11 @@ export class ResponseParser {
         contentLength = length;
       } else if (kind === TRANSFER_ENCODING) {
         transferEncoding = true;
-        const codings = bytes.toString('latin1', valueStart, valueEnd).toLowerCase().split(',').map((coding) => coding.trim());
+        const codings = bytes
+          .toString('latin1', valueStart, valueEnd)
+          .toLowerCase()
+          .split(',')
+          .map((coding) => coding.trim());
         chunked = codings[codings.length - 1] === 'chunked';
       } else if (kind === CONNECTION) {
         // The two values backends send, checked without splitting; anything else is a token list.

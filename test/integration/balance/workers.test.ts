@@ -41,9 +41,11 @@ function runWorker(rounds: number, depth: number): Promise<number> {
 
 describe('one pool, many worker threads', () => {
   it('counts every pick and ends with zero active connections everywhere', async () => {
-    const main = createPool({ name: poolName, algorithm: 'least-connections', backends: [
-      { address: '127.0.0.1:9001' }, { address: '127.0.0.1:9002' }, { address: '127.0.0.1:9003' }, { address: '[::1]:9004' },
-    ] });
+    const main = createPool({
+      name: poolName,
+      algorithm: 'least-connections',
+      backends: [{ address: '127.0.0.1:9001' }, { address: '127.0.0.1:9002' }, { address: '127.0.0.1:9003' }, { address: '[::1]:9004' }],
+    });
     const workers = 6;
     const rounds = 50_000;
     // The main thread changes state and weights while the workers pick: picks never wait on it.
@@ -66,7 +68,11 @@ describe('one pool, many worker threads', () => {
 
   it('keeps least-connections balanced across threads while connections are held', async () => {
     const name = `${poolName}-held`;
-    const main = createPool({ name, algorithm: 'least-connections', backends: [{ address: '127.0.0.1:9101' }, { address: '127.0.0.1:9102' }] });
+    const main = createPool({
+      name,
+      algorithm: 'least-connections',
+      backends: [{ address: '127.0.0.1:9101' }, { address: '127.0.0.1:9102' }],
+    });
     try {
       const held = Array.from({ length: 101 }, () => main.pick());
       const counts = main.snapshot().backends.map((backend) => backend.activeConnections);

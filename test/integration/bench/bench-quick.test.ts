@@ -18,10 +18,14 @@ describe('npm run bench -- --quick', () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it('measures direct and Fulcrum http with positive req/s and writes the JSON and the SVG', () => {
-    const run = spawnSync('npm', ['run', 'bench', '--', '--quick', '--only', 'small-get', '--contenders', 'direct,fulcrum-http', '--no-wrk', '--out', outDir], {
-      encoding: 'utf8',
-      timeout: 40_000,
-    });
+    const run = spawnSync(
+      'npm',
+      ['run', 'bench', '--', '--quick', '--only', 'small-get', '--contenders', 'direct,fulcrum-http', '--no-wrk', '--out', outDir],
+      {
+        encoding: 'utf8',
+        timeout: 40_000,
+      },
+    );
     expect(run.status, run.stderr).toBe(0);
     const files = readdirSync(outDir);
     const json = files.find((file) => file.endsWith('-quick.json'));

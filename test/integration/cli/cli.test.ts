@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../../src/config/settings.js';
-import { CLI, runCli, startProcess, START } from '../../helpers/fulcrum-process.js';
+import { CLI, runCli, START, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
@@ -54,12 +54,18 @@ describe('fulcrum --check-config', () => {
     const result = runCli(['--check-config'], { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_LISTN: '0.0.0.0:80', FULCRUM_COLOUR: 'blue' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('warning: FULCRUM_LISTN is not a Fulcrum setting and is ignored; did you mean FULCRUM_LISTEN?');
-    expect(result.stdout).toContain('warning: FULCRUM_COLOUR is not a Fulcrum setting and is ignored; run "fulcrum --help" for every setting');
+    expect(result.stdout).toContain(
+      'warning: FULCRUM_COLOUR is not a Fulcrum setting and is ignored; run "fulcrum --help" for every setting',
+    );
   });
 
   it('refuses with exit 2 what the start would fail on: a swapped certificate and key', () => {
     const pair = makeCertificate('cli.test');
-    const result = runCli(['--check-config'], { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_TLS_CERT: pair.key, FULCRUM_TLS_KEY: pair.cert });
+    const result = runCli(['--check-config'], {
+      FULCRUM_BACKENDS: '127.0.0.1:9001',
+      FULCRUM_TLS_CERT: pair.key,
+      FULCRUM_TLS_KEY: pair.cert,
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('the certificate and key are swapped');
     expect(result.stdout).toBe('');
@@ -89,12 +95,17 @@ describe('fulcrum start and SIGTERM', () => {
 
   it('serves through both origins in turn, then stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const fulcrum = await startProcess(CLI, [], {
-      FULCRUM_BACKENDS: origins.map((origin) => origin.address).join(','),
-      FULCRUM_LISTEN: `127.0.0.1:${port}`,
-      FULCRUM_WORKERS: '1',
-      FULCRUM_ADMIN_LISTEN: 'off',
-    }, 'fulcrum is serving');
+    const fulcrum = await startProcess(
+      CLI,
+      [],
+      {
+        FULCRUM_BACKENDS: origins.map((origin) => origin.address).join(','),
+        FULCRUM_LISTEN: `127.0.0.1:${port}`,
+        FULCRUM_WORKERS: '1',
+        FULCRUM_ADMIN_LISTEN: 'off',
+      },
+      'fulcrum is serving',
+    );
     const bodies: string[] = [];
     for (let index = 0; index < 4; index++) {
       const response = await fetch(`http://127.0.0.1:${port}/hello`);
@@ -117,7 +128,13 @@ describe('fulcrum start and SIGTERM', () => {
     ['http', 'FULCRUM_ADMIN_LISTEN', adminTaken],
   ])('an address already in use (%s mode, %s) is a configuration error: exit 2 naming the setting', async (mode, variable, expected) => {
     const taken = origins[0] as TestOrigin;
-    const env = { FULCRUM_MODE: mode, FULCRUM_BACKENDS: taken.address, FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' };
+    const env = {
+      FULCRUM_MODE: mode,
+      FULCRUM_BACKENDS: taken.address,
+      FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`,
+      FULCRUM_WORKERS: '1',
+      FULCRUM_ADMIN_LISTEN: 'off',
+    };
     const result = runCli([], { ...env, [variable]: taken.address });
     expect(result.status).toBe(2);
     for (const text of expected(taken.address)) expect(result.stderr).toContain(text);
@@ -125,13 +142,18 @@ describe('fulcrum start and SIGTERM', () => {
 
   it('logs a warning for an unknown FULCRUM_* variable at start', async () => {
     const port = await freePort();
-    const fulcrum = await startProcess(CLI, [], {
-      FULCRUM_BACKENDS: (origins[0] as TestOrigin).address,
-      FULCRUM_LISTEN: `127.0.0.1:${port}`,
-      FULCRUM_WORKERS: '1',
-      FULCRUM_ADMIN_LISTEN: 'off',
-      FULCRUM_RETIRES: '5',
-    }, 'fulcrum is serving');
+    const fulcrum = await startProcess(
+      CLI,
+      [],
+      {
+        FULCRUM_BACKENDS: (origins[0] as TestOrigin).address,
+        FULCRUM_LISTEN: `127.0.0.1:${port}`,
+        FULCRUM_WORKERS: '1',
+        FULCRUM_ADMIN_LISTEN: 'off',
+        FULCRUM_RETIRES: '5',
+      },
+      'fulcrum is serving',
+    );
     fulcrum.child.kill('SIGTERM');
     expect(await fulcrum.exited).toBe(0);
     expect(fulcrum.output()).toContain('FULCRUM_RETIRES is not a Fulcrum setting and is ignored; did you mean FULCRUM_RETRIES?');
@@ -141,7 +163,12 @@ describe('fulcrum start and SIGTERM', () => {
 describe('npm start without backends', () => {
   it('starts two demo origins and serves them on the listen address', async () => {
     const port = await freePort();
-    const demo = await startProcess(START, [], { FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' }, 'Try:');
+    const demo = await startProcess(
+      START,
+      [],
+      { FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '1', FULCRUM_ADMIN_LISTEN: 'off' },
+      'Try:',
+    );
     expect(demo.output()).toContain(`curl http://127.0.0.1:${port}/`);
     const first = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { origin: string };
     const second = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { origin: string };

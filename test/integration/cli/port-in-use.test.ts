@@ -12,7 +12,12 @@ const cleanup = cleanupAfterEach();
 describe.each(['http', 'tcp'] as const)('%s mode: a port another process listens on', (mode) => {
   async function environment(): Promise<Record<string, string>> {
     const origin = cleanup.add(await startOrigin('origin'), (started) => started.close());
-    return { FULCRUM_MODE: mode, FULCRUM_BACKENDS: origin.address, FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`, FULCRUM_ADMIN_LISTEN: 'off' };
+    return {
+      FULCRUM_MODE: mode,
+      FULCRUM_BACKENDS: origin.address,
+      FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`,
+      FULCRUM_ADMIN_LISTEN: 'off',
+    };
   }
 
   it('is refused with exit code 2 and a message naming the address and FULCRUM_REUSE_PORT', async () => {

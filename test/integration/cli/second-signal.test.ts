@@ -3,7 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
-import { CLI, startForTest, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, type RunningProcess, startForTest } from '../../helpers/fulcrum-process.js';
 import { startHoldingBackend } from '../../helpers/l4-servers.js';
 import { freePort, startOrigin } from '../../helpers/origins.js';
 
@@ -38,7 +38,7 @@ async function secondSignalExits(fulcrum: RunningProcess, port: number, bytes: s
   await waitForOutput(fulcrum, '"draining"');
   fulcrum.child.kill('SIGTERM');
   expect(await fulcrum.exited).toBe(1);
-  expect(fulcrum.output(), fulcrum.output()).toContain("second signal: exiting without waiting for the drain");
+  expect(fulcrum.output(), fulcrum.output()).toContain('second signal: exiting without waiting for the drain');
   expect(fulcrum.output()).not.toContain('Assertion failed');
 }
 
@@ -47,7 +47,13 @@ describe('a second SIGTERM during the drain', () => {
     // The origin never answers, so the request stays in flight through the drain.
     const silent = cleanup.add(await startOrigin('silent', () => undefined), (origin) => origin.close());
     const port = await freePort();
-    const env = { FULCRUM_BACKENDS: silent.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '2', FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_HEALTH_CHECK: 'off' };
+    const env = {
+      FULCRUM_BACKENDS: silent.address,
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_WORKERS: '2',
+      FULCRUM_ADMIN_LISTEN: 'off',
+      FULCRUM_HEALTH_CHECK: 'off',
+    };
     const fulcrum = await startForTest(cleanup, CLI, [], env, 'fulcrum is serving');
     await secondSignalExits(fulcrum, port, 'GET / HTTP/1.1\r\nhost: test\r\n\r\n');
   });
@@ -56,7 +62,13 @@ describe('a second SIGTERM during the drain', () => {
     const holding = await startHoldingBackend();
     cleanup.add(holding, (backend) => backend.close());
     const port = await freePort();
-    const env = { FULCRUM_MODE: 'tcp', FULCRUM_BACKENDS: holding.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '2', FULCRUM_ADMIN_LISTEN: 'off' };
+    const env = {
+      FULCRUM_MODE: 'tcp',
+      FULCRUM_BACKENDS: holding.address,
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_WORKERS: '2',
+      FULCRUM_ADMIN_LISTEN: 'off',
+    };
     const fulcrum = await startForTest(cleanup, CLI, [], env, 'fulcrum is serving');
     await secondSignalExits(fulcrum, port, 'hello');
   });

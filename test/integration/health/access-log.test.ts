@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, type RunningProcess, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 let fulcrum: RunningProcess | undefined;
@@ -26,7 +26,14 @@ it('writes one JSON line per request when FULCRUM_ACCESS_LOG=true', async () => 
   fulcrum = await startProcess(
     CLI,
     [],
-    { FULCRUM_BACKENDS: origin.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_ACCESS_LOG: 'true', FULCRUM_MAX_URL_LENGTH: '1kb' },
+    {
+      FULCRUM_BACKENDS: origin.address,
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_ADMIN_LISTEN: 'off',
+      FULCRUM_WORKERS: '1',
+      FULCRUM_ACCESS_LOG: 'true',
+      FULCRUM_MAX_URL_LENGTH: '1kb',
+    },
     'fulcrum is serving',
   );
   await (await fetch(`http://127.0.0.1:${port}/hello?x=1`)).text();

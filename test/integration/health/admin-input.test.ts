@@ -2,7 +2,7 @@
 // Each is sent raw over TCP to a real Fulcrum process, which must answer and keep serving.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, type RunningProcess, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const TOKEN = 'a-long-enough-admin-token';
@@ -59,7 +59,11 @@ function rawRequest(request: Buffer | string, timeoutMs = 5_000): Promise<number
 
 function get(target: string | Buffer, method = 'GET', token: string | null = null): Buffer {
   const auth = token ? `authorization: Bearer ${token}\r\n` : '';
-  return Buffer.concat([Buffer.from(`${method} `), Buffer.from(target), Buffer.from(` HTTP/1.1\r\nhost: admin\r\n${auth}connection: close\r\n\r\n`)]);
+  return Buffer.concat([
+    Buffer.from(`${method} `),
+    Buffer.from(target),
+    Buffer.from(` HTTP/1.1\r\nhost: admin\r\n${auth}connection: close\r\n\r\n`),
+  ]);
 }
 
 async function stillServing(): Promise<void> {
@@ -90,7 +94,8 @@ describe('admin API input', () => {
 
   it('answers requests with bodies of any size and keeps serving', async () => {
     const small = Buffer.alloc(100_000, 'x');
-    const head = (length: number) => `POST /pools/default/backends/nope/drain HTTP/1.1\r\nhost: admin\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${length}\r\n\r\n`;
+    const head = (length: number) =>
+      `POST /pools/default/backends/nope/drain HTTP/1.1\r\nhost: admin\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: ${length}\r\n\r\n`;
     expect(await rawRequest(Buffer.concat([Buffer.from(head(small.length)), small]))).toBe(404);
     // A body too big to discard: the connection closes after the reply, and the close may reset it
     // before the client reads the reply (as with any server that refuses an upload); either way, no crash.
@@ -126,7 +131,8 @@ describe('admin API input', () => {
     for (let round = 0; round < 400 && Date.now() - started < 15_000; round++) {
       const method = methods[Math.floor(random() * methods.length)] as string;
       const token = random() < 0.5 ? TOKEN : null;
-      const request = random() < 0.9 ? get(target(), method, token) : Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
+      const request =
+        random() < 0.9 ? get(target(), method, token) : Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
       const status = await rawRequest(request);
       if (status > 0) answered++;
       expect(status === 0 || (status >= 200 && status < 500), `round ${round}: status ${status}`).toBe(true);

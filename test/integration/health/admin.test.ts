@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStats } from '../../helpers/admin.js';
-import { CLI, runCli, startProcess, type RunningProcess } from '../../helpers/fulcrum-process.js';
+import { CLI, type RunningProcess, runCli, startProcess } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const TOKEN = 'a-long-enough-admin-token';
@@ -43,7 +43,8 @@ function parsePrometheus(text: string): Map<string, { labels: string; value: num
   const samples = new Map<string, { labels: string; value: number }[]>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/.exec(line);
+    const match =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$/.exec(line);
     if (!match) throw new Error(`not Prometheus text format: ${JSON.stringify(line)}`);
     const list = samples.get(match[1] as string) ?? [];
     list.push({ labels: match[2] ?? '', value: Number(match[3]) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getStats, runLoad, sleep, waitForStats, type Stats } from '../../helpers/admin.js';
+import { getStats, runLoad, type Stats, sleep, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';

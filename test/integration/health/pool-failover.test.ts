@@ -22,7 +22,13 @@ async function startWithConfig(lines: string[], env: Record<string, string> = {}
     cleanup,
     CLI,
     [],
-    { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1', ...env },
+    {
+      FULCRUM_CONFIG: configPath,
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      FULCRUM_WORKERS: '1',
+      ...env,
+    },
     'fulcrum is serving',
   );
   return { url: `http://127.0.0.1:${port}/`, admin };

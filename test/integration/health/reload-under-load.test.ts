@@ -25,7 +25,16 @@ interface ScenarioResult {
 async function runInPrivateNetwork(mode: 'http' | 'tcp'): Promise<ScenarioResult> {
   const child = spawn(
     'unshare',
-    ['-n', 'sh', '-c', 'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1 && exec "$0" "$@"', process.execPath, scenario, mode, String(RELOADS)],
+    [
+      '-n',
+      'sh',
+      '-c',
+      'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1 && exec "$0" "$@"',
+      process.execPath,
+      scenario,
+      mode,
+      String(RELOADS),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -49,12 +58,16 @@ function canUnshareNetwork(): boolean {
 }
 
 describe.skipIf(!canUnshareNetwork())('reload under load of new connections (private network namespace)', () => {
-  it.each(['tcp', 'http'] as const)('%s mode: 20 reloads that start a new data plane fail no request', async (mode) => {
-    const result = await runInPrivateNetwork(mode);
-    expect({ failed: result.failed, errors: result.errors }).toEqual({ failed: 0, errors: {} });
-    expect(result.reloads).toBe(RELOADS);
-    expect(result.ok).toBeGreaterThan(RELOADS * 40);
-    expect(result.log).toContain('its queued connections migrate to the new listeners');
-    expect(result.log).not.toContain('may reset');
-  }, 120_000);
+  it.each(['tcp', 'http'] as const)(
+    '%s mode: 20 reloads that start a new data plane fail no request',
+    async (mode) => {
+      const result = await runInPrivateNetwork(mode);
+      expect({ failed: result.failed, errors: result.errors }).toEqual({ failed: 0, errors: {} });
+      expect(result.reloads).toBe(RELOADS);
+      expect(result.ok).toBeGreaterThan(RELOADS * 40);
+      expect(result.log).toContain('its queued connections migrate to the new listeners');
+      expect(result.log).not.toContain('may reset');
+    },
+    120_000,
+  );
 });

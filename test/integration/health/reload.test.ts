@@ -4,7 +4,7 @@ import { getStats, runLoad, sleep, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
 import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
-import { freePort, startOrigin, type OriginHandler, type TestOrigin } from '../../helpers/origins.js';
+import { freePort, type OriginHandler, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const cleanup = cleanupAfterEach();
 
@@ -78,7 +78,7 @@ describe('hot reload', () => {
     const configPath = tempConfigPath('fulcrum.json');
     writeFileSync(configPath, JSON.stringify({ backends: [origins[0]!.address] }));
     const [port, admin] = [await freePort(), await freePort()];
-    const fulcrum = await startForTest(
+    await startForTest(
       cleanup,
       CLI,
       ['--watch-config', 'true'],
@@ -164,10 +164,18 @@ describe('graceful shutdown', () => {
       cleanup,
       CLI,
       [],
-      { FULCRUM_BACKENDS: origins[0]!.address, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: 'off', FULCRUM_WORKERS: '1', FULCRUM_DRAIN_TIMEOUT: '5s' },
+      {
+        FULCRUM_BACKENDS: origins[0]!.address,
+        FULCRUM_LISTEN: `127.0.0.1:${port}`,
+        FULCRUM_ADMIN_LISTEN: 'off',
+        FULCRUM_WORKERS: '1',
+        FULCRUM_DRAIN_TIMEOUT: '5s',
+      },
       'fulcrum is serving',
     );
-    const requests = Array.from({ length: 3 }, () => fetch(`http://127.0.0.1:${port}/`).then(async (response) => [response.status, await response.text()]));
+    const requests = Array.from({ length: 3 }, () =>
+      fetch(`http://127.0.0.1:${port}/`).then(async (response) => [response.status, await response.text()]),
+    );
     await sleep(200);
     fulcrum.child.kill('SIGTERM');
     expect(await Promise.all(requests)).toEqual([

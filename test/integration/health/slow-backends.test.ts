@@ -1,12 +1,13 @@
 // Backends that accept connections but answer late or never: the default active check in http mode (an
 // HTTP GET /, not a connect) takes them down, and the slow-response outlier signal ejects them from traffic.
-import { createServer, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { getStats, waitForStats, type Stats } from '../../helpers/admin.js';
+import { getStats, type Stats, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
-import { freePort, startOrigin, type OriginHandler, type TestOrigin } from '../../helpers/origins.js';
+import { freePort, type OriginHandler, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const cleanup = cleanupAfterEach();
 
@@ -44,7 +45,13 @@ async function startFulcrum(backends: string[], env: Record<string, string>): Pr
     cleanup,
     CLI,
     [],
-    { FULCRUM_BACKENDS: backends.join(','), FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1', ...env },
+    {
+      FULCRUM_BACKENDS: backends.join(','),
+      FULCRUM_LISTEN: `127.0.0.1:${port}`,
+      FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      FULCRUM_WORKERS: '1',
+      ...env,
+    },
     'fulcrum is serving',
   );
   return { url: `http://127.0.0.1:${port}/`, admin };
@@ -65,12 +72,20 @@ describe('the default active check in http mode', () => {
     // only the active check can take a backend down.
     const { admin } = await startFulcrum([hanging, late.address, notFound.address], { FULCRUM_OUTLIER_FAILURES: '0' });
     // interval 2 s (first check at a random point in it), then fall = 3 failures of 1 s each, 500 ms apart.
-    const elapsed = await waitForStats(admin, (stats) => stateOf(stats, hanging) === 'down' && stateOf(stats, late.address) === 'down', 9_000);
+    const elapsed = await waitForStats(
+      admin,
+      (stats) => stateOf(stats, hanging) === 'down' && stateOf(stats, late.address) === 'down',
+      9_000,
+    );
     expect(elapsed).toBeLessThan(9_000);
     const stats = await getStats(admin);
-    expect(stats.pools.default?.backends.find((backend) => backend.address === hanging)?.health?.checks.at(-1)?.detail).toMatch(/timeout after 1000 ms/);
+    expect(stats.pools.default?.backends.find((backend) => backend.address === hanging)?.health?.checks.at(-1)?.detail).toMatch(
+      /timeout after 1000 ms/,
+    );
     expect(stateOf(stats, notFound.address)).toBe('up');
-    expect(stats.pools.default?.backends.find((backend) => backend.address === notFound.address)?.health?.checks.at(-1)?.detail).toBe('status 404');
+    expect(stats.pools.default?.backends.find((backend) => backend.address === notFound.address)?.health?.checks.at(-1)?.detail).toBe(
+      'status 404',
+    );
   });
 });
 

@@ -21,7 +21,11 @@ it('replaces an L7 worker that dies of an uncaught error while the others keep s
   });
   createPool({ name: 'default', backends: [{ address: origin.address }] });
   const deaths: Error[] = [];
-  const proxy = await startHttpProxy(config, config.pools, { workerDied: (error) => deaths.push(error), latency: () => undefined, retries: () => undefined });
+  const proxy = await startHttpProxy(config, config.pools, {
+    workerDied: (error) => deaths.push(error),
+    latency: () => undefined,
+    retries: () => undefined,
+  });
   const url = `http://127.0.0.1:${port}/`;
   let stopLoad!: () => void;
   const load = runLoad(url, new Promise<void>((resolve) => (stopLoad = resolve)));

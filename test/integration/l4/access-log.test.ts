@@ -16,12 +16,10 @@ import {
 } from '../../helpers/l4-servers.js';
 import { freePort } from '../../helpers/origins.js';
 
-const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
-  addresses?.some((address) => address.address === '::1'),
-);
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.address === '::1'));
 
 describe('l4 access log', () => {
-  const cleanups: Array<() => Promise<unknown> | void> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });

@@ -1,12 +1,13 @@
 // Native picks under real connections: least-connections spreads long-lived ones, ip hashing sticks.
-import { afterEach, describe, expect, it } from 'vitest';
+
 import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectTo, eventually, readLine } from '../../helpers/l4-client.js';
 import { startTestProxy, type TestProxy } from '../../helpers/l4-proxy.js';
 import { startEchoBackend, startHoldingBackend, type TestBackend } from '../../helpers/l4-servers.js';
 
 describe('l4 balancing', () => {
-  const cleanups: Array<() => Promise<unknown> | void> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -28,7 +29,9 @@ describe('l4 balancing', () => {
       'least-connections',
     );
     const clients: Socket[] = [];
-    cleanups.push(() => clients.forEach((client) => client.destroy()));
+    cleanups.push(() => {
+      for (const client of clients) client.destroy();
+    });
     // Connections of uneven length: every third one closes again, so a round robin would drift.
     for (let index = 0; index < 45; index += 1) {
       const client = await connectTo(proxy.port);

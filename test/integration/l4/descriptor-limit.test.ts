@@ -1,10 +1,10 @@
 // EMFILE for real: the proxy runs in a child process whose RLIMIT_NOFILE is lowered with prlimit, and
 // more clients connect than it has descriptors for. They must wait in the backlog, not be reset.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TcpProxyStats } from '../../../src/l4/index.js';
 import { connectTo, eventually, readLine } from '../../helpers/l4-client.js';
@@ -33,11 +33,9 @@ class LimitedProxy {
   }
 
   static async start(descriptorLimit: number, backend: string): Promise<LimitedProxy & { port: number }> {
-    const child = spawn(
-      'prlimit',
-      [`--nofile=${descriptorLimit}:${descriptorLimit}`, process.execPath, proxyScript, backend, '1000'],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const child = spawn('prlimit', [`--nofile=${descriptorLimit}:${descriptorLimit}`, process.execPath, proxyScript, backend, '1000'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const proxy = new LimitedProxy(child);
     const { port } = await proxy.next();
     return Object.assign(proxy, { port: port! });
@@ -88,7 +86,7 @@ async function openClient(port: number, index: number): Promise<Client> {
 }
 
 describe.skipIf(!hasPrlimit)('l4 under a descriptor limit', () => {
-  const cleanups: Array<() => Promise<unknown> | void> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -105,7 +103,9 @@ describe.skipIf(!hasPrlimit)('l4 under a descriptor limit', () => {
       const total = 60;
       const clients: Client[] = [];
       for (let index = 0; index < total; index += 1) clients.push(await openClient(proxy.port, index));
-      cleanups.push(() => clients.forEach((client) => client.socket.destroy()));
+      cleanups.push(() => {
+        for (const client of clients) client.socket.destroy();
+      });
 
       // The proxy fills its descriptors, then stops accepting; the rest stay queued in the kernel. The
       // warning reaches JS with the next once-a-second poll of the native event log.

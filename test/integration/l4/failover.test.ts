@@ -1,6 +1,7 @@
 // Backends that fail: refused, reset, silent (connect timeout), and clients that vanish mid-transfer.
-import { afterEach, describe, expect, it } from 'vitest';
+
 import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectTo, connectWriteAndWaitForEnd, eventually, readLine, waitForEnd } from '../../helpers/l4-client.js';
 import { sendGenerated } from '../../helpers/l4-data.js';
 import { startTestProxy, type TestProxy } from '../../helpers/l4-proxy.js';

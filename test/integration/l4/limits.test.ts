@@ -1,7 +1,7 @@
 // The connection limit, idle timeout, graceful drain and descriptor hygiene of the native TCP proxy.
 import { readdirSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectTo, eventually, readLine, waitForEnd } from '../../helpers/l4-client.js';
 import { startTestProxy, type TestProxy } from '../../helpers/l4-proxy.js';
 import { startEchoBackend, startHoldingBackend, type TestBackend } from '../../helpers/l4-servers.js';
@@ -20,7 +20,7 @@ async function echoOnce(port: number, text: string): Promise<string> {
 }
 
 describe('l4 limits', () => {
-  const cleanups: Array<() => Promise<unknown> | void> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });

@@ -1,13 +1,14 @@
 // Real programs' traffic through the native TCP proxy: redis-benchmark against redis-server, and iperf3.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestProxy, type TestProxy } from '../../helpers/l4-proxy.js';
 
 function hasBinary(name: string): boolean {
   const found = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
-  if (!found) console.warn(`skipping: ${name} is not installed (apt-get install -y ${name === 'iperf3' ? 'iperf3' : 'redis-server redis-tools'})`);
+  if (!found)
+    console.warn(`skipping: ${name} is not installed (apt-get install -y ${name === 'iperf3' ? 'iperf3' : 'redis-server redis-tools'})`);
   return found;
 }
 
@@ -45,24 +46,32 @@ describe('l4 with real programs', () => {
     return proxy;
   }
 
-  it.skipIf(!hasBinary('redis-server') || !hasBinary('redis-benchmark'))('redis-benchmark through the proxy', { timeout: 60_000 }, async () => {
-    const port = await freePort();
-    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    cleanups.push(() => server.kill());
-    const proxy = await proxyTo(port);
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      if ((await run('redis-cli', ['-p', String(proxy.port), 'ping'], 1_000)).stdout.includes('PONG')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100)); // redis-server may still be starting
-    }
-    const result = await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(proxy.port), '-n', '20000', '-c', '20', '-t', 'set,get', '-q'], 50_000);
-    expect(result.status, result.stderr).toBe(0);
-    const rates = [...result.stdout.matchAll(/(SET|GET): ([\d.]+) requests per second/g)].map((match) => Number(match[2]));
-    expect(rates).toHaveLength(2);
-    for (const rate of rates) expect(rate).toBeGreaterThan(1000);
-    expect(proxy.stats().backends[0]!.connectionsTotal).toBeGreaterThanOrEqual(20);
-  });
+  it.skipIf(!hasBinary('redis-server') || !hasBinary('redis-benchmark'))(
+    'redis-benchmark through the proxy',
+    { timeout: 60_000 },
+    async () => {
+      const port = await freePort();
+      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
+      cleanups.push(() => server.kill());
+      const proxy = await proxyTo(port);
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        if ((await run('redis-cli', ['-p', String(proxy.port), 'ping'], 1_000)).stdout.includes('PONG')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100)); // redis-server may still be starting
+      }
+      const result = await run(
+        'redis-benchmark',
+        ['-h', '127.0.0.1', '-p', String(proxy.port), '-n', '20000', '-c', '20', '-t', 'set,get', '-q'],
+        50_000,
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const rates = [...result.stdout.matchAll(/(SET|GET): ([\d.]+) requests per second/g)].map((match) => Number(match[2]));
+      expect(rates).toHaveLength(2);
+      for (const rate of rates) expect(rate).toBeGreaterThan(1000);
+      expect(proxy.stats().backends[0]!.connectionsTotal).toBeGreaterThanOrEqual(20);
+    },
+  );
 
   it.skipIf(!hasBinary('iperf3'))('iperf3 through the proxy, both directions', { timeout: 60_000 }, async () => {
     const port = await freePort();

@@ -1,7 +1,7 @@
 // Every balancing algorithm seen through HTTP, via the real binary with one worker: RR order and weighted ratios.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 describe('balancing algorithms through HTTP', () => {
   let origins: TestOrigin[] = [];

@@ -1,8 +1,8 @@
 // A backend that answers an upload before reading it, as nginx's `return` or an early 401 or 413 does.
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 const UPLOAD = Buffer.alloc(1024 * 1024, 'u');
 
@@ -22,7 +22,8 @@ describe('backend answering before the request body is read', () => {
   it('answers every upload on one client connection, and the requests after them', async () => {
     const oneConnection = new Agent({ keepAlive: true, maxSockets: 1 });
     const replies = [];
-    for (let index = 0; index < 5; index++) replies.push(await send(`${proxy.url}/upload`, { method: 'POST', body: UPLOAD, agent: oneConnection }));
+    for (let index = 0; index < 5; index++)
+      replies.push(await send(`${proxy.url}/upload`, { method: 'POST', body: UPLOAD, agent: oneConnection }));
     replies.push(await send(`${proxy.url}/after`, { agent: oneConnection }));
     oneConnection.destroy();
     expect(replies.map(({ status, body }) => `${status} ${body}`)).toEqual([...Array(5).fill('200 early POST'), '200 early GET']);

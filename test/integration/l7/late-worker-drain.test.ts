@@ -17,12 +17,21 @@ it('drain ends a replacement worker that was not yet listening when it was broad
   origin = await startOrigin('steady');
   const config = loadConfig({
     flags: new Map(),
-    env: { FULCRUM_BACKENDS: origin.address, FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`, FULCRUM_WORKERS: '2', FULCRUM_ADMIN_LISTEN: 'off' },
+    env: {
+      FULCRUM_BACKENDS: origin.address,
+      FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`,
+      FULCRUM_WORKERS: '2',
+      FULCRUM_ADMIN_LISTEN: 'off',
+    },
   });
   createPool({ name: 'default', backends: [{ address: origin.address }] });
   let died!: () => void;
   const restarted = new Promise<void>((resolve) => (died = resolve));
-  const proxy = await startHttpProxy(config, config.pools, { workerDied: () => died(), latency: () => undefined, retries: () => undefined });
+  const proxy = await startHttpProxy(config, config.pools, {
+    workerDied: () => died(),
+    latency: () => undefined,
+    retries: () => undefined,
+  });
   proxy.failWorker(proxy.threads[0]?.threadId ?? -1);
   await restarted;
   // At once: the replacement thread is still loading its serve task.

@@ -3,8 +3,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStats } from '../../helpers/admin.js';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 describe('pipelined requests', () => {
   let slow: TestOrigin;
@@ -24,7 +24,9 @@ describe('pipelined requests', () => {
 
   it('closes a connection that pipelines, releases the backend, and keeps serving others', async () => {
     const { received, ended } = await new Promise<{ received: string; ended: string }>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: proxy.port }, () => socket.write('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n'));
+      const socket = connect({ host: '127.0.0.1', port: proxy.port }, () =>
+        socket.write('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n'),
+      );
       let text = '';
       const timer = setTimeout(() => resolve({ received: text, ended: 'still open after 3 s' }), 3_000);
       socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));

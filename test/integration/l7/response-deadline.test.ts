@@ -1,11 +1,12 @@
 // FULCRUM_RESPONSE_TIMEOUT is a deadline for the response head, counted from the request being sent:
 // a backend that trickles its answer a byte at a time never goes silent, and must still get a 504.
-import { createServer, type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getStats } from '../../helpers/admin.js';
-import { freePort } from '../../helpers/origins.js';
 import { send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { freePort } from '../../helpers/origins.js';
 
 const ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: trickled-one-byte-at-a-time\r\n\r\nok';
 

@@ -1,8 +1,8 @@
 // Routing table, prefix stripping, Host rewrite, hop-by-hop removal and X-Forwarded-* trust, through the binary.
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.address === '::1'));
 
@@ -55,7 +55,9 @@ describe('routing and forwarding', () => {
 
   async function echo(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Echo & { status: number }> {
     const reply = await send(`${proxy.url}${path}`, { headers, method });
-    return reply.status === 200 ? { ...(JSON.parse(reply.body) as Echo), status: 200 } : { name: '', url: '', headers: {}, status: reply.status };
+    return reply.status === 200
+      ? { ...(JSON.parse(reply.body) as Echo), status: 200 }
+      : { name: '', url: '', headers: {}, status: reply.status };
   }
 
   it.each([
@@ -89,7 +91,9 @@ describe('routing and forwarding', () => {
   });
 
   it('removes hop-by-hop headers both ways', async () => {
-    const reply = await send(`${proxy.url}/app`, { headers: { connection: 'keep-alive, x-secret', 'x-secret': 's', te: 'trailers', 'proxy-authorization': 'p', 'x-kept': 'k' } });
+    const reply = await send(`${proxy.url}/app`, {
+      headers: { connection: 'keep-alive, x-secret', 'x-secret': 's', te: 'trailers', 'proxy-authorization': 'p', 'x-kept': 'k' },
+    });
     const seen = (JSON.parse(reply.body) as Echo).headers;
     expect(seen['x-kept']).toBe('k');
     for (const name of ['x-secret', 'te', 'proxy-authorization']) expect(seen[name]).toBeUndefined();
@@ -104,7 +108,9 @@ describe('routing and forwarding', () => {
   });
 
   it('replaces forwarding headers from an untrusted client', async () => {
-    const seen = (await echo('/app', { host: 'h.example', 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-forwarded-proto': 'https' })).headers;
+    const seen = (
+      await echo('/app', { host: 'h.example', 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-forwarded-proto': 'https' })
+    ).headers;
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe('h.example');
@@ -112,7 +118,8 @@ describe('routing and forwarding', () => {
   });
 
   it('names the client address of every request, IPv4 again and again, and IPv6 in brackets in Forwarded', async () => {
-    for (let round = 0; round < 3; round++) expect((await echo('/app', { host: 'h.example' })).headers['x-forwarded-for']).toBe('127.0.0.1');
+    for (let round = 0; round < 3; round++)
+      expect((await echo('/app', { host: 'h.example' })).headers['x-forwarded-for']).toBe('127.0.0.1');
     if (!hasIpv6Loopback) return;
     const port = await freePort();
     const v6 = await startL7Proxy({ FULCRUM_BACKENDS: (origins.fallback as TestOrigin).address, FULCRUM_LISTEN: `[::1]:${port}` });
@@ -126,11 +133,14 @@ describe('routing and forwarding', () => {
   });
 
   it('appends to the chain of a trusted proxy', async () => {
-    const trusted = await startL7Proxy(
-      { FULCRUM_BACKENDS: (origins.fallback as TestOrigin).address, FULCRUM_TRUSTED_PROXIES: '127.0.0.0/8' },
-    );
+    const trusted = await startL7Proxy({
+      FULCRUM_BACKENDS: (origins.fallback as TestOrigin).address,
+      FULCRUM_TRUSTED_PROXIES: '127.0.0.0/8',
+    });
     try {
-      const reply = await send(`${trusted.url}/`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', forwarded: 'for=203.0.113.7' } });
+      const reply = await send(`${trusted.url}/`, {
+        headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', forwarded: 'for=203.0.113.7' },
+      });
       const seen = (JSON.parse(reply.body) as Echo).headers;
       expect(seen['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
       expect(seen['x-forwarded-proto']).toBe('https');

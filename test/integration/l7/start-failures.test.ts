@@ -24,7 +24,13 @@ afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 async function config(env: Record<string, string>) {
   return loadConfig({
     flags: new Map(),
-    env: { FULCRUM_BACKENDS: '127.0.0.1:9', FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`, FULCRUM_WORKERS: '2', FULCRUM_ADMIN_LISTEN: 'off', ...env },
+    env: {
+      FULCRUM_BACKENDS: '127.0.0.1:9',
+      FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`,
+      FULCRUM_WORKERS: '2',
+      FULCRUM_ADMIN_LISTEN: 'off',
+      ...env,
+    },
   });
 }
 
@@ -43,11 +49,15 @@ async function startFailure(configured: Awaited<ReturnType<typeof config>>): Pro
 it('a listen address in use is FULCRUM_ERR_LISTEN naming FULCRUM_LISTEN', async () => {
   const error = await startFailure(await config({ FULCRUM_LISTEN: `127.0.0.1:${takenPort}` }));
   expect(error.code).toBe('FULCRUM_ERR_LISTEN');
-  expect(error.message).toBe(`cannot listen on 127.0.0.1:${takenPort}: the address is in use or not available; set FULCRUM_LISTEN to a free address.`);
+  expect(error.message).toBe(
+    `cannot listen on 127.0.0.1:${takenPort}: the address is in use or not available; set FULCRUM_LISTEN to a free address.`,
+  );
 });
 
 it('a redirect address in use names FULCRUM_HTTPS_REDIRECT_LISTEN', async () => {
-  const error = await startFailure(await config({ FULCRUM_TLS_CERT: pair.cert, FULCRUM_TLS_KEY: pair.key, FULCRUM_HTTPS_REDIRECT_LISTEN: `127.0.0.1:${takenPort}` }));
+  const error = await startFailure(
+    await config({ FULCRUM_TLS_CERT: pair.cert, FULCRUM_TLS_KEY: pair.key, FULCRUM_HTTPS_REDIRECT_LISTEN: `127.0.0.1:${takenPort}` }),
+  );
   expect(error.code).toBe('FULCRUM_ERR_LISTEN');
   expect(error.message).toContain('set FULCRUM_HTTPS_REDIRECT_LISTEN to a free address');
 });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { send } from '../../helpers/l7-proxy.js';
+import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 // The compiled modules, as the piscina workers run them, so both sides share one native registry.
 const dist = (path: string) => new URL(`../../../dist/${path}`, import.meta.url).href;
@@ -29,16 +29,28 @@ describe('sticky sessions and traffic splits', () => {
       file,
       stringify({
         pools: {
-          web: { backends: ['web1', 'web2', 'web3'].map((name) => (origins[name] as TestOrigin).address), sticky: { cookie: 'FULCRUM_ID' } },
+          web: {
+            backends: ['web1', 'web2', 'web3'].map((name) => (origins[name] as TestOrigin).address),
+            sticky: { cookie: 'FULCRUM_ID' },
+          },
           stable: { backends: [(origins.stable as TestOrigin).address] },
           canary: { backends: [(origins.canary as TestOrigin).address] },
         },
         routes: [
           { match: { pathPrefix: '/web' }, pool: 'web' },
-          { match: { pathPrefix: '/plain' }, split: [{ pool: 'stable', weight: 90 }, { pool: 'canary', weight: 10 }] },
+          {
+            match: { pathPrefix: '/plain' },
+            split: [
+              { pool: 'stable', weight: 90 },
+              { pool: 'canary', weight: 10 },
+            ],
+          },
           {
             match: { pathPrefix: '/keyed' },
-            split: [{ pool: 'stable', weight: 70 }, { pool: 'canary', weight: 30 }],
+            split: [
+              { pool: 'stable', weight: 70 },
+              { pool: 'canary', weight: 30 },
+            ],
             splitKey: 'header:x-user',
             forceHeader: 'x-arm',
           },
@@ -50,7 +62,11 @@ describe('sticky sessions and traffic splits', () => {
       flags: new Map(),
     });
     for (const pool of config.pools) {
-      createPool({ name: pool.name, algorithm: pool.algorithm, backends: pool.backends.map((backend) => ({ address: backend.address, weight: backend.weight })) });
+      createPool({
+        name: pool.name,
+        algorithm: pool.algorithm,
+        backends: pool.backends.map((backend) => ({ address: backend.address, weight: backend.weight })),
+      });
     }
     proxy = await startHttpProxy(config, config.pools, {
       workerDied: (error) => {

@@ -1,10 +1,10 @@
 // 200 MB bodies both ways through the binary, with content-length and chunked, while its memory stays flat;
 // and chunked bodies delivered byte for byte to slow clients.
 import { createHash } from 'node:crypto';
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 const TOTAL = 200 * 1024 * 1024;
 const CHUNK = Buffer.alloc(256 * 1024, 'x');

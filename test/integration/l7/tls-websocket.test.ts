@@ -3,31 +3,46 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { connect, type TLSSocket } from 'node:tls';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 function makeCertificate(directory: string, name: string): { cert: string; key: string } {
   const cert = join(directory, `${name}.crt`);
   const key = join(directory, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
 /** The CN of the certificate the proxy presents for `serverName`, and the body of GET / over that connection. */
 function fetchOverTls(port: number, serverName: string): Promise<{ commonName: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: serverName, rejectUnauthorized: false, agent: false, headers: { host: serverName } }, (response) => {
-      const commonName = String((response.socket as TLSSocket).getPeerCertificate().subject.CN);
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ commonName, body }));
-    });
+    const outgoing = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        servername: serverName,
+        rejectUnauthorized: false,
+        agent: false,
+        headers: { host: serverName },
+      },
+      (response) => {
+        const commonName = String((response.socket as TLSSocket).getPeerCertificate().subject.CN);
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ commonName, body }));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end();
   });

@@ -1,12 +1,13 @@
 // A backend that resets or closes a fresh connection before answering (as a stopping server does with
 // connections it had accepted): idempotent requests without a body are retried on another backend and
 // counted per backend in /stats and /metrics; requests that carried a body or are not idempotent are not.
-import { createServer, type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getStats, type BackendStats, type Stats } from '../../helpers/admin.js';
+import { type BackendStats, getStats, type Stats } from '../../helpers/admin.js';
+import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy } from '../../helpers/l7-proxy.js';
 
 type Hangup = 'reset' | 'close';
 
@@ -84,22 +85,25 @@ describe('retrying requests a backend hung up on before answering', () => {
     return { bad, good: good.address, proxy, admin };
   }
 
-  it.each<Hangup>(['reset', 'close'])('every GET and HEAD succeeds when a backend %ss fresh connections, and the retries are counted', async (hangup) => {
-    const { bad, good, proxy, admin } = await setUp(hangup);
-    for (let round = 0; round < 12; round++) {
-      const method = round % 3 === 2 ? 'HEAD' : 'GET';
-      const reply = await send(`${proxy.url}/${round}`, { method, agent: false });
-      expect([reply.status, reply.headers['x-fulcrum-error']]).toEqual([200, undefined]);
-    }
-    expect(bad.requests).toBeGreaterThanOrEqual(3);
-    // Workers ship their retry counts every second.
-    await expect.poll(async () => backendStats(await getStats(admin), bad.address).retries, { timeout: 3_000 }).toBe(bad.requests);
-    const stats = await getStats(admin);
-    expect(backendStats(stats, bad.address).failures).toBe(bad.requests);
-    expect(backendStats(stats, good).retries).toBe(0);
-    expect(await metric(admin, 'fulcrum_backend_retries_total', bad.address)).toBe(bad.requests);
-    expect(await metric(admin, 'fulcrum_backend_retries_total', good)).toBe(0);
-  });
+  it.each<Hangup>(['reset', 'close'])(
+    'every GET and HEAD succeeds when a backend %ss fresh connections, and the retries are counted',
+    async (hangup) => {
+      const { bad, good, proxy, admin } = await setUp(hangup);
+      for (let round = 0; round < 12; round++) {
+        const method = round % 3 === 2 ? 'HEAD' : 'GET';
+        const reply = await send(`${proxy.url}/${round}`, { method, agent: false });
+        expect([reply.status, reply.headers['x-fulcrum-error']]).toEqual([200, undefined]);
+      }
+      expect(bad.requests).toBeGreaterThanOrEqual(3);
+      // Workers ship their retry counts every second.
+      await expect.poll(async () => backendStats(await getStats(admin), bad.address).retries, { timeout: 3_000 }).toBe(bad.requests);
+      const stats = await getStats(admin);
+      expect(backendStats(stats, bad.address).failures).toBe(bad.requests);
+      expect(backendStats(stats, good).retries).toBe(0);
+      expect(await metric(admin, 'fulcrum_backend_retries_total', bad.address)).toBe(bad.requests);
+      expect(await metric(admin, 'fulcrum_backend_retries_total', good)).toBe(0);
+    },
+  );
 
   it.each([
     ['POST with a body', 'POST', 'payload'],

@@ -1,10 +1,11 @@
 // Broken and slow backends (raw net servers writing bad bytes), retries, timeouts, keep-alive reuse and
 // client aborts, through the binary: each failure is a 502/504 with X-Fulcrum-Error and the pool stays usable.
-import { createServer, connect, type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type L7Proxy, type Reply, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
-import { send, startL7Proxy, type L7Proxy, type Reply } from '../../helpers/l7-proxy.js';
 
 interface RawBackend {
   address: string;
@@ -203,7 +204,12 @@ describe('retries, timeouts, reuse and aborts', () => {
   ])('%s', async (_name, env, request, status, code) => {
     const proxy = await proxyFor({ FULCRUM_BACKENDS: healthy.address, ...env });
     const options = request as { path?: string; headers?: Record<string, string>; body?: string };
-    const reply = await send(`${proxy.url}${options.path ?? '/'}`, { method: options.body ? 'POST' : 'GET', headers: options.headers, body: options.body, agent: false });
+    const reply = await send(`${proxy.url}${options.path ?? '/'}`, {
+      method: options.body ? 'POST' : 'GET',
+      headers: options.headers,
+      body: options.body,
+      agent: false,
+    });
     expect([reply.status, reply.headers['x-fulcrum-error']]).toEqual([status, code]);
   });
 

@@ -1,7 +1,7 @@
 // The per-worker upstream pool against a real keep-alive origin: what a reused connection carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamPool } from '../../../src/l7/upstream/pool.js';
 import type { Exchange, UpstreamConnection } from '../../../src/l7/upstream/connection.js';
+import { UpstreamPool } from '../../../src/l7/upstream/pool.js';
 import type { UpstreamError } from '../../../src/l7/upstream/upstream-error.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 

@@ -11,5 +11,7 @@ it.each(ALGORITHMS)('the native table builds a %s pool', (algorithm) => {
 });
 
 it('the native error for an unknown algorithm lists the same names', () => {
-  expect(() => pool({ algorithm: 'random' as never, backends: backends(1) })).toThrow(`pool option algorithm must be one of ${ALGORITHMS.join(', ')}`);
+  expect(() => pool({ algorithm: 'random' as never, backends: backends(1) })).toThrow(
+    `pool option algorithm must be one of ${ALGORITHMS.join(', ')}`,
+  );
 });

@@ -1,6 +1,6 @@
 // Bad input gets a FulcrumError with code FULCRUM_ERR_BALANCER and a message that says what to fix; never a crash.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPool, openPool, updatePool, type PoolOptions } from '../../../src/balance/index.js';
+import { createPool, openPool, type PoolOptions, updatePool } from '../../../src/balance/index.js';
 import { FulcrumError } from '../../../src/errors.js';
 import { backends, destroyPools, pool } from './pool-fixture.js';
 
@@ -20,7 +20,11 @@ function expectBalancerError(action: () => unknown, message: RegExp): void {
 
 const badPools: { name: string; options: Omit<PoolOptions, 'name'>; message: RegExp }[] = [
   { name: 'empty pool', options: { backends: [] }, message: /backends is empty/ },
-  { name: 'weight 0', options: { backends: [{ address: '10.0.0.1:80', weight: 0 }] }, message: /weight must be an integer from 1 to 256, got 0/ },
+  {
+    name: 'weight 0',
+    options: { backends: [{ address: '10.0.0.1:80', weight: 0 }] },
+    message: /weight must be an integer from 1 to 256, got 0/,
+  },
   { name: 'negative weight', options: { backends: [{ address: '10.0.0.1:80', weight: -3 }] }, message: /got -3/ },
   { name: 'NaN weight', options: { backends: [{ address: '10.0.0.1:80', weight: Number.NaN }] }, message: /got NaN/ },
   { name: 'fractional weight', options: { backends: [{ address: '10.0.0.1:80', weight: 1.5 }] }, message: /integer/ },

@@ -1,6 +1,6 @@
 // The rules every picker follows: state, all-down, avoid, hot reload, and stable indices.
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_BACKEND, updatePool, type Algorithm } from '../../../src/balance/index.js';
+import { type Algorithm, NO_BACKEND, updatePool } from '../../../src/balance/index.js';
 import { backends, destroyPools, pickSequence, pool } from './pool-fixture.js';
 
 afterAll(destroyPools);

@@ -1,6 +1,6 @@
 // The docs may only name variables that exist and state defaults the code has: README.md and docs/*.md
 // against the settings schema, and docs/l4.md's option table against the L4 API's defaults.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { CONFIG_FILE_ENV, SETTINGS } from '../../../src/config/settings.js';
@@ -9,7 +9,12 @@ import { tcpProxyDefaults } from '../../../src/l4/options.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
-const DOCS = ['README.md', ...readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(new URL('docs/', root))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const settingByEnv = new Map(SETTINGS.map((setting) => [setting.env, setting]));
 const errorCodes = new Set([...read('src/errors.ts').matchAll(/'(FULCRUM_ERR_[A-Z_]+)'/g)].map((match) => match[1]));
 /** Read outside the schema: src/native/load.ts and scripts/build-native.mjs; FULCRUM_BENCH_* by bench/. */
@@ -44,13 +49,29 @@ it('docs/l4.md states the defaults the L4 API and the settings schema have', () 
     const env = /`(FULCRUM_[A-Z0-9_]+)`/.exec(settingCell)?.[1];
     const stated = defaultCell.trim().split(' ')[0];
     const expected =
-      option in tcpProxyDefaults ? String(tcpProxyDefaults[option as keyof typeof tcpProxyDefaults]) : env && option !== 'onConnectionClosed' ? settingByEnv.get(env)?.defaultText : undefined;
+      option in tcpProxyDefaults
+        ? String(tcpProxyDefaults[option as keyof typeof tcpProxyDefaults])
+        : env && option !== 'onConnectionClosed'
+          ? settingByEnv.get(env)?.defaultText
+          : undefined;
     if (expected === undefined) continue;
     checked.push(option);
     if (stated !== expected) wrong.push(`${option}: the doc says ${stated}, the code has ${expected}`);
   }
   expect(wrong).toEqual([]);
-  expect(checked).toEqual(expect.arrayContaining(['connectTimeoutMs', 'idleTimeoutMs', 'retries', 'maxConnections', 'pipeSize', 'maxPipes', 'backlog', 'proxyProtocol', 'acceptProxyProtocol']));
+  expect(checked).toEqual(
+    expect.arrayContaining([
+      'connectTimeoutMs',
+      'idleTimeoutMs',
+      'retries',
+      'maxConnections',
+      'pipeSize',
+      'maxPipes',
+      'backlog',
+      'proxyProtocol',
+      'acceptProxyProtocol',
+    ]),
+  );
 });
 
 it('the L4 API defaults to what the binary passes by default, so docs/l4.md holds for both', () => {

@@ -27,7 +27,12 @@ describe('default active check', () => {
     ['http mode, auto', { FULCRUM_HEALTH_CHECK: 'auto' }, 'http', AUTO_HTTP],
     ['tcp mode, default', { FULCRUM_MODE: 'tcp' }, 'tcp', null],
     ['http mode, tcp asked for', { FULCRUM_HEALTH_CHECK: 'tcp' }, 'tcp', null],
-    ['http mode, a path asked for', { FULCRUM_HEALTH_CHECK: 'http:/healthz' }, 'http', { ...AUTO_HTTP, path: '/healthz', expectStatus: [[200, 399]] }],
+    [
+      'http mode, a path asked for',
+      { FULCRUM_HEALTH_CHECK: 'http:/healthz' },
+      'http',
+      { ...AUTO_HTTP, path: '/healthz', expectStatus: [[200, 399]] },
+    ],
   ])('%s', (_name, env, kind, http) => {
     const check = load({ ...BACKENDS, ...env }).pools[0]?.healthCheck;
     expect(check?.kind).toBe(kind);
@@ -69,8 +74,13 @@ describe('slow-response outlier signal', () => {
   });
 
   it('takes outlierDetection.slowResponse per pool, and rejects a value that is not a duration', () => {
-    const config = withFile(['pools:', '  api:', '    backends: ["127.0.0.1:9001"]', '    outlierDetection: { slowResponse: 750ms }'].join('\n'), 'api');
+    const config = withFile(
+      ['pools:', '  api:', '    backends: ["127.0.0.1:9001"]', '    outlierDetection: { slowResponse: 750ms }'].join('\n'),
+      'api',
+    );
     expect(config.pools[0]?.outlier?.slowResponseMs).toBe(750);
-    expect(() => withFile(['pools:', '  api:', '    backends: ["127.0.0.1:9001"]', '    outlierDetection: { slowResponse: soon }'].join('\n'), 'api')).toThrow(/slowResponse/);
+    expect(() =>
+      withFile(['pools:', '  api:', '    backends: ["127.0.0.1:9001"]', '    outlierDetection: { slowResponse: soon }'].join('\n'), 'api'),
+    ).toThrow(/slowResponse/);
   });
 });

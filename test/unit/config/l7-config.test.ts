@@ -32,16 +32,31 @@ describe('L7 settings', () => {
   it('has sane defaults', () => {
     const config = load({});
     expect([config.connectTimeout, config.responseTimeout, config.upstreamIdleTimeout]).toEqual([2_000, 30_000, 60_000]);
-    expect([config.upstreamMaxSockets, config.retries, config.maxBody, config.maxUrlLength, config.maxHeaderSize]).toEqual([256, 2, 1024 ** 3, 8192, 32768]);
+    expect([config.upstreamMaxSockets, config.retries, config.maxBody, config.maxUrlLength, config.maxHeaderSize]).toEqual([
+      256,
+      2,
+      1024 ** 3,
+      8192,
+      32768,
+    ]);
     expect([config.trustedProxies, config.tlsCert, config.httpsRedirectListen]).toEqual([[], null, null]);
   });
 
   it('parses durations, sizes and CIDR lists', () => {
-    const config = load({ FULCRUM_CONNECT_TIMEOUT: '500ms', FULCRUM_MAX_BODY: '10mb', FULCRUM_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,::1' });
+    const config = load({
+      FULCRUM_CONNECT_TIMEOUT: '500ms',
+      FULCRUM_MAX_BODY: '10mb',
+      FULCRUM_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,::1',
+    });
     expect(config.connectTimeout).toBe(500);
     expect(config.maxBody).toBe(10 * 1024 * 1024);
     const trusted = new TrustedProxies(config.trustedProxies);
-    expect(['10.2.3.4', '::ffff:10.9.9.9', '192.168.1.7', '::1'].map((address) => trusted.trusts(address))).toEqual([true, true, true, true]);
+    expect(['10.2.3.4', '::ffff:10.9.9.9', '192.168.1.7', '::1'].map((address) => trusted.trusts(address))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['11.0.0.1', '192.168.1.8', '::2'].map((address) => trusted.trusts(address))).toEqual([false, false, false]);
   });
 
@@ -58,21 +73,38 @@ describe('L7 settings', () => {
 });
 
 describe('L7 config-file keys', () => {
-  const pools = { a: { backends: ['127.0.0.1:9101'], sticky: { cookie: 'SRV' }, hostRewrite: 'a.internal' }, b: { backends: ['127.0.0.1:9102'] } };
+  const pools = {
+    a: { backends: ['127.0.0.1:9101'], sticky: { cookie: 'SRV' }, hostRewrite: 'a.internal' },
+    b: { backends: ['127.0.0.1:9102'] },
+  };
 
   it('reads sticky, hostRewrite, splits and stripPrefix', () => {
-    const config = load({}, {
-      pools,
-      routes: [
-        { match: { pathPrefix: '/api/' }, pool: 'a', stripPrefix: true },
-        { match: {}, split: [{ pool: 'a', weight: 90 }, { pool: 'b', weight: 10 }], splitKey: 'cookie:uid', forceHeader: 'X-Arm' },
-      ],
-    });
+    const config = load(
+      {},
+      {
+        pools,
+        routes: [
+          { match: { pathPrefix: '/api/' }, pool: 'a', stripPrefix: true },
+          {
+            match: {},
+            split: [
+              { pool: 'a', weight: 90 },
+              { pool: 'b', weight: 10 },
+            ],
+            splitKey: 'cookie:uid',
+            forceHeader: 'X-Arm',
+          },
+        ],
+      },
+    );
     const a = config.pools.find((pool) => pool.name === 'a');
     expect([a?.sticky, a?.hostRewrite]).toEqual([{ cookie: 'SRV' }, 'a.internal']);
     expect(config.routes[0]?.stripPrefix).toBe(true);
     expect(config.routes[1]?.split).toEqual({
-      arms: [{ pool: 'a', weight: 90 }, { pool: 'b', weight: 10 }],
+      arms: [
+        { pool: 'a', weight: 90 },
+        { pool: 'b', weight: 10 },
+      ],
       key: { kind: 'cookie', name: 'uid' },
       forceHeader: 'x-arm',
       forceCookie: null,
@@ -80,15 +112,75 @@ describe('L7 config-file keys', () => {
   });
 
   it.each([
-    [{ pools: { a: { backends: ['127.0.0.1:1'], sticky: { cookie: 'bad cookie' } } }, routes: [{ pool: 'a' }] }, 'pools.a.sticky.cookie="bad cookie" is invalid'],
+    [
+      { pools: { a: { backends: ['127.0.0.1:1'], sticky: { cookie: 'bad cookie' } } }, routes: [{ pool: 'a' }] },
+      'pools.a.sticky.cookie="bad cookie" is invalid',
+    ],
     [{ pools, routes: [{ match: {}, pool: 'a', stripPrefix: true }] }, 'stripPrefix needs match.pathPrefix'],
     [{ pools, routes: [{ split: [{ pool: 'a', weight: 1 }] }] }, 'expected a list of at least two'],
-    [{ pools, routes: [{ split: [{ pool: 'a', weight: 1 }, { pool: 'zz', weight: 1 }] }] }, 'routes[0].split[1].pool="zz" is invalid'],
-    [{ pools, routes: [{ split: [{ pool: 'a', weight: 1 }, { pool: 'b', weight: 0 }] }] }, 'routes[0].split[1].weight=0 is invalid'],
-    [{ pools, routes: [{ pool: 'a', split: [{ pool: 'a', weight: 1 }, { pool: 'b', weight: 1 }] }] }, 'give pool or split, not both'],
+    [
+      {
+        pools,
+        routes: [
+          {
+            split: [
+              { pool: 'a', weight: 1 },
+              { pool: 'zz', weight: 1 },
+            ],
+          },
+        ],
+      },
+      'routes[0].split[1].pool="zz" is invalid',
+    ],
+    [
+      {
+        pools,
+        routes: [
+          {
+            split: [
+              { pool: 'a', weight: 1 },
+              { pool: 'b', weight: 0 },
+            ],
+          },
+        ],
+      },
+      'routes[0].split[1].weight=0 is invalid',
+    ],
+    [
+      {
+        pools,
+        routes: [
+          {
+            pool: 'a',
+            split: [
+              { pool: 'a', weight: 1 },
+              { pool: 'b', weight: 1 },
+            ],
+          },
+        ],
+      },
+      'give pool or split, not both',
+    ],
     [{ pools, routes: [{ pool: 'a', splitKey: 'ip' }] }, 'only a route with split: can have it'],
-    [{ pools, routes: [{ split: [{ pool: 'a', weight: 1 }, { pool: 'b', weight: 1 }], splitKey: 'path' }] }, 'expected ip, header:NAME or cookie:NAME'],
-    [{ tls: { certificates: [{ serverName: 'a.test', cert: '/nope.crt', key: '/nope.key' }] } }, 'tls.certificates[0].cert="/nope.crt" is invalid: the file cannot be read'],
+    [
+      {
+        pools,
+        routes: [
+          {
+            split: [
+              { pool: 'a', weight: 1 },
+              { pool: 'b', weight: 1 },
+            ],
+            splitKey: 'path',
+          },
+        ],
+      },
+      'expected ip, header:NAME or cookie:NAME',
+    ],
+    [
+      { tls: { certificates: [{ serverName: 'a.test', cert: '/nope.crt', key: '/nope.key' }] } },
+      'tls.certificates[0].cert="/nope.crt" is invalid: the file cannot be read',
+    ],
   ])('rejects a bad file (%#)', (file, message) => {
     expect(problem({}, file as Record<string, unknown>)).toContain(message);
   });

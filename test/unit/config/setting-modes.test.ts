@@ -39,8 +39,11 @@ it('each setting is labelled http: or tcp: exactly when only that mode reads it'
   const tcp = settingsRead(l4Plan, config);
   const mislabelled = SETTINGS.flatMap((setting) => {
     const label = /^(http|tcp)\b[^:]{0,12}:/.exec(setting.description)?.[1] ?? 'none';
-    const readBy = http.has(setting.key) && !tcp.has(setting.key) ? 'http' : tcp.has(setting.key) && !http.has(setting.key) ? 'tcp' : 'none';
-    return label === readBy ? [] : [`${setting.env}: labelled ${label}, but ${readBy === 'none' ? 'both modes or neither read it' : `only ${readBy} mode reads it`}`];
+    const readBy =
+      http.has(setting.key) && !tcp.has(setting.key) ? 'http' : tcp.has(setting.key) && !http.has(setting.key) ? 'tcp' : 'none';
+    return label === readBy
+      ? []
+      : [`${setting.env}: labelled ${label}, but ${readBy === 'none' ? 'both modes or neither read it' : `only ${readBy} mode reads it`}`];
   });
   expect(mislabelled).toEqual([]);
 });

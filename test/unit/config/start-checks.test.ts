@@ -45,7 +45,9 @@ describe('a backend listed twice in one pool', () => {
 
   it('in a file pool', () => {
     const file = configFile('f.yaml', 'pools: {api: {backends: ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"]}}\nroutes: [{pool: api}]\n');
-    expect(problemOf({ FULCRUM_CONFIG: file })).toContain('pools.api.backends[2]="127.0.0.1:1" is invalid: pool "api" lists this backend already (entry 0)');
+    expect(problemOf({ FULCRUM_CONFIG: file })).toContain(
+      'pools.api.backends[2]="127.0.0.1:1" is invalid: pool "api" lists this backend already (entry 0)',
+    );
   });
 
   it('two names of one address are refused once resolved, as a configuration error', async () => {
@@ -53,7 +55,9 @@ describe('a backend listed twice in one pool', () => {
     const error = await resolvePools(config.pools).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FulcrumError);
     expect((error as FulcrumError).code).toBe('FULCRUM_ERR_CONFIG');
-    expect((error as FulcrumError).message).toContain('backends localhost:9001 and 127.0.0.1:9001 of pool "default" both resolve to 127.0.0.1:9001');
+    expect((error as FulcrumError).message).toContain(
+      'backends localhost:9001 and 127.0.0.1:9001 of pool "default" both resolve to 127.0.0.1:9001',
+    );
   });
 
   it('the same address in two pools is fine', () => {
@@ -64,8 +68,14 @@ describe('a backend listed twice in one pool', () => {
 
 describe('listeners need addresses of their own', () => {
   it.each([
-    [{ FULCRUM_ADMIN_LISTEN: '127.0.0.1:8080' }, 'FULCRUM_ADMIN_LISTEN="127.0.0.1:8080" is invalid: the admin API would listen on the address of the proxy (FULCRUM_LISTEN=127.0.0.1:8080)'],
-    [{ FULCRUM_LISTEN: '0.0.0.0:9090' }, 'FULCRUM_ADMIN_LISTEN="127.0.0.1:9090" is invalid: the admin API would listen on the address of the proxy (FULCRUM_LISTEN=0.0.0.0:9090)'],
+    [
+      { FULCRUM_ADMIN_LISTEN: '127.0.0.1:8080' },
+      'FULCRUM_ADMIN_LISTEN="127.0.0.1:8080" is invalid: the admin API would listen on the address of the proxy (FULCRUM_LISTEN=127.0.0.1:8080)',
+    ],
+    [
+      { FULCRUM_LISTEN: '0.0.0.0:9090' },
+      'FULCRUM_ADMIN_LISTEN="127.0.0.1:9090" is invalid: the admin API would listen on the address of the proxy (FULCRUM_LISTEN=0.0.0.0:9090)',
+    ],
     [{ FULCRUM_LISTEN: '[::1]:7000', FULCRUM_ADMIN_LISTEN: '[0::1]:7000' }, 'the admin API would listen on the address of the proxy'],
   ])('%j', (env, expected) => {
     expect(problemOf({ ...BACKENDS, ...env })).toContain(expected);
@@ -73,8 +83,15 @@ describe('listeners need addresses of their own', () => {
 
   it('the HTTPS redirect too', () => {
     const pair = makeCertificate('redirect.test');
-    const message = problemOf({ ...BACKENDS, FULCRUM_TLS_CERT: pair.cert, FULCRUM_TLS_KEY: pair.key, FULCRUM_HTTPS_REDIRECT_LISTEN: '127.0.0.1:9090' });
-    expect(message).toContain('FULCRUM_HTTPS_REDIRECT_LISTEN="127.0.0.1:9090" is invalid: the HTTPS redirect would listen on the address of the admin API (FULCRUM_ADMIN_LISTEN=127.0.0.1:9090)');
+    const message = problemOf({
+      ...BACKENDS,
+      FULCRUM_TLS_CERT: pair.cert,
+      FULCRUM_TLS_KEY: pair.key,
+      FULCRUM_HTTPS_REDIRECT_LISTEN: '127.0.0.1:9090',
+    });
+    expect(message).toContain(
+      'FULCRUM_HTTPS_REDIRECT_LISTEN="127.0.0.1:9090" is invalid: the HTTPS redirect would listen on the address of the admin API (FULCRUM_ADMIN_LISTEN=127.0.0.1:9090)',
+    );
   });
 
   it('other ports, or other hosts on one port, are fine', () => {
@@ -87,7 +104,11 @@ describe('backup pools', () => {
   const pool = (backup: string) => `{backends: ["127.0.0.1:1"], backup: ${backup}}`;
 
   it.each([
-    ['two pools naming each other', `pools: {a: ${pool('b')}, b: ${pool('a')}}`, 'pools.a.backup="b" is invalid: backup pools form a cycle (a -> b -> a)'],
+    [
+      'two pools naming each other',
+      `pools: {a: ${pool('b')}, b: ${pool('a')}}`,
+      'pools.a.backup="b" is invalid: backup pools form a cycle (a -> b -> a)',
+    ],
     ['a longer cycle', `pools: {a: ${pool('b')}, b: ${pool('c')}, c: ${pool('a')}}`, 'backup pools form a cycle (a -> b -> c -> a)'],
   ])('%s', (_name, pools, expected) => {
     const message = problemOf({ FULCRUM_CONFIG: configFile('f.yaml', `${pools}\nroutes: [{pool: a}]\n`) });
@@ -103,8 +124,13 @@ describe('backup pools', () => {
 
 describe('a key written twice in a config file', () => {
   it('JSON names the key and where it repeats', () => {
-    const file = configFile('f.json', '{\n  "backends": ["127.0.0.1:1"],\n  "pools": {"a": {"backends": ["127.0.0.1:2"]}, "a": {"backends": ["127.0.0.1:3"]}},\n  "routes": [{"pool": "a"}]\n}\n');
-    expect(problemOf({ FULCRUM_CONFIG: file })).toMatch(/f\.json is not valid JSON: "a" appears twice in one object \(again at line 3, column \d+\); keep one of them/);
+    const file = configFile(
+      'f.json',
+      '{\n  "backends": ["127.0.0.1:1"],\n  "pools": {"a": {"backends": ["127.0.0.1:2"]}, "a": {"backends": ["127.0.0.1:3"]}},\n  "routes": [{"pool": "a"}]\n}\n',
+    );
+    expect(problemOf({ FULCRUM_CONFIG: file })).toMatch(
+      /f\.json is not valid JSON: "a" appears twice in one object \(again at line 3, column \d+\); keep one of them/,
+    );
   });
 
   it('YAML', () => {
@@ -128,12 +154,16 @@ describe('TLS certificate and key', () => {
 
   it('swapped paths are named as swapped', () => {
     const message = problemOf({ ...BACKENDS, FULCRUM_TLS_CERT: site.key, FULCRUM_TLS_KEY: site.cert });
-    expect(message).toContain(`FULCRUM_TLS_CERT="${site.key}" is invalid: the certificate and key are swapped: this file holds the private key and ${site.cert} (FULCRUM_TLS_KEY) the certificate`);
+    expect(message).toContain(
+      `FULCRUM_TLS_CERT="${site.key}" is invalid: the certificate and key are swapped: this file holds the private key and ${site.cert} (FULCRUM_TLS_KEY) the certificate`,
+    );
   });
 
   it('a key of another certificate names both files', () => {
     const message = problemOf({ ...BACKENDS, FULCRUM_TLS_CERT: site.cert, FULCRUM_TLS_KEY: other.key });
-    expect(message).toContain(`FULCRUM_TLS_KEY="${other.key}" is invalid: this private key does not belong to the certificate in ${site.cert} (FULCRUM_TLS_CERT, subject CN=site.test)`);
+    expect(message).toContain(
+      `FULCRUM_TLS_KEY="${other.key}" is invalid: this private key does not belong to the certificate in ${site.cert} (FULCRUM_TLS_CERT, subject CN=site.test)`,
+    );
   });
 
   it('a certificate given twice says which file should hold the key', () => {
@@ -143,9 +173,14 @@ describe('TLS certificate and key', () => {
   });
 
   it('an SNI pair in the file is loaded too', () => {
-    const file = configFile('f.yaml', `backends: ["127.0.0.1:1"]\ntls: {certificates: [{serverName: other.test, cert: ${other.cert}, key: ${site.key}}]}\n`);
+    const file = configFile(
+      'f.yaml',
+      `backends: ["127.0.0.1:1"]\ntls: {certificates: [{serverName: other.test, cert: ${other.cert}, key: ${site.key}}]}\n`,
+    );
     const message = problemOf({ FULCRUM_CONFIG: file, FULCRUM_TLS_CERT: site.cert, FULCRUM_TLS_KEY: site.key });
-    expect(message).toContain(`tls.certificates[0].key="${site.key}" is invalid: this private key does not belong to the certificate in ${other.cert}`);
+    expect(message).toContain(
+      `tls.certificates[0].key="${site.key}" is invalid: this private key does not belong to the certificate in ${other.cert}`,
+    );
   });
 
   it('a certificate without a key names the missing variable, not a config file that was never given', () => {

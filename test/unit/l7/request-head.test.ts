@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildRequestHead } from '../../../src/l7/request-head.js';
 
-const base = { method: 'GET', target: '/a?b=1', host: 'example.com', clientAddress: '10.1.2.3', protocol: 'http' as const, trusted: false, hostRewrite: null };
+const base = {
+  method: 'GET',
+  target: '/a?b=1',
+  host: 'example.com',
+  clientAddress: '10.1.2.3',
+  protocol: 'http' as const,
+  trusted: false,
+  hostRewrite: null,
+};
 
 function headerLines(head: string): string[] {
   return head.split('\r\n').slice(1).filter(Boolean);
@@ -9,7 +17,24 @@ function headerLines(head: string): string[] {
 
 describe('buildRequestHead', () => {
   it('keeps end-to-end headers and removes hop-by-hop ones, including those named by Connection', () => {
-    const headers = ['host', 'example.com', 'accept', '*/*', 'connection', 'keep-alive, x-secret', 'keep-alive', 'timeout=5', 'x-secret', 's', 'te', 'trailers', 'upgrade', 'h2c', 'proxy-authorization', 'p'];
+    const headers = [
+      'host',
+      'example.com',
+      'accept',
+      '*/*',
+      'connection',
+      'keep-alive, x-secret',
+      'keep-alive',
+      'timeout=5',
+      'x-secret',
+      's',
+      'te',
+      'trailers',
+      'upgrade',
+      'h2c',
+      'proxy-authorization',
+      'p',
+    ];
     const lines = headerLines(buildRequestHead({ ...base, headers }, null));
     expect(lines).toContain('host: example.com');
     expect(lines).toContain('accept: */*');
@@ -36,7 +61,16 @@ describe('buildRequestHead', () => {
   });
 
   it('keeps and appends to the forwarding headers of a trusted proxy', () => {
-    const headers = ['x-forwarded-for', '203.0.113.9, 10.0.0.2', 'x-forwarded-proto', 'https', 'x-forwarded-host', 'shop.example', 'forwarded', 'for=203.0.113.9;proto=https'];
+    const headers = [
+      'x-forwarded-for',
+      '203.0.113.9, 10.0.0.2',
+      'x-forwarded-proto',
+      'https',
+      'x-forwarded-host',
+      'shop.example',
+      'forwarded',
+      'for=203.0.113.9;proto=https',
+    ];
     const lines = headerLines(buildRequestHead({ ...base, headers, trusted: true }, null));
     expect(lines).toContain('x-forwarded-for: 203.0.113.9, 10.0.0.2, 10.1.2.3');
     expect(lines).toContain('x-forwarded-proto: https');

@@ -23,7 +23,10 @@ const VALID = [
 function feed(bytes: Buffer, cuts: number[], eof: boolean): { body: string; complete: boolean } {
   const parser = new ResponseParser();
   const result = { body: '', complete: false };
-  parser.expect({ onHead: () => undefined, onBody: (chunk) => (result.body += chunk.toString('latin1')), onComplete: () => (result.complete = true) }, false);
+  parser.expect(
+    { onHead: () => undefined, onBody: (chunk) => (result.body += chunk.toString('latin1')), onComplete: () => (result.complete = true) },
+    false,
+  );
   let offset = 0;
   for (const cut of [...cuts, bytes.length]) {
     if (cut > offset) parser.execute(bytes.subarray(offset, cut));
@@ -54,7 +57,8 @@ describe('response parser under random splits and garbage', () => {
       const base = Buffer.from(VALID[round % VALID.length] as string, 'latin1');
       const bytes = Buffer.from(base);
       const mutations = 1 + Math.floor(next() * 4);
-      for (let index = 0; index < mutations; index++) bytes[Math.floor(next() * bytes.length)] = alphabet.charCodeAt(Math.floor(next() * alphabet.length));
+      for (let index = 0; index < mutations; index++)
+        bytes[Math.floor(next() * bytes.length)] = alphabet.charCodeAt(Math.floor(next() * alphabet.length));
       const input = round % 5 === 0 ? Buffer.from(Array.from({ length: Math.floor(next() * 200) }, () => Math.floor(next() * 256))) : bytes;
       const cuts = Array.from({ length: Math.floor(next() * 4) }, () => Math.floor(next() * input.length)).sort((a, b) => a - b);
       try {

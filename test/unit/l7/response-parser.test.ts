@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParseError, ResponseParser, type ResponseHead } from '../../../src/l7/upstream/response-parser.js';
+import { ParseError, type ResponseHead, ResponseParser } from '../../../src/l7/upstream/response-parser.js';
 
 interface Parsed {
   head?: ResponseHead;
@@ -38,7 +38,9 @@ describe('well-formed responses', () => {
   });
 
   it('keeps end-to-end headers as sent, trims optional whitespace and keeps the status line as sent', () => {
-    const parsed = parse('HTTP/1.1 200 Fine\r\nContent-Type:\ttext/plain \r\nX-Custom-Thing: B c\r\nserver:s\r\nETAG: "x"\r\n\r\n', { eof: true });
+    const parsed = parse('HTTP/1.1 200 Fine\r\nContent-Type:\ttext/plain \r\nX-Custom-Thing: B c\r\nserver:s\r\nETAG: "x"\r\n\r\n', {
+      eof: true,
+    });
     expect(parsed.head?.statusLine).toBe('200 Fine');
     expect(parsed.head?.endToEnd).toEqual(['Content-Type', 'text/plain', 'X-Custom-Thing', 'B c', 'server', 's', 'ETAG', '"x"']);
   });

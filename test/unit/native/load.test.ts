@@ -27,11 +27,19 @@ describe('native addon loading', () => {
     const loader = new URL('../../../dist/native/load.js', import.meta.url).href;
     let stderr = '';
     try {
-      execFileSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(loader)}).catch((e) => { console.error(e.code + ': ' + e.message); process.exit(3); })`], {
-        env: { ...process.env, FULCRUM_ADDON_PATH: '/nonexistent/fulcrum.node' },
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import(${JSON.stringify(loader)}).catch((e) => { console.error(e.code + ': ' + e.message); process.exit(3); })`,
+        ],
+        {
+          env: { ...process.env, FULCRUM_ADDON_PATH: '/nonexistent/fulcrum.node' },
+          encoding: 'utf8',
+          stdio: 'pipe',
+        },
+      );
     } catch (error) {
       stderr = (error as { stderr: string }).stderr;
     }
