@@ -1,22 +1,41 @@
 // Structured JSON logs on stdout (pino); one logger for the main thread.
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from './config/types.js';
 
 export type { Logger };
 
-/** Asynchronous, so a slow stdout never stalls the main thread; flushLogsSync empties it before an _exit. */
-let destination: (DestinationStream & { flushSync(): void }) | null = null;
+/** Asynchronous, so a slow stdout never stalls the main thread; flushLogsThen empties it before an _exit. */
+let destination: (DestinationStream & { flushSync(): void; once(event: 'write', listener: () => void): unknown }) | null = null;
 
 export function createLogger(level: LogLevel): Logger {
   destination ??= pino.destination({ dest: 1, sync: false });
   return pino({ name: 'fulcrum', level, base: { pid: process.pid } }, destination);
 }
 
-/** Writes out what the logger still buffers; for exits that skip Node's teardown (and so its flushing). */
-export function flushLogsSync(): void {
+/** How long an exit waits for a log write already on its way to stdout. */
+const FLUSH_WAIT_MS = 100;
+
+function flushSync(): void {
   try {
     destination?.flushSync();
   } catch {
     // Nothing buffered yet (stdout not ready), or stdout is gone: there is nowhere left to write to.
   }
+}
+
+/**
+ * Writes out what the logger holds, then calls `exit`; for exits that skip Node's teardown (and so its
+ * flushing). flushSync writes what is queued but not a write already running on the thread pool, so
+ * this also waits, briefly, for that one to land.
+ */
+export function flushLogsThen(exit: () => void): void {
+  flushSync();
+  if (!destination) return exit();
+  const done = () => {
+    clearTimeout(timer);
+    flushSync();
+    exit();
+  };
+  const timer = setTimeout(done, FLUSH_WAIT_MS);
+  destination.once('write', done);
 }

@@ -1,12 +1,12 @@
 // What the `fulcrum` binary does: help, version, check-config, or run until SIGTERM/SIGINT.
 import { parseArgs } from './args.js';
+import { describeConfig } from './config/describe.js';
 import { loadConfig } from './config/load.js';
 import { renderHelp } from './config/reference.js';
-import { describeConfig } from './config/describe.js';
 import { unknownVariableWarnings } from './config/unknown-env.js';
 import { FulcrumError, type FulcrumErrorCode } from './errors.js';
 import { startFulcrum } from './fulcrum.js';
-import { createLogger, flushLogsSync } from './log.js';
+import { createLogger, flushLogsThen } from './log.js';
 import { createReloader } from './reload.js';
 import { VERSION } from './version.js';
 
@@ -33,8 +33,8 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting for the drain');
       // Not process.exit(): its teardown of worker threads that are mid-drain aborts Node (exit 134).
-      flushLogsSync();
-      native.exitNow(1);
+      flushLogsThen(() => native.exitNow(1));
+      return;
     }
     stopping = true;
     reloader.stop();
@@ -55,7 +55,12 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
 }
 
 /** Failures the user fixes in the configuration (a bad value, an address in use, a TLS pair that does not load). */
-const CONFIGURATION_ERRORS: ReadonlySet<FulcrumErrorCode> = new Set(['FULCRUM_ERR_CONFIG', 'FULCRUM_ERR_LISTEN', 'FULCRUM_ERR_TLS', 'FULCRUM_ERR_PORT_IN_USE']);
+const CONFIGURATION_ERRORS: ReadonlySet<FulcrumErrorCode> = new Set([
+  'FULCRUM_ERR_CONFIG',
+  'FULCRUM_ERR_LISTEN',
+  'FULCRUM_ERR_TLS',
+  'FULCRUM_ERR_PORT_IN_USE',
+]);
 
 /** A user's mistake prints one clear paragraph, no stack, and exits 2 when the configuration is to blame; anything else is a bug and keeps its stack. */
 export function reportFatal(error: unknown): never {
