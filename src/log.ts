@@ -30,7 +30,10 @@ function flushSync(): void {
  */
 export function flushLogsThen(exit: () => void): void {
   flushSync();
-  if (!destination) return exit();
+  if (!destination) {
+    exit();
+    return;
+  }
   const done = () => {
     clearTimeout(timer);
     flushSync();
