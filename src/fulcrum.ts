@@ -9,7 +9,7 @@ import { type DataPlane, startDataPlane } from './data-plane.js';
 import { refuseAddressesInUse } from './exclusive-port.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import type { Logger } from './log.js';
-import { logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
+import { enableSocketMigration, logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
 
 export interface ReloadCounts {
   applied: number;
@@ -91,7 +91,6 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
   for (const pool of await resolvePools(config.pools)) pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
-  warnIfNoSocketMigration(logger);
   const releasePools = () => {
     for (const name of pools.keys()) destroyPool(name);
   };
@@ -102,6 +101,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   const retiring = new Set<Promise<void>>();
   try {
     dataPlane = await startDataPlane(config, config.pools, logger);
+    warnIfNoSocketMigration(logger, enableSocketMigration(config.listen.port));
     health.reconcile(config.pools, pools);
   } catch (error) {
     releasePools();
@@ -145,7 +145,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         }
         const old = dataPlane;
         dataPlane = fresh;
-        logNewDataPlane(logger, changed);
+        logNewDataPlane(logger, changed, enableSocketMigration(next.listen.port));
         const draining: Promise<void> = old
           .drain(next.drainTimeout)
           .catch((error: unknown) => logger.error({ err: error }, 'the previous data plane failed to drain'))

@@ -12,6 +12,8 @@ export interface NativeAddon {
   l4: NativeL4;
   /** native/process_exit.cc: _exit(code), for stops that must not wait on worker-thread teardown. */
   exitNow(code: number): never;
+  /** native/reuseport_migration.cc: lets this process's listeners on `port` hand queued connections on when one closes. */
+  enableListenerMigration(port: number): { attached: number; error: string | null };
 }
 
 // native/l4/l4_binding.cc: TCP listeners whose hot path runs on native threads.
