@@ -4,6 +4,7 @@ import type { LatencyPercentiles } from './admin/latency-stats.js';
 import { type BalancerPool, createPool, destroyPool, updatePool } from './balance/index.js';
 import { formatHostPort } from './config/parsers.js';
 import { type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
+import { tlsFilesDigest } from './config/tls-digest.js';
 import type { FulcrumConfig } from './config/types.js';
 import { type DataPlane, startDataPlane } from './data-plane.js';
 import { refuseAddressesInUse } from './exclusive-port.js';
@@ -86,6 +87,8 @@ function sameAddress(a: FulcrumConfig['adminListen'], b: FulcrumConfig['adminLis
 
 export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Promise<RunningFulcrum> {
   let config = initial;
+  /** Of the TLS files the running data plane loaded: a renewed certificate at the same path changes it. */
+  let tlsDigest = config.mode === 'http' ? tlsFilesDigest(config) : '';
   await refuseAddressesInUse(config);
   const pools = new Map<string, BalancerPool>();
   const health = new HealthMonitor(logger);
@@ -132,6 +135,8 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         added.push(pool.name);
       }
       const changed = dataPlaneChanged(config, next);
+      const nextTlsDigest = next.mode === 'http' ? tlsFilesDigest(next) : '';
+      if (nextTlsDigest !== tlsDigest) changed.push('tls file contents');
       if (changed.length > 0) {
         let fresh: DataPlane;
         try {
@@ -145,6 +150,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         }
         const old = dataPlane;
         dataPlane = fresh;
+        tlsDigest = nextTlsDigest;
         logNewDataPlane(logger, changed, enableSocketMigration(next.listen.port));
         const draining: Promise<void> = old
           .drain(next.drainTimeout)
