@@ -17,24 +17,25 @@ export interface CheckTarget {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-function tcpCheck(target: CheckTarget, timeoutMs: number, done: (ok: boolean, detail: string) => void): void {
+type Done = (ok: boolean, detail: string) => void;
+/** Starts a check; returns what stops it (called when the check's deadline passes first). */
+type Abort = () => void;
+
+function tcpCheck(target: CheckTarget, done: Done): Abort {
   const socket = connect({ host: target.host, port: target.port });
-  socket.setTimeout(timeoutMs, () => {
-    socket.destroy();
-    done(false, `timeout after ${timeoutMs} ms`);
-  });
   socket.once('connect', () => {
     socket.destroy();
     done(true, 'connected');
   });
   socket.once('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? error.message));
+  return () => socket.destroy();
 }
 
-function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: (ok: boolean, detail: string) => void): void {
+function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: Done): Abort {
   const http = check.http;
   if (!http) {
     done(false, 'http check without http settings');
-    return;
+    return () => undefined;
   }
   const outgoing = request({
     host: target.host,
@@ -43,10 +44,6 @@ function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: (ok: boo
     path: http.path,
     agent: false,
     headers: { host: http.host ?? `${target.host}:${target.port}`, 'user-agent': 'fulcrum-health-check', connection: 'close' },
-  });
-  outgoing.setTimeout(check.timeoutMs, () => {
-    outgoing.destroy();
-    done(false, `timeout after ${check.timeoutMs} ms`);
   });
   outgoing.once('error', (error: NodeJS.ErrnoException) => done(false, error.code ?? error.message));
   outgoing.once('response', (response) => {
@@ -69,18 +66,26 @@ function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: (ok: boo
     });
   });
   outgoing.end();
+  // Destroying the request also ends a response still arriving on its socket.
+  return () => outgoing.destroy();
 }
 
 export function runCheck(target: CheckTarget, check: HealthCheckConfig): Promise<CheckResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let settled = false;
-    const done = (ok: boolean, detail: string) => {
+    const done: Done = (ok, detail) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       resolve({ ok, detail, durationMs: Math.round((performance.now() - started) * 10) / 10 });
     };
-    if (check.kind === 'tcp') tcpCheck(target, check.timeoutMs, done);
-    else httpCheck(target, check, done);
+    // One deadline for the whole check, connect included: a socket timeout would only measure silence,
+    // so a host that drops SYNs or a backend that trickles its answer would never fail the check.
+    const deadline = setTimeout(() => {
+      abort();
+      done(false, `timeout after ${check.timeoutMs} ms`);
+    }, check.timeoutMs);
+    const abort = check.kind === 'tcp' ? tcpCheck(target, done) : httpCheck(target, check, done);
   });
 }
