@@ -1,7 +1,7 @@
 // Refuses to start on an address another process already listens on: SO_REUSEPORT (which both the L4
 // listeners and uWS set) would otherwise let two Fulcrums start and silently split the port's traffic.
-// Checked once, before the first data plane listens; a reload's new plane shares the port with the old
-// one inside this process and is not checked. FULCRUM_REUSE_PORT=true shares the port on purpose.
+// Checked before the first data plane listens, and at a reload for the addresses it moves to; the
+// addresses this process already listens on are its own. FULCRUM_REUSE_PORT=true shares on purpose.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
@@ -16,9 +16,12 @@ function proxyAddresses(config: FulcrumConfig): HostPort[] {
   return redirect ? [config.listen, redirect] : [config.listen];
 }
 
-export async function refuseAddressesInUse(config: FulcrumConfig): Promise<void> {
+/** @param ours the config this process already listens by (at a reload), whose addresses are skipped. */
+export async function refuseAddressesInUse(config: FulcrumConfig, ours: FulcrumConfig | null = null): Promise<void> {
   if (config.reusePort) return;
+  const listening = ours ? proxyAddresses(ours).map(formatHostPort) : [];
   for (const address of proxyAddresses(config)) {
+    if (listening.includes(formatHostPort(address))) continue;
     // A host name is resolved the way the listener will resolve it: its first address. One that does
     // not resolve is left to the listener, whose error says so.
     const ip = isIP(address.host)

@@ -140,6 +140,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
       if (changed.length > 0) {
         let fresh: DataPlane;
         try {
+          await refuseAddressesInUse(next, config);
           fresh = await startDataPlane(next, next.pools, logger);
         } catch (error) {
           for (const name of added) {

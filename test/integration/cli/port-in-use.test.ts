@@ -3,7 +3,9 @@
 // shares it on purpose (a binary upgrade without downtime).
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
 import { CLI, runCliAsync, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort, startOrigin } from '../../helpers/origins.js';
 
@@ -49,5 +51,22 @@ describe.each(['http', 'tcp'] as const)('%s mode: a port another process listens
     expect(await old.exited).toBe(0);
     expect(upgraded.child.exitCode).toBeNull();
     expect(await (await fetch(`http://${env.FULCRUM_LISTEN}/`)).text()).toBe('origin');
+  });
+
+  it('is refused to a reload that moves the listener onto it, and the old address keeps serving', async () => {
+    const env = await environment();
+    await startForTest(cleanup, CLI, [], env, 'fulcrum is serving');
+    const [ownPort, admin] = [await freePort(), await freePort()];
+    const configPath = tempConfigPath('fulcrum.yaml');
+    writeConfig(configPath, [`listen: 127.0.0.1:${ownPort}`]);
+    // Listen comes from the config file alone, so the reload can move it.
+    const { FULCRUM_LISTEN: taken, ...others } = env;
+    const movingEnv = { ...others, FULCRUM_CONFIG: configPath, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}` };
+    const moving = await startForTest(cleanup, CLI, [], movingEnv, 'fulcrum is serving');
+    writeConfig(configPath, [`listen: ${taken}`]);
+    moving.child.kill('SIGHUP');
+    await waitForStats(admin, (stats) => stats.reloads.rejected === 1, 5_000);
+    expect(moving.output()).toContain(`another process already listens on ${taken}`);
+    expect(await (await fetch(`http://127.0.0.1:${ownPort}/`)).text()).toBe('origin');
   });
 });
