@@ -16,7 +16,7 @@ const DOCS = [
     .map((name) => `docs/${name}`),
 ];
 const settingByEnv = new Map(SETTINGS.map((setting) => [setting.env, setting]));
-const errorCodes = new Set([...read('src/errors.ts').matchAll(/'(FULCRUM_ERR_[A-Z_]+)'/g)].map((match) => match[1]));
+const errorCodes = new Set([...read('src/errors.ts').matchAll(/'(FULCRUM_ERR_[A-Z0-9_]+)'/g)].map((match) => match[1]));
 /** Read outside the schema: src/native/load.ts and scripts/build-native.mjs; FULCRUM_BENCH_* by bench/. */
 const OTHER_VARIABLES = new Set([CONFIG_FILE_ENV, 'FULCRUM_ADDON_PATH', 'FULCRUM_NATIVE_BUILDER']);
 
