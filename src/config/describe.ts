@@ -12,14 +12,21 @@ function describeCheck(check: HealthCheckConfig | null): string {
   return `http ${check.http.method} ${check.http.path} (status ${statuses}), ${timing}`;
 }
 
+const MAX_VALUE_COLUMN = 40;
+
 export function describeConfig(config: FulcrumConfig, warnings: readonly string[]): string {
   const lines = ['configuration is valid', ''];
   if (warnings.length > 0) lines.push(...warnings.map((warning) => `warning: ${warning}`), '');
   if (config.configFile) lines.push(`config file: ${config.configFile}`, '');
-  for (const setting of SETTINGS as readonly SettingSpec[]) {
-    const value = setting.format(config[setting.key] as Settings[keyof Settings]);
-    lines.push(`${setting.env.padEnd(22)} ${(value || '(none)').padEnd(32)} (${config.sources[setting.key]})`);
-  }
+  const settings = SETTINGS as readonly SettingSpec[];
+  const values = settings.map((setting) => setting.format(config[setting.key] as Settings[keyof Settings]) || '(none)');
+  // Columns as wide as their longest entry, so the rows line up; a very long value (many backends)
+  // overflows its own row rather than widening every other.
+  const nameWidth = Math.max(...settings.map((setting) => setting.env.length));
+  const valueWidth = Math.min(MAX_VALUE_COLUMN, Math.max(...values.map((value) => value.length)));
+  settings.forEach((setting, index) => {
+    lines.push(`${setting.env.padEnd(nameWidth)}  ${(values[index] as string).padEnd(valueWidth)}  (${config.sources[setting.key]})`);
+  });
   lines.push('', 'pools:');
   for (const pool of config.pools) {
     const backends = pool.backends.map((backend) => `${backend.address}*${backend.weight}`).join(', ');
