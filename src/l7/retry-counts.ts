@@ -1,28 +1,17 @@
 // Retries per backend: each L7 worker counts the requests it retried away from a backend (the one that
 // failed them) and ships the counts to the main thread as deltas, beside its latency histograms.
 
+import { type BackendDelta, BackendDeltas } from './backend-deltas.js';
+
 /** pool name → backend index → retries since the last delta. */
-export type RetryDelta = Record<string, Record<number, number>>;
+export type RetryDelta = BackendDelta<number>;
 
 /** One worker's retries since its last flush (worker thread). */
-export class RetryCounter {
-  private pending: RetryDelta = {};
-  private empty = true;
-
+export class RetryCounter extends BackendDeltas<number> {
   /** A request failed on this backend and was sent to another one. */
   count(pool: string, backendIndex: number): void {
-    const byBackend = (this.pending[pool] ??= {});
+    const byBackend = this.pool(pool);
     byBackend[backendIndex] = (byBackend[backendIndex] ?? 0) + 1;
-    this.empty = false;
-  }
-
-  /** What was counted since the last take, or null when nothing was. */
-  take(): RetryDelta | null {
-    if (this.empty) return null;
-    const delta = this.pending;
-    this.pending = {};
-    this.empty = true;
-    return delta;
   }
 }
 
