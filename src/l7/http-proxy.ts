@@ -38,7 +38,10 @@ export interface L7Events {
   retries(delta: RetryDelta): void;
 }
 
-/** uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits. */
+/**
+ * uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits.
+ * uWS builds on uWebSockets 20.50 or later read it; the bundled 20.30 (uWebSockets 20.43) ignores it (a fixed 4 KiB, docs/l7.md).
+ */
 const UWS_HEADERS_ENV = 'UWS_HTTP_MAX_HEADERS_SIZE';
 
 function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
