@@ -10,16 +10,7 @@ import {
   isTokenByte,
   TRANSFER_ENCODING,
 } from './header-names.js';
-import {
-  afterFieldLine,
-  afterLineBreak,
-  CR,
-  chunkSizeLine,
-  decimalOf,
-  isOptionalWhitespace,
-  LF,
-  statusOf,
-} from './message-syntax.js';
+import { afterFieldLine, afterLineBreak, CR, chunkSizeLine, decimalOf, isOptionalWhitespace, LF, statusOf } from './message-syntax.js';
 import { ParseError } from './parse-error.js';
 
 export { ParseError };
