@@ -1,6 +1,8 @@
 // Creates a worker's uWS app: plain HTTP, or TLS (SSLApp) with a default certificate and more chosen by SNI.
-// With SNI, uWS keeps one router per server name, so the same handlers are attached to each.
+// With SNI, uWS keeps one router per server name, so the same handlers are attached to each; names are
+// matched in any letter case (server-name-aliases.ts).
 import type { TlsCertificateConfig } from '../config/l7-types.js';
+import { serverNameAliases } from './server-name-aliases.js';
 import { type TemplatedApp, uws } from './uws.js';
 
 export interface TlsSpec {
@@ -18,9 +20,18 @@ export function createListenerApp(tls: TlsSpec | null, attach: (app: TemplatedAp
   }
   const app = uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key });
   attach(app);
-  for (const certificate of tls.certificates) {
-    app.addServerName(certificate.serverName, { cert_file_name: certificate.cert, key_file_name: certificate.key });
-    attach(app.domain(certificate.serverName));
+  const addServerName = (serverName: string, certificate: TlsCertificateConfig): void => {
+    app.addServerName(serverName, { cert_file_name: certificate.cert, key_file_name: certificate.key });
+    attach(app.domain(serverName));
+  };
+  for (const certificate of tls.certificates) addServerName(certificate.serverName, certificate);
+  if (tls.certificates.length > 0) {
+    // uWS calls this inside the handshake for a name it does not know, then looks the name up again.
+    const aliasFor = serverNameAliases(tls.certificates);
+    app.missingServerName((sentName) => {
+      const alias = aliasFor(sentName);
+      if (alias !== null) addServerName(alias.serverName, alias.certificate);
+    });
   }
   return app;
 }

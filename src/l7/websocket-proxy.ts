@@ -43,9 +43,21 @@ function release(session: Session, outcome: Outcome): void {
   session.pool.release(session.index, outcome);
 }
 
-/** Close codes a peer may send (1005, 1006 and 1015 are only ever reported, never sent). */
-function sendableCode(code: number): number {
-  return code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999) ? code : 1000;
+/** The connection went without a close frame (1006), or its TLS failed (1015). */
+const ABNORMAL = 'abnormal';
+/** A close frame without a status code (reported as 1005). */
+const NO_CODE = 'no-code';
+
+/**
+ * How to pass on the close one side reported, per RFC 6455 §7.4.1: 1005, 1006 and 1015 may never be sent
+ * in a close frame. A side that vanished (1006, 1015) is passed on by dropping the other connection without
+ * a close frame, so that peer reports 1006 too; 1001 ("going away") would claim an orderly leave, and the
+ * 1000 sent before told the peer that all went well. A close frame without a code is passed on as one.
+ */
+function relayedClose(code: number): number | typeof ABNORMAL | typeof NO_CODE {
+  if (code === 1006 || code === 1015) return ABNORMAL;
+  if (code === 1005) return NO_CODE;
+  return code === 1000 || (code >= 1001 && code <= 1014) || (code >= 3000 && code <= 4999) ? code : 1000;
 }
 
 /**
@@ -66,6 +78,8 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
         headers: target.headers,
         perMessageDeflate: false,
         followRedirects: false,
+        // The client answers the backend's pings (relayed below): a pong the proxy made up would hide a dead client.
+        autoPong: false,
       });
       const session: Session = { upstream, pool: target.pool, index: target.index, client: null, early: [], released: false };
       res.onAborted(() => {
@@ -104,9 +118,19 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
         client.send(data, isBinary);
         if (client.getBufferedAmount() > CLIENT_HIGH_WATER) upstream.pause();
       });
+      upstream.on('ping', (data: Buffer) => {
+        // Until uWS opens the client socket, the proxy answers for a client that is on its way.
+        if (session.client) session.client.ping(data);
+        else upstream.pong(data);
+      });
       upstream.on('close', (code: number, reason: Buffer) => {
         release(session, 'success');
-        session.client?.end(sendableCode(code), reason);
+        const { client } = session;
+        if (!client) return;
+        const close = relayedClose(code);
+        if (close === ABNORMAL) client.close();
+        else if (close === NO_CODE) client.end();
+        else client.end(close, reason);
       });
     },
     open(client) {
@@ -121,6 +145,16 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
       upstream.send(Buffer.copyBytesFrom(new Uint8Array(message)), { binary: isBinary });
       if (upstream.bufferedAmount > MAX_UPSTREAM_BACKLOG) client.end(1013, 'backend is not keeping up');
     },
+    // uWS has already answered the client's ping; the backend sees it too (its pong is dropped: uWS 20.30
+    // can send no pong of its own, and the client has its answer).
+    ping(client, message) {
+      const { upstream } = client.getUserData().session;
+      if (upstream.readyState === WebSocket.OPEN) upstream.ping(Buffer.copyBytesFrom(new Uint8Array(message)));
+    },
+    pong(client, message) {
+      const { upstream } = client.getUserData().session;
+      if (upstream.readyState === WebSocket.OPEN) upstream.pong(Buffer.copyBytesFrom(new Uint8Array(message)));
+    },
     drain(client) {
       if (client.getBufferedAmount() < CLIENT_HIGH_WATER / 2) client.getUserData().session.upstream.resume();
     },
@@ -128,8 +162,10 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
       const { session } = client.getUserData();
       session.client = null;
       const { upstream } = session;
-      if (upstream.readyState === WebSocket.OPEN) upstream.close(sendableCode(code), Buffer.from(message));
-      else upstream.terminate();
+      const close = relayedClose(code);
+      if (upstream.readyState !== WebSocket.OPEN || close === ABNORMAL) upstream.terminate();
+      else if (close === NO_CODE) upstream.close();
+      else upstream.close(close, Buffer.from(message));
     },
   };
 }

@@ -10,8 +10,10 @@ import {
   isTokenByte,
   TRANSFER_ENCODING,
 } from './header-names.js';
+import { afterFieldLine, afterLineBreak, CR, chunkSizeLine, decimalOf, isOptionalWhitespace, LF, statusOf } from './message-syntax.js';
+import { ParseError } from './parse-error.js';
 
-export class ParseError extends Error {}
+export { ParseError };
 
 export interface ResponseHead {
   status: number;
@@ -40,17 +42,9 @@ export interface ResponseHandlers {
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_CHUNK_LINE = 1024;
-/** Longer would pass Number.MAX_SAFE_INTEGER. */
-const MAX_CONTENT_LENGTH_DIGITS = 15;
-/** "HTTP/1.x NNN" is 12 characters; a reason phrase follows after one space. */
-const STATUS_CODE_END = 12;
 const STATUS_LINE_STATUS = 9;
-const CRLF = Buffer.from('\r\n');
 const KEEP_ALIVE = Buffer.from('keep-alive');
 const CLOSE = Buffer.from('close');
-const CR = 13;
-const LF = 10;
 const COLON = 58;
 
 // biome-ignore lint/suspicious/noConstEnum: tsc inlines the states as numbers in the per-byte loop; nothing outside this file sees the enum.
@@ -132,17 +126,13 @@ export class ResponseParser {
           break;
         }
         case State.ChunkSize: {
-          const lineEnd = data.indexOf(CRLF, offset);
-          if (lineEnd === -1) {
-            if (data.length - offset > MAX_CHUNK_LINE) throw new ParseError('chunk size line too long');
+          const line = chunkSizeLine(data, offset);
+          if (line === null) {
             this.keepRest(data, offset);
             return;
           }
-          const line = data.toString('latin1', offset, lineEnd);
-          offset = lineEnd + 2;
-          const sizeText = line.split(';', 1)[0]?.trim() ?? '';
-          if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) throw new ParseError(`bad chunk size "${sizeText}"`);
-          this.remaining = parseInt(sizeText, 16);
+          offset = line.next;
+          this.remaining = line.size;
           this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
           break;
         }
@@ -159,20 +149,21 @@ export class ResponseParser {
             this.keepRest(data, offset);
             return;
           }
-          if (data[offset] !== 13 || data[offset + 1] !== 10) throw new ParseError('chunk data not followed by CRLF');
+          if (data[offset] !== CR || data[offset + 1] !== LF) throw new ParseError('chunk data not followed by CRLF');
           offset += 2;
           this.state = State.ChunkSize;
           break;
         }
         case State.Trailers: {
-          const lineEnd = data.indexOf(CRLF, offset);
+          const lineEnd = afterFieldLine(data, offset);
           if (lineEnd === -1) {
             if (data.length - offset > MAX_HEAD_BYTES) throw new ParseError('trailers exceed 64 KiB');
             this.keepRest(data, offset);
             return;
           }
-          const empty = lineEnd === offset;
-          offset = lineEnd + 2;
+          // The blank line that ends the trailers is CRLF or a bare LF (field lines may end in one).
+          const empty = data[offset] === CR || data[offset] === LF;
+          offset = lineEnd;
           if (empty) this.complete(this.keepAlive);
           break;
         }
@@ -201,8 +192,8 @@ export class ResponseParser {
     // A head that reaches past MAX_HEAD_BYTES is refused; one that merely is not complete yet waits.
     const limit = Math.min(bytes.length, start + MAX_HEAD_BYTES);
     let index = start;
-    while (index < limit && bytes[index] !== CR) index++;
-    if (index + 1 >= limit) return incompleteHead(limit, bytes.length);
+    while (index < limit && bytes[index] !== CR && bytes[index] !== LF) index++;
+    if (index >= limit) return incompleteHead(limit, bytes.length);
     const statusLineEnd = index;
     const status = statusOf(bytes, start, statusLineEnd);
     const minorVersion = (bytes[start + 7] as number) - 48;
@@ -215,14 +206,13 @@ export class ResponseParser {
     /** Lower-case names the Connection header lists besides close and keep-alive: hop-by-hop too. */
     let listed: string[] | null = null;
     let headEnd: number;
-    // Each turn starts on the CR that ends the previous line, with the byte after it available.
+    // Each turn starts on the CR or LF that ends the previous line (CRLF, or a bare LF: see afterLineBreak).
     for (;;) {
-      if (bytes[index + 1] !== LF) throw new ParseError('CR without LF in the response head');
-      const lineStart = index + 2;
-      if (lineStart + 1 >= limit) return incompleteHead(limit, bytes.length);
-      if (bytes[lineStart] === CR) {
-        if (bytes[lineStart + 1] !== LF) throw new ParseError('CR without LF in the response head');
-        headEnd = lineStart + 2;
+      const lineStart = afterLineBreak(bytes, index, limit);
+      if (lineStart === -1 || lineStart >= limit) return incompleteHead(limit, bytes.length);
+      if (bytes[lineStart] === CR || bytes[lineStart] === LF) {
+        headEnd = afterLineBreak(bytes, lineStart, limit);
+        if (headEnd === -1) return incompleteHead(limit, bytes.length);
         break;
       }
       index = lineStart;
@@ -240,12 +230,12 @@ export class ResponseParser {
       let valueEnd = index;
       while (index < limit) {
         const byte = bytes[index] as number;
-        if (byte === CR) break;
-        if (byte === LF || byte === 0) throw new ParseError('invalid character in header value');
+        if (byte === CR || byte === LF) break;
+        if (byte === 0) throw new ParseError('invalid character in header value');
         index++;
         if (!isOptionalWhitespace(byte)) valueEnd = index;
       }
-      if (index + 1 >= limit) return incompleteHead(limit, bytes.length);
+      if (index >= limit) return incompleteHead(limit, bytes.length);
       const kind = headerKind(bytes, lineStart, nameEnd);
       if (kind === END_TO_END) {
         if (spanCount + 4 > spans.length) spans = this.growSpans();
@@ -338,27 +328,6 @@ function incompleteHead(limit: number, available: number): number {
   return -1;
 }
 
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
-}
-
-/** RFC 9110 OWS: space or horizontal tab. */
-function isOptionalWhitespace(code: number): boolean {
-  return code === 32 || code === 9;
-}
-
-/** The value of 1 to 15 decimal digits at `bytes[start, end)`, or -1. */
-function decimalOf(bytes: Buffer, start: number, end: number): number {
-  if (end <= start || end - start > MAX_CONTENT_LENGTH_DIGITS) return -1;
-  let value = 0;
-  for (let index = start; index < end; index++) {
-    const byte = bytes[index] as number;
-    if (!isDigit(byte)) return -1;
-    value = value * 10 + (byte - 48);
-  }
-  return value;
-}
-
 /** The headers minus those named in `listed` (lower-case), compared in any case. */
 function withoutListed(headers: string[], listed: string[]): string[] {
   const kept: string[] = [];
@@ -367,41 +336,4 @@ function withoutListed(headers: string[], listed: string[]): string[] {
     if (!listed.includes(name.toLowerCase())) kept.push(name, headers[index + 1] as string);
   }
   return kept;
-}
-
-/**
- * The status code of the line `HTTP/1.(0|1) [1-9]DD[ reason]` in `bytes[start, lineEnd)`, checked by hand
- * rather than with a regex; the reason may not hold a NUL or an LF (the line ends at the first CR).
- */
-function statusOf(bytes: Buffer, start: number, lineEnd: number): number {
-  const minor = bytes[start + 7];
-  const hundreds = bytes[start + 9] as number;
-  const valid =
-    lineEnd - start >= STATUS_CODE_END &&
-    equalsBytes(bytes, start, 'HTTP/1.') &&
-    (minor === 48 || minor === 49) &&
-    bytes[start + 8] === 32 &&
-    hundreds >= 49 &&
-    hundreds <= 57 &&
-    isDigit(bytes[start + 10] as number) &&
-    isDigit(bytes[start + 11] as number) &&
-    (lineEnd - start === STATUS_CODE_END || bytes[start + STATUS_CODE_END] === 32) &&
-    !hasForbiddenByte(bytes, start + STATUS_CODE_END, lineEnd);
-  if (!valid) throw new ParseError('malformed status line');
-  return (hundreds - 48) * 100 + ((bytes[start + 10] as number) - 48) * 10 + ((bytes[start + 11] as number) - 48);
-}
-
-function equalsBytes(bytes: Buffer, start: number, ascii: string): boolean {
-  for (let index = 0; index < ascii.length; index++) {
-    if (bytes[start + index] !== ascii.charCodeAt(index)) return false;
-  }
-  return true;
-}
-
-function hasForbiddenByte(bytes: Buffer, start: number, end: number): boolean {
-  for (let index = start; index < end; index++) {
-    const byte = bytes[index];
-    if (byte === LF || byte === 0) return true;
-  }
-  return false;
 }

@@ -58,6 +58,7 @@ describe('TLS termination', () => {
     const fallback = makeCertificate(directory, 'default.test');
     const first = makeCertificate(directory, 'a.test');
     const second = makeCertificate(directory, 'b.test');
+    const wildcard = makeCertificate(directory, 'c.test');
     origin = await startOrigin('tls-origin', (request, response) => response.end(`${request.headers['x-forwarded-proto']}`));
     redirectPort = await freePort();
     proxy = await startL7Proxy(
@@ -72,6 +73,7 @@ describe('TLS termination', () => {
           certificates: [
             { serverName: 'a.test', ...first },
             { serverName: 'b.test', ...second },
+            { serverName: '*.c.test', ...wildcard },
           ],
         },
       },
@@ -86,6 +88,13 @@ describe('TLS termination', () => {
     ['a.test', 'a.test'],
     ['b.test', 'b.test'],
     ['other.test', 'default.test'],
+    // DNS names are case-insensitive: uWS compares SNI names byte for byte, Fulcrum adds the spelling.
+    ['A.TEST', 'a.test'],
+    ['b.TeSt', 'b.test'],
+    ['x.c.test', 'c.test'],
+    ['X.C.TEST', 'c.test'],
+    ['Y.C.TEST', 'c.test'],
+    ['OTHER.TEST', 'default.test'],
   ])('SNI %s gets the certificate of %s and is proxied with X-Forwarded-Proto https', async (serverName, commonName) => {
     expect(await fetchOverTls(proxy.port, serverName)).toEqual({ commonName, body: 'https' });
   });

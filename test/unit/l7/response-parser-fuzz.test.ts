@@ -18,6 +18,7 @@ const VALID = [
   'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nT: 1\r\n\r\n',
   'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
   'HTTP/1.0 200 OK\r\n\r\nclose-delimited body',
+  'HTTP/1.1 103 Early Hints\nLink: </a.css>\n\nHTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\r\nabc\r\n0\r\nT: 1\n\n',
 ];
 
 function feed(bytes: Buffer, cuts: number[], eof: boolean): { body: string; complete: boolean } {
@@ -69,5 +70,25 @@ describe('response parser under random splits and garbage', () => {
       }
     }
     expect(parseErrors).toBeGreaterThan(100);
+  });
+
+  it('gives mutated input the same outcome whole and split: a line ending never depends on where a read ends', () => {
+    const next = random(3);
+    const alphabet = '\r\n\r\n\r\n: ;0a';
+    const outcome = (bytes: Buffer, cuts: number[]): string => {
+      try {
+        return JSON.stringify(feed(bytes, cuts, false));
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        return 'ParseError';
+      }
+    };
+    for (let round = 0; round < 3000; round++) {
+      const bytes = Buffer.from(VALID[round % VALID.length] as string, 'latin1');
+      for (let index = 0; index < 1 + Math.floor(next() * 3); index++)
+        bytes[Math.floor(next() * bytes.length)] = alphabet.charCodeAt(Math.floor(next() * alphabet.length));
+      const cuts = Array.from({ length: 1 + Math.floor(next() * 4) }, () => Math.floor(next() * bytes.length)).sort((a, b) => a - b);
+      expect(outcome(bytes, cuts), `round ${round}: ${JSON.stringify(bytes.toString('latin1'))} cut at ${cuts}`).toBe(outcome(bytes, []));
+    }
   });
 });

@@ -88,6 +88,22 @@ describe('well-formed responses', () => {
     expect(parsed.reusable).toBe(true);
   });
 
+  // RFC 9112 §2.2: a recipient may take a bare LF as the end of the start line or a field line; HAProxy and
+  // NGINX do. Waiting for a CR that never comes would hold the client until the response timeout.
+  it.each([1, 2, 5, 1000])('head and trailer lines ending in a bare LF, fed %i bytes at a time', (split) => {
+    const lengthDelimited = parse('HTTP/1.1 200 OK\nContent-Length: 5\nX-A: b\n\nhello', { split });
+    expect([lengthDelimited.head?.statusLine, lengthDelimited.head?.endToEnd, lengthDelimited.body]).toEqual([
+      '200 OK',
+      ['X-A', 'b'],
+      'hello',
+    ]);
+    expect(lengthDelimited.reusable).toBe(true);
+    const mixed = parse('HTTP/1.1 204 No Content\r\nX-A: b\nX-C: d \r\n\n', { split });
+    expect([mixed.head?.status, mixed.head?.endToEnd]).toEqual([204, ['X-A', 'b', 'X-C', 'd']]);
+    const chunked = parse('HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\nX-T: t\n\n', { split });
+    expect([chunked.body, chunked.reusable]).toEqual(['hello', true]);
+  });
+
   it('skips 100 Continue before the real response', () => {
     const parsed = parse('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
     expect(parsed.head?.status).toBe(201);
@@ -125,6 +141,18 @@ describe('malformed responses are ParseErrors', () => {
     ['conflicting content-lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
     ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
     ['chunk without CRLF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXX'],
+    ['bare CR ending the status line', 'HTTP/1.1 200 OK\rContent-Length: 0\r\n\r\n'],
+    ['bare CR ending a header line', 'HTTP/1.1 200 OK\r\nX-A: b\rContent-Length: 0\r\n\r\n'],
+    ['bare CR as the blank line', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\rX'],
+    ['LF inside the reason phrase ends it: the rest is no header', 'HTTP/1.1 200 O\nK\r\n\r\n'],
+    ['chunk size line ending in a bare LF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n'],
+    ['bare LF hidden in a chunk extension', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x\n0\r\nhello\r\n0\r\n\r\n'],
+    ['bare CR in a chunk extension', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x\ry\r\nhello\r\n0\r\n\r\n'],
+    ['bare CR after a chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\r\nhello\r\n0\r\n\r\n'],
+    ['space before a chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n'],
+    ['chunk size past 12 hex digits', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000005\r\nhello\r\n0\r\n\r\n'],
+    ['chunk data ending in a bare LF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n'],
+    ['bare CR in a trailer', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\rb\r\n\r\n'],
     ['extra bytes after response', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nabEXTRA'],
     ['unexpected 101', 'HTTP/1.1 101 Switching Protocols\r\n\r\n'],
     ['head over 64 KiB', `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70_000)}`],
