@@ -47,6 +47,30 @@ export const L7_SETTINGS = [
     format: formatDuration,
   }),
   spec({
+    key: 'clientBodyTimeout',
+    env: 'FULCRUM_CLIENT_BODY_TIMEOUT',
+    flag: '--client-body-timeout',
+    defaultText: '60s',
+    accepted: 'duration, 100ms-1h',
+    description:
+      'http: a client that sends no byte of its request body for this long is answered 408 (or cut, once the response began). ' +
+      'Counts silence, not the whole upload: a slow upload that keeps sending is served.',
+    parse: (raw) => parseDuration(raw, { min: 100, max: MAX_TIMEOUT_MS }),
+    format: formatDuration,
+  }),
+  spec({
+    key: 'clientSendTimeout',
+    env: 'FULCRUM_CLIENT_SEND_TIMEOUT',
+    flag: '--client-send-timeout',
+    defaultText: '60s',
+    accepted: 'duration, 100ms-1h',
+    description:
+      'http: a client that takes none of a response Fulcrum has for it for this long is cut (access log: client-send-timeout). ' +
+      'Counts silence, not the whole download: a slow reader that keeps reading is served.',
+    parse: (raw) => parseDuration(raw, { min: 100, max: MAX_TIMEOUT_MS }),
+    format: formatDuration,
+  }),
+  spec({
     key: 'upstreamMaxSockets',
     env: 'FULCRUM_UPSTREAM_MAX_SOCKETS',
     flag: '--upstream-max-sockets',

@@ -7,6 +7,8 @@ export interface L7Settings {
   connectTimeout: number;
   responseTimeout: number;
   upstreamIdleTimeout: number;
+  clientBodyTimeout: number;
+  clientSendTimeout: number;
   upstreamMaxSockets: number;
   retries: number;
   trustedProxies: CidrBlock[];

@@ -13,7 +13,12 @@ export interface AccessRecord {
   pool: string | null;
   attempts: number;
   durationMs: number;
-  /** X-Fulcrum-Error code when Fulcrum answered itself. */
+  /** Response body bytes Fulcrum wrote toward the client (a cut transfer's may not all have reached it). */
+  bytesSent: number;
+  /**
+   * X-Fulcrum-Error code when Fulcrum answered itself; for a transfer cut short, why: client-aborted,
+   * client-send-timeout, client-body-timeout, or upstream-<failure>.
+   */
   error: string | null;
 }
 

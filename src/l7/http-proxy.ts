@@ -92,6 +92,7 @@ export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
     upstream: upstreamSettings(config),
     pools: workerPoolSpecs(pools),
     limits: { maxBody: config.maxBody, maxUrlLength: config.maxUrlLength, maxHeaderSize: config.maxHeaderSize },
+    clientTimeouts: { bodyMs: config.clientBodyTimeout, sendMs: config.clientSendTimeout },
     trustedProxies: config.trustedProxies,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,

@@ -4,9 +4,9 @@ import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import { writeAccessRecord } from './access-log.js';
 import { writeChunked } from './chunked-writer.js';
-import type { LatencyRecorder } from './latency-recorder.js';
+import { UWS_REARM_MS, type WatchedClient } from './client-sweep.js';
+import type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 import { replyError } from './replies.js';
-import type { RetryCounter } from './retry-counts.js';
 import { mayResend } from './retry-policy.js';
 import type { Exchange, UpstreamConnection } from './upstream/connection.js';
 import type { AcquireWaiter } from './upstream/pool.js';
@@ -18,37 +18,9 @@ import type { WorkerPool } from './worker-pool.js';
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
 
-export interface ForwardPlan {
-  pool: WorkerPool;
-  hashKey: string | undefined;
-  /** Backend named by the request's sticky cookie, or -1. */
-  pinnedIndex: number;
-  head: string;
-  method: string;
-  /** The request carries a body that arrives through res.onData. */
-  hasBody: boolean;
-  /** The body is re-chunked upstream (the client sent no content-length). */
-  chunkedBody: boolean;
-  /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
-  maxBody: number;
-  /** For the access log. */
-  client: string;
-  host: string;
-  path: string;
-}
+export type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 
-/** This worker's request accounting: counts (drain waits for inFlight to reach zero), latencies, access log. */
-export interface WorkerTraffic {
-  requests: number;
-  inFlight: number;
-  /** Set when the worker drains: responses then carry `Connection: close` so clients move to a live listener. */
-  draining: boolean;
-  latency: LatencyRecorder;
-  retries: RetryCounter;
-  accessLog: boolean;
-}
-
-export class ProxiedRequest implements Exchange, AcquireWaiter {
+export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
   private readonly res: HttpResponse;
   private readonly plan: ForwardPlan;
   private readonly traffic: WorkerTraffic;
@@ -87,6 +59,14 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private stalledOffset = 0;
   /** Body of an unknown length parsed inside the read's cork, written once the cork ends (see chunked-writer). */
   private unsizedBody: Buffer[] = [];
+  /** uWS holds chunked body the client has not taken: the next writable event is the client's progress. */
+  private unsizedStalled = false;
+  /** Response body bytes handed to uWS (for the access log); with a content-length, uWS's write offset. */
+  private bytesSent = 0;
+  /** In the client sweep; on the sweep's clock, when the client last made progress and uWS's timer was re-armed. */
+  private watchingClient = false;
+  private clientProgressAt = 0;
+  private uwsRearmedAt = 0;
 
   constructor(res: HttpResponse, plan: ForwardPlan, traffic: WorkerTraffic) {
     this.res = res;
@@ -97,6 +77,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     res.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
       res.onData((chunk, isLast) => this.onClientBody(chunk, isLast));
+      this.watchClient();
     } else {
       this.bodyComplete = true;
     }
@@ -144,6 +125,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
 
   private onClientBody(chunk: ArrayBuffer, isLast: boolean): void {
     if (this.finished) return;
+    this.clientProgressAt = this.traffic.clients.now;
     this.bodyBytes += chunk.byteLength;
     if (this.bodyBytes > this.plan.maxBody) {
       this.rejectBody();
@@ -197,6 +179,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
   private resumeClient(): void {
     if (!this.clientPaused || this.finished) return;
     this.clientPaused = false;
+    // The client's silence while paused was Fulcrum's doing: its body timeout starts again now.
+    this.clientProgressAt = this.traffic.clients.now;
     this.res.resume();
   }
 
@@ -265,15 +249,19 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
         // The usual small response, whole in one read: end() sends it (uWS keeps what the client cannot
         // take yet) without tryEnd's offset bookkeeping and result array.
         res.end(chunk);
+        this.bytesSent = chunk.length;
         this.markFinished();
         return;
       }
+      this.watchClient();
       this.bodyStarted = true;
       const offsetBefore = res.getWriteOffset();
       const [ok, done] = res.tryEnd(chunk, this.responseLength);
+      this.bytesSent = offsetBefore + (ok ? chunk.length : 0);
       if (done) this.markFinished();
       else if (!ok) this.stall(chunk, offsetBefore);
     } else {
+      this.watchClient();
       this.unsizedBody.push(chunk);
     }
   }
@@ -285,6 +273,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     for (const piece of pieces) {
       if (this.finished) return;
       if (!writeChunked(this.res, piece)) drained = false;
+      this.bytesSent += piece.length;
     }
     if (!drained) this.stall(null, 0);
   }
@@ -295,19 +284,82 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     // A copy: the chunk is a view of the upstream read buffer, which the next read overwrites.
     this.stalledChunk = chunk && Buffer.from(chunk);
     this.stalledOffset = offsetBefore;
-    this.res.onWritable((offset) => {
-      if (this.finished) return true;
-      if (this.stalledChunk) {
-        const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
-        const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
-        if (done) this.markFinished();
-        else if (!ok) return false;
-        this.stalledChunk = null;
-      }
-      // Null once the upstream response is complete: its socket went back to the pool, flowing.
-      this.connection?.socket.resume();
-      return true;
-    });
+    this.unsizedStalled = chunk === null;
+    if (chunk) this.bytesSent = this.res.getWriteOffset();
+    this.res.onWritable((offset) => this.pushStalled(offset));
+  }
+
+  /**
+   * Offers the client the rest of a stalled piece, on a writable event or from the sweep (which sees a
+   * slow reader's progress long before the kernel reports the socket writable). False while some is left.
+   */
+  private pushStalled(offset: number): boolean {
+    if (this.finished) return true;
+    if (this.stalledChunk) {
+      const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
+      const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
+      this.bytesSent = ok ? offset + remainder.length : this.res.getWriteOffset();
+      if (this.bytesSent > offset) this.clientProgressAt = this.traffic.clients.now;
+      if (done) this.markFinished();
+      else if (!ok) return false;
+      this.stalledChunk = null;
+    } else {
+      // A writable event: the client took part of what uWS holds for it.
+      this.clientProgressAt = this.traffic.clients.now;
+      this.unsizedStalled = false;
+    }
+    // Null once the upstream response is complete: its socket went back to the pool, flowing.
+    this.connection?.socket.resume();
+    return true;
+  }
+
+  private watchClient(): void {
+    if (this.watchingClient) return;
+    this.watchingClient = true;
+    const { clients } = this.traffic;
+    clients.watch(this);
+    this.clientProgressAt = clients.now;
+    this.uwsRearmedAt = clients.now;
+  }
+
+  /** The sweep's tick: a stalled client is offered its bytes again; one without progress for too long is cut. */
+  onClientTick(now: number): void {
+    if (this.finished) return;
+    const { timeouts, tickMs } = this.traffic.clients;
+    const stalled = this.stalledChunk !== null || this.unsizedStalled;
+    if (this.stalledChunk) this.res.cork(() => this.pushStalled(this.res.getWriteOffset()));
+    if (this.finished) return;
+    // The progress stamp is on the sweep's clock, up to a tick behind: one tick is added before calling it late.
+    const quietMs = now - this.clientProgressAt - tickMs;
+    if (stalled && quietMs >= timeouts.sendMs) {
+      this.cutClient('client-send-timeout', `the client took none of the response for ${timeouts.sendMs} ms`);
+    } else if (this.receivingBody() && quietMs >= timeouts.bodyMs) {
+      this.cutClient('client-body-timeout', `The request body stopped arriving for ${timeouts.bodyMs} ms.`);
+    } else if (now - this.uwsRearmedAt >= UWS_REARM_MS) {
+      this.uwsRearmedAt = now;
+      // resume() arms uWS's timer afresh (10 s); a client paused for backpressure stays paused, which disarms it.
+      this.res.pause();
+      if (!this.clientPaused) this.res.resume();
+    }
+  }
+
+  /** Still reading the request body, and not paused by Fulcrum (a paused client's silence is not its own). */
+  private receivingBody(): boolean {
+    return this.plan.hasBody && !this.bodyComplete && !this.clientPaused && !this.responseStarted;
+  }
+
+  /** A client too slow for FULCRUM_CLIENT_BODY_TIMEOUT or FULCRUM_CLIENT_SEND_TIMEOUT: 408 if nothing was answered yet, else cut. */
+  private cutClient(code: 'client-body-timeout' | 'client-send-timeout', message: string): void {
+    this.errorCode = code;
+    this.dropUpstream('client-aborted');
+    if (this.responseStarted) {
+      this.markFinished();
+      this.res.close();
+    } else {
+      this.status = 408;
+      this.markFinished();
+      replyError(this.res, 408, code, message, true);
+    }
   }
 
   onComplete(): void {
@@ -330,6 +382,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished) return;
     if (this.responseStarted) {
       // Headers already went out: the only honest signal left is to cut the client connection.
+      this.errorCode = `upstream-${error.failure}`;
       this.markFinished();
       this.res.close();
       return;
@@ -359,6 +412,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     if (this.finished) return;
     this.finished = true;
     this.traffic.inFlight--;
+    if (this.watchingClient) this.traffic.clients.unwatch(this);
     // The response may end while the client is paused mid-body (the backend answered early): uWS must read
     // and drop the rest of that body, or the client's next request on this connection would never be read.
     if (this.clientPaused && !this.clientAborted) {
@@ -377,6 +431,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       pool: this.pool.name,
       attempts: this.attempts,
       durationMs: Math.round((performance.now() - this.startedAt) * 100) / 100,
+      bytesSent: this.bytesSent,
       error: this.errorCode,
     });
   }
@@ -398,6 +453,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
 
   private onClientAborted(): void {
     this.clientAborted = true;
+    // The client went away (or uWS closed it) before the exchange ended: a cut transfer, not a success.
+    if (!this.finished) this.errorCode = 'client-aborted';
     this.markFinished();
     this.dropUpstream('client-aborted');
   }

@@ -186,6 +186,7 @@ export class RequestHandler {
       pool: null,
       attempts: 0,
       durationMs: 0,
+      bytesSent: 0,
       error: code,
     });
   }

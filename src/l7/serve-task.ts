@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 import type { CidrBlock } from '../config/cidr.js';
 import type { HostPort, RouteConfig } from '../config/types.js';
 import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
+import { ClientSweep, type ClientTimeouts } from './client-sweep.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
 import type { WorkerTraffic } from './proxy-request.js';
@@ -23,6 +24,8 @@ export interface ServeTask {
   routes: RouteConfig[];
   upstream: UpstreamSettings;
   limits: RequestLimits;
+  /** FULCRUM_CLIENT_BODY_TIMEOUT and FULCRUM_CLIENT_SEND_TIMEOUT. */
+  clientTimeouts: ClientTimeouts;
   trustedProxies: CidrBlock[];
   /** Serve HTTPS (uWS SSLApp) when set. */
   tls: TlsSpec | null;
@@ -67,6 +70,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     latency: new LatencyRecorder(),
     retries: new RetryCounter(),
     accessLog: task.accessLog,
+    clients: new ClientSweep(task.clientTimeouts),
   };
   const trustedProxies = new TrustedProxies(task.trustedProxies);
   let handler = buildHandler(task.routes, task.splitCounters);

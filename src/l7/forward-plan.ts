@@ -1,0 +1,38 @@
+// What a worker hands each proxied request: its forwarding plan (from the request handler) and the
+// worker's shared request accounting. Runs on an L7 worker thread.
+import type { ClientSweep } from './client-sweep.js';
+import type { LatencyRecorder } from './latency-recorder.js';
+import type { RetryCounter } from './retry-counts.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export interface ForwardPlan {
+  pool: WorkerPool;
+  hashKey: string | undefined;
+  /** Backend named by the request's sticky cookie, or -1. */
+  pinnedIndex: number;
+  head: string;
+  method: string;
+  /** The request carries a body that arrives through res.onData. */
+  hasBody: boolean;
+  /** The body is re-chunked upstream (the client sent no content-length). */
+  chunkedBody: boolean;
+  /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
+  maxBody: number;
+  /** For the access log. */
+  client: string;
+  host: string;
+  path: string;
+}
+
+/** This worker's request accounting: counts (drain waits for inFlight to reach zero), latencies, access log. */
+export interface WorkerTraffic {
+  requests: number;
+  inFlight: number;
+  /** Set when the worker drains: responses then carry `Connection: close` so clients move to a live listener. */
+  draining: boolean;
+  latency: LatencyRecorder;
+  retries: RetryCounter;
+  accessLog: boolean;
+  /** Watches exchanges waiting on their client (a body arriving, a response streaming). */
+  clients: ClientSweep;
+}
