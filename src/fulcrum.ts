@@ -9,7 +9,7 @@ import type { FulcrumConfig } from './config/types.js';
 import { type DataPlane, startDataPlane } from './data-plane.js';
 import { refuseAddressesInUse } from './exclusive-port.js';
 import { HealthMonitor } from './health/health-monitor.js';
-import type { Logger } from './log.js';
+import { type Logger, logsAt } from './log.js';
 import { enableSocketMigration, logNewDataPlane, warnIfNoSocketMigration } from './socket-migration.js';
 
 export interface ReloadCounts {
@@ -78,7 +78,11 @@ const RELOADABLE_IN_PLACE = new Set<string>([
 
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
   const keys = Object.keys(next) as (keyof FulcrumConfig)[];
-  return keys.filter((key) => !RELOADABLE_IN_PLACE.has(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+  const changed = keys.filter((key) => !RELOADABLE_IN_PLACE.has(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+  // L7 workers write the access log themselves, on or off as the log level was when they started.
+  if (next.mode === 'http' && next.accessLog && logsAt(current.logLevel, 'info') !== logsAt(next.logLevel, 'info'))
+    changed.push('logLevel');
+  return changed;
 }
 
 function sameAddress(a: FulcrumConfig['adminListen'], b: FulcrumConfig['adminListen']): boolean {

@@ -1,11 +1,16 @@
 // Structured JSON logs on stdout (pino); one logger for the main thread.
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LogLevel } from './config/types.js';
+import { LOG_LEVELS, type LogLevel } from './config/types.js';
 
 export type { Logger };
 
 /** Asynchronous, so a slow stdout never stalls the main thread; flushLogsThen empties it before an _exit. */
 let destination: (DestinationStream & { flushSync(): void; once(event: 'write', listener: () => void): unknown }) | null = null;
+
+/** Whether a logger at `level` writes lines of level `line` (LOG_LEVELS runs from least to most severe). */
+export function logsAt(level: LogLevel, line: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(line) >= LOG_LEVELS.indexOf(level);
+}
 
 export function createLogger(level: LogLevel): Logger {
   destination ??= pino.destination({ dest: 1, sync: false });

@@ -25,5 +25,7 @@ export interface AccessRecord {
 const INFO = 30;
 
 export function writeAccessRecord(record: AccessRecord): void {
-  process.stdout.write(`${JSON.stringify({ level: INFO, time: Date.now(), name: 'fulcrum', msg: 'http request', ...record })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: INFO, time: Date.now(), pid: process.pid, name: 'fulcrum', msg: 'http request', ...record })}\n`,
+  );
 }

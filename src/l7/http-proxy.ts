@@ -6,6 +6,7 @@ import { Piscina } from 'piscina';
 import { SETTINGS } from '../config/settings.js';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
+import { logsAt } from '../log.js';
 import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
@@ -96,7 +97,8 @@ export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
     trustedProxies: config.trustedProxies,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
-    accessLog: config.accessLog,
+    // Workers write their lines themselves; an access log below the log level is not written at all.
+    accessLog: config.accessLog && logsAt(config.logLevel, 'info'),
   };
   return { workers: config.workers, uwsMaxHeadersSize: config.maxUrlLength + config.maxHeaderSize + 1024, task };
 }
