@@ -3,7 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import { writeAccessRecord } from './access-log.js';
+import { endBodyless } from './bodyless-end.js';
 import { writeChunked } from './chunked-writer.js';
+import type { ForwardPlan } from './forward-plan.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import { replyError } from './replies.js';
 import type { RetryCounter } from './retry-counts.js';
@@ -17,25 +19,6 @@ import type { WorkerPool } from './worker-pool.js';
 
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
-
-export interface ForwardPlan {
-  pool: WorkerPool;
-  hashKey: string | undefined;
-  /** Backend named by the request's sticky cookie, or -1. */
-  pinnedIndex: number;
-  head: string;
-  method: string;
-  /** The request carries a body that arrives through res.onData. */
-  hasBody: boolean;
-  /** The body is re-chunked upstream (the client sent no content-length). */
-  chunkedBody: boolean;
-  /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
-  maxBody: number;
-  /** For the access log. */
-  client: string;
-  host: string;
-  path: string;
-}
 
 /** This worker's request accounting: counts (drain waits for inFlight to reach zero), latencies, access log. */
 export interface WorkerTraffic {
@@ -215,7 +198,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       this.res.close();
     } else {
       this.markFinished();
-      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`);
+      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`, this.plan);
     }
   }
 
@@ -247,12 +230,10 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
       if (!isDateHeader(name)) res.writeHeader(name, endToEnd[index + 1] as string);
     }
     if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
-    if (this.traffic.draining) res.writeHeader('connection', 'close');
+    if (this.traffic.draining || this.plan.clientCloses) res.writeHeader('connection', 'close');
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
-      // endWithoutBody() without an argument writes no Content-Length (passing undefined makes uWS 20.30 write 2^63).
-      if (head.status === 204 || head.declaredLength < 0) res.endWithoutBody();
-      else res.endWithoutBody(head.declaredLength);
+      endBodyless(res, head.status === 204 ? -1 : head.declaredLength);
       this.markFinished();
     }
   }
@@ -352,7 +333,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter {
     this.status = status;
     this.errorCode = code;
     this.markFinished();
-    replyError(this.res, status, code, message);
+    replyError(this.res, status, code, message, this.plan);
   }
 
   private markFinished(): void {
