@@ -4,7 +4,6 @@
 
 /** uWS 20.30 keeps a declared length in 30 bits: it drops a request whose Content-Length has more digits. */
 const MAX_DECLARED_DIGITS = 9;
-const DECIMAL = /^[0-9]+$/;
 
 export interface FramingRefusal {
   status: 400 | 413 | 501;
@@ -40,7 +39,7 @@ export function framingRefusal(headers: string[], maxBody: number): FramingRefus
 }
 
 function declaredLengthRefusal(value: string, maxBody: number): FramingRefusal | null {
-  if (!DECIMAL.test(value)) return badFraming(`The request's Content-Length "${value}" is not one decimal number of bytes.`);
+  if (!isDecimal(value)) return badFraming(`The request's Content-Length "${value}" is not one decimal number of bytes.`);
   if (value.length <= MAX_DECLARED_DIGITS) return null;
   if (Number(value) > maxBody) {
     return { status: 413, code: 'body-too-large', message: `The request body exceeds ${maxBody} bytes.` };
@@ -71,6 +70,16 @@ function transferCodingRefusal(value: string): FramingRefusal | null {
     code: 'transfer-coding-unsupported',
     message: `Fulcrum forwards request bodies with Transfer-Encoding: chunked only, not "${value}".`,
   };
+}
+
+/** One or more digits (a character loop: a regex test cost ~50 ns per request here). */
+function isDecimal(value: string): boolean {
+  if (value === '') return false;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 function badFraming(message: string): FramingRefusal {
