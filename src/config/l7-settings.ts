@@ -107,7 +107,7 @@ export const L7_SETTINGS = [
     flag: '--max-body',
     defaultText: '1gb',
     accepted: 'size, 0-64gb (e.g. 10mb)',
-    description: 'http: largest request body; a larger one is answered 413.',
+    description: 'http: largest request body; a larger one is answered 413. Over 999999999 bytes, send it chunked.',
     parse: (raw) => parseByteSize(raw, 0, 64 * 1024 ** 3),
     format: formatByteSize,
   }),

@@ -1,11 +1,12 @@
-// What a worker hands each proxied request: its forwarding plan (from the request handler) and the
-// worker's shared request accounting. Runs on an L7 worker thread.
+// What a worker hands each proxied request: what the request handler decided for it (its forwarding
+// plan) and the worker's shared request accounting. Runs on an L7 worker thread.
 import type { ClientSweep } from './client-sweep.js';
 import type { LatencyRecorder } from './latency-recorder.js';
+import type { ReplyContext } from './replies.js';
 import type { RetryCounter } from './retry-counts.js';
 import type { WorkerPool } from './worker-pool.js';
 
-export interface ForwardPlan {
+export interface ForwardPlan extends ReplyContext {
   pool: WorkerPool;
   hashKey: string | undefined;
   /** Backend named by the request's sticky cookie, or -1. */
@@ -18,6 +19,8 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
+  /** uWS closes the client connection after the response: it carries `Connection: close`. */
+  clientCloses: boolean;
   /** For the access log. */
   client: string;
   host: string;

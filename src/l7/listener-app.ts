@@ -43,11 +43,15 @@ export function createRedirectApp(httpsPort: number): TemplatedApp {
     const host = req.getHeader('host').replace(/:\d+$/, '');
     const query = req.getQuery();
     const target = query ? `${req.getUrl()}?${query}` : req.getUrl();
+    // uWS closes after the response when the Connection value has 5 characters ("close"), without saying so.
+    const clientCloses = req.getHeader('connection').length === 5;
     res.cork(() => {
+      res.writeStatus(host === '' ? '400 Bad Request' : '308 Permanent Redirect');
+      if (clientCloses) res.writeHeader('connection', 'close');
       if (host === '') {
-        res.writeStatus('400 Bad Request').writeHeader('x-fulcrum-error', 'no-host').end('A Host header is needed to redirect to HTTPS.\n');
+        res.writeHeader('x-fulcrum-error', 'no-host').end('A Host header is needed to redirect to HTTPS.\n');
       } else {
-        res.writeStatus('308 Permanent Redirect').writeHeader('location', `https://${host}${portSuffix}${target}`).end();
+        res.writeHeader('location', `https://${host}${portSuffix}${target}`).end();
       }
     });
   });

@@ -3,10 +3,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import { writeAccessRecord } from './access-log.js';
+import { endBodyless } from './bodyless-end.js';
 import { writeChunked } from './chunked-writer.js';
 import { UWS_REARM_MS, type WatchedClient } from './client-sweep.js';
 import type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
-import { replyError } from './replies.js';
+import { refuseAndClose, replyError } from './replies.js';
 import { mayResend } from './retry-policy.js';
 import type { Exchange, UpstreamConnection } from './upstream/connection.js';
 import type { AcquireWaiter } from './upstream/pool.js';
@@ -199,7 +200,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
       this.res.close();
     } else {
       this.markFinished();
-      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`);
+      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`, this.plan);
     }
   }
 
@@ -231,12 +232,10 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
       if (!isDateHeader(name)) res.writeHeader(name, endToEnd[index + 1] as string);
     }
     if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
-    if (this.traffic.draining) res.writeHeader('connection', 'close');
+    if (this.traffic.draining || this.plan.clientCloses) res.writeHeader('connection', 'close');
     const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
-      // endWithoutBody() without an argument writes no Content-Length (passing undefined makes uWS 20.30 write 2^63).
-      if (head.status === 204 || head.declaredLength < 0) res.endWithoutBody();
-      else res.endWithoutBody(head.declaredLength);
+      endBodyless(res, head.status === 204 ? -1 : head.declaredLength);
       this.markFinished();
     }
   }
@@ -358,7 +357,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     } else {
       this.status = 408;
       this.markFinished();
-      replyError(this.res, 408, code, message, true);
+      // The client is mid-body: what it still sends cannot be read as a next request.
+      refuseAndClose(this.res, 408, code, message, this.plan);
     }
   }
 
@@ -405,7 +405,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.status = status;
     this.errorCode = code;
     this.markFinished();
-    replyError(this.res, status, code, message);
+    replyError(this.res, status, code, message, this.plan);
   }
 
   private markFinished(): void {

@@ -5,7 +5,8 @@ import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
-import { replyError } from './replies.js';
+import { type ReplyContext, refuseAndClose, replyError } from './replies.js';
+import { framingRefusal } from './request-framing.js';
 import { buildRequestHead } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
 import type { TrafficSplit } from './traffic-split.js';
@@ -57,6 +58,11 @@ export class RequestHandler {
     const query = req.getQuery();
     if (!this.withinLimits(res, req, path, query)) return;
     const method = req.getCaseSensitiveMethod();
+    const refusal = framingRefusal(this.headers, limits.maxBody);
+    if (refusal !== null) {
+      this.refuse(res, req, refusal.status, refusal.code, refusal.message, true);
+      return;
+    }
     const host = this.collected('host');
     const selected = this.select(res, req, method, host, path);
     if (selected === null) return;
@@ -83,6 +89,7 @@ export class RequestHandler {
         hasBody,
         chunkedBody,
         maxBody: limits.maxBody,
+        clientCloses: this.clientCloses(),
         client: clientAddress,
         host,
         path,
@@ -125,16 +132,16 @@ export class RequestHandler {
     };
   }
 
-  /** 414 and 431 checks; collects the headers into this.headers on the way. */
+  /** Collects the headers into this.headers (a refusal's reply reads them), then checks 414 and 431. */
   private withinLimits(res: HttpResponse, req: HttpRequest, path: string, query: string): boolean {
     const { limits } = this.parts;
+    const headers = this.headers;
+    headers.length = 0;
+    req.forEach(this.collectHeader);
     if (path.length + (query ? query.length + 1 : 0) > limits.maxUrlLength) {
       this.refuse(res, req, 414, 'url-too-long', `The request target exceeds ${limits.maxUrlLength} bytes.`);
       return false;
     }
-    const headers = this.headers;
-    headers.length = 0;
-    req.forEach(this.collectHeader);
     let headerBytes = 0;
     for (let index = 0; index < headers.length; index++) headerBytes += (headers[index] as string).length;
     if (headerBytes > limits.maxHeaderSize) {
@@ -156,6 +163,11 @@ export class RequestHandler {
     return '';
   }
 
+  /** uWS's own test (HttpContext.h): it closes after the response when the first Connection value has 5 characters. */
+  private clientCloses(): boolean {
+    return this.collected('connection').length === 5;
+  }
+
   /** The route (404 when none) and the pool, after the split if the route has one. */
   private select(res: HttpResponse, req: HttpRequest, method: string, host: string, path: string): Selected | null {
     const route = this.router.route({ host: hostWithoutPort(host), path, method, header: this.header });
@@ -170,15 +182,20 @@ export class RequestHandler {
     return { route, pool: this.parts.pools.get(poolName) as WorkerPool, clientAddress };
   }
 
-  /** Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to. */
-  private refuse(res: HttpResponse, req: HttpRequest, status: number, code: string, message: string): void {
+  /**
+   * Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to.
+   * `close` refuses the request's framing: the connection is closed after the reply.
+   */
+  private refuse(res: HttpResponse, req: HttpRequest, status: number, code: string, message: string, close = false): void {
     // The address must be read before the reply: uWS forbids touching a response once it has ended.
     const client = this.parts.traffic.accessLog ? this.clientAddresses.of(res) : '';
-    replyError(res, status, code, message);
+    const request: ReplyContext = { method: req.getCaseSensitiveMethod(), clientCloses: this.clientCloses() };
+    if (close) refuseAndClose(res, status, code, message, request);
+    else replyError(res, status, code, message, request);
     if (!this.parts.traffic.accessLog) return;
     writeAccessRecord({
       client,
-      method: req.getCaseSensitiveMethod(),
+      method: request.method,
       host: req.getHeader('host'),
       path: req.getUrl(),
       status,

@@ -2,7 +2,7 @@
 // (through the `ws` client), then messages are relayed both ways with backpressure. Worker thread only.
 import WebSocket from 'ws';
 import type { Outcome } from '../balance/index.js';
-import { replyError } from './replies.js';
+import { type ReplyContext, replyError } from './replies.js';
 import type { WebSocket as ClientSocket, HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from './uws.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -31,6 +31,9 @@ interface Session {
 interface SessionRef {
   session: Session;
 }
+
+/** An upgrade is a GET whose Connection header names Upgrade: uWS keeps the connection after a refusal. */
+const UPGRADE_REQUEST: ReplyContext = { method: 'GET', clientCloses: false };
 
 /** Above this, reading from the backend pauses until the client drains. */
 const CLIENT_HIGH_WATER = 1024 * 1024;
@@ -95,7 +98,13 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
         upstream.terminate();
         release(session, 'server-error');
         if (!aborted)
-          replyError(res, 502, 'upstream-websocket-refused', `The backend refused the WebSocket upgrade (${response.statusCode}).`);
+          replyError(
+            res,
+            502,
+            'upstream-websocket-refused',
+            `The backend refused the WebSocket upgrade (${response.statusCode}).`,
+            UPGRADE_REQUEST,
+          );
         aborted = true;
       });
       upstream.on('error', () => {
@@ -105,7 +114,13 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
           session.client.end(1011, 'backend connection failed');
         } else if (!aborted) {
           release(session, 'connect-failure');
-          replyError(res, 502, 'upstream-websocket-connect', 'The backend could not be reached for the WebSocket upgrade.');
+          replyError(
+            res,
+            502,
+            'upstream-websocket-connect',
+            'The backend could not be reached for the WebSocket upgrade.',
+            UPGRADE_REQUEST,
+          );
           aborted = true;
         }
       });
