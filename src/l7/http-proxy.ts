@@ -68,6 +68,9 @@ function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
 }
 
 /** A worker's start-up failure as the user's error: which setting to fix, with an exit code saying so. */
+/** How long a failed start waits for the other workers to settle before tearing the pool down. */
+const START_FAILURE_SETTLE_MS = 5_000;
+
 function startError(failure: StartFailure): FulcrumError {
   if (failure.failed === 'tls') {
     return new FulcrumError('FULCRUM_ERR_TLS', `${failure.reason}; "fulcrum --check-config" names the file to fix.`);
@@ -160,6 +163,15 @@ export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[],
     await Promise.race([listening, firstFailure]);
     started = true;
   } catch (error) {
+    // Let every worker finish starting before the pool is destroyed: terminating one still loading its
+    // task module makes Node 20 abort the process (an assertion in require(esm)), where the user should
+    // get this error. The others are told to drain at once; one that subscribes late is told again.
+    drainDeadline = Date.now();
+    broadcastDrain(drainDeadline);
+    let settleTimer: NodeJS.Timeout | undefined;
+    const settleBound = new Promise((resolve) => (settleTimer = setTimeout(resolve, START_FAILURE_SETTLE_MS)));
+    await Promise.race([Promise.allSettled(tasks), settleBound]);
+    clearTimeout(settleTimer);
     status.close();
     control.close();
     await piscina.destroy();
