@@ -7,7 +7,7 @@ import { FulcrumError } from './errors.js';
 import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
-import type { Logger } from './log.js';
+import { type Logger, logsAt } from './log.js';
 
 export interface DataPlane {
   /** Stats of the plane itself (L7 workers, restarts and split arm counts, or L4 connection counters). */
@@ -44,7 +44,8 @@ export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' |
     pipeSize: config.pipeSize,
     ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
     acceptProxyProtocol: config.acceptProxyProtocol,
-    accessLog: config.accessLog,
+    // Below the log level the records would be dropped: the native threads do not gather them at all.
+    accessLog: config.accessLog && logsAt(config.logLevel, 'info'),
   };
 }
 

@@ -79,9 +79,8 @@ const RELOADABLE_IN_PLACE = new Set<string>([
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
   const keys = Object.keys(next) as (keyof FulcrumConfig)[];
   const changed = keys.filter((key) => !RELOADABLE_IN_PLACE.has(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
-  // L7 workers write the access log themselves, on or off as the log level was when they started.
-  if (next.mode === 'http' && next.accessLog && logsAt(current.logLevel, 'info') !== logsAt(next.logLevel, 'info'))
-    changed.push('logLevel');
+  // The planes gather the access log only when the log level writes it, as it was when they started.
+  if (next.accessLog && logsAt(current.logLevel, 'info') !== logsAt(next.logLevel, 'info')) changed.push('logLevel');
   return changed;
 }
 
