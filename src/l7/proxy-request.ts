@@ -1,13 +1,15 @@
-// Forwards one client request to a backend and streams the response back, with backpressure both ways.
+// Forwards one client request to a backend and streams the response back: picks the backend, retries,
+// answers errors, watches the client's progress and writes the access record. The request body's upload
+// is in request-body-upload.ts, the response's writing in response-writer.ts.
 // Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import { writeAccessRecord } from './access-log.js';
-import { endBodyless } from './bodyless-end.js';
-import { writeChunked } from './chunked-writer.js';
 import { UWS_REARM_MS, type WatchedClient } from './client-sweep.js';
 import type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 import { refuseAndClose, replyError } from './replies.js';
+import { RequestBodyUpload, type UploadingExchange } from './request-body-upload.js';
+import { type RespondingExchange, ResponseWriter } from './response-writer.js';
 import { mayResend } from './retry-policy.js';
 import type { Exchange, UpstreamConnection } from './upstream/connection.js';
 import type { AcquireWaiter } from './upstream/pool.js';
@@ -16,14 +18,11 @@ import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
 import type { HttpResponse } from './uws.js';
 import type { WorkerPool } from './worker-pool.js';
 
-/** Body chunks held while no upstream connection is ready, before the client is paused. */
-const MAX_BUFFERED_CHUNKS = 16;
-
 export type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 
-export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
-  private readonly res: HttpResponse;
-  private readonly plan: ForwardPlan;
+export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, UploadingExchange, RespondingExchange {
+  readonly res: HttpResponse;
+  readonly plan: ForwardPlan;
   private readonly traffic: WorkerTraffic;
   /** The plan's pool, or its backup while the plan's pool has no backend up. */
   private pool: WorkerPool;
@@ -35,35 +34,16 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
   /** When the whole request went to the backend (timed only while the pool counts slow responses as failures). */
   private sentAt = 0;
   private slowResponse = false;
-  /** Set once res is ended or aborted: from then on nothing may touch it. */
-  private finished = false;
+  /** Set once res is ended or aborted: from then on nothing may touch it (written here only). */
+  finished = false;
   private backendIndex = -1;
-  private connection: UpstreamConnection | null = null;
+  /** The upstream connection carrying this exchange (written here only). */
+  connection: UpstreamConnection | null = null;
   private acquiring = false;
   private attempts = 0;
-  /** Body chunks that arrived before an upstream connection was ready. */
-  private bufferedBody: Buffer[] = [];
-  private bodyBytes = 0;
-  private bodyComplete = false;
-  private bodySent = false;
-  /** res.pause() was called; uWS 20.30 breaks the next keep-alive request if resume() runs without one. */
-  private clientPaused = false;
+  private readonly upload: RequestBodyUpload;
+  private readonly response: ResponseWriter;
   private clientAborted = false;
-  /** A 'drain' listener on the upstream socket will resume the client. */
-  private awaitingDrain = false;
-  private responseStarted = false;
-  private responseLength = -1;
-  /** Part of a length-delimited body already went to uWS. */
-  private bodyStarted = false;
-  /** Response chunk waiting for uWS to drain (only with a known content-length). */
-  private stalledChunk: Buffer | null = null;
-  private stalledOffset = 0;
-  /** Body of an unknown length parsed inside the read's cork, written once the cork ends (see chunked-writer). */
-  private unsizedBody: Buffer[] = [];
-  /** uWS holds chunked body the client has not taken: the next writable event is the client's progress. */
-  private unsizedStalled = false;
-  /** Response body bytes handed to uWS (for the access log); with a content-length, uWS's write offset. */
-  private bytesSent = 0;
   /** In the client sweep; on the sweep's clock, when the client last made progress and uWS's timer was re-armed. */
   private watchingClient = false;
   private clientProgressAt = 0;
@@ -74,13 +54,13 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.plan = plan;
     this.traffic = traffic;
     this.pool = plan.pool;
+    this.upload = new RequestBodyUpload(this, plan.hasBody);
+    this.response = new ResponseWriter(this);
     traffic.inFlight++;
     res.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
-      res.onData((chunk, isLast) => this.onClientBody(chunk, isLast));
+      res.onData((chunk, isLast) => this.upload.onClientBody(chunk, isLast));
       this.watchClient();
-    } else {
-      this.bodyComplete = true;
     }
     this.connect(-1);
   }
@@ -121,81 +101,20 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.connection = connection;
     this.sentAt = 0;
     connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody);
-    this.flushBody();
+    this.upload.flushBody();
   }
 
-  private onClientBody(chunk: ArrayBuffer, isLast: boolean): void {
-    if (this.finished) return;
-    this.clientProgressAt = this.traffic.clients.now;
-    this.bodyBytes += chunk.byteLength;
-    if (this.bodyBytes > this.plan.maxBody) {
-      this.rejectBody();
-      return;
-    }
-    // uWS reuses the ArrayBuffer after this call returns, so copy it (once).
-    const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
-    if (this.connection && this.bufferedBody.length === 0) {
-      this.writeBody(copy);
-    } else if (copy.length > 0) {
-      this.bufferedBody.push(copy);
-      if (this.bufferedBody.length > MAX_BUFFERED_CHUNKS) this.pauseClient();
-    }
-    if (isLast) {
-      this.bodyComplete = true;
-      if (this.connection && this.bufferedBody.length === 0) this.endBody();
-    }
-  }
-
-  private writeBody(chunk: Buffer): void {
-    const connection = this.connection as UpstreamConnection;
-    if (chunk.length === 0) return;
-    this.bodySent = true;
-    const drained = connection.writeBody(chunk, this.plan.chunkedBody);
-    if (!drained && !this.bodyComplete && !this.awaitingDrain) {
-      this.awaitingDrain = true;
-      this.pauseClient();
-      connection.socket.once('drain', () => {
-        this.awaitingDrain = false;
-        this.resumeClient();
-      });
-    }
-  }
-
-  private flushBody(): void {
-    const chunks = this.bufferedBody;
-    if (chunks.length > 0) {
-      this.bufferedBody = [];
-      for (const chunk of chunks) this.writeBody(chunk);
-      if (!this.awaitingDrain) this.resumeClient();
-    }
-    if (this.bodyComplete) this.endBody();
-  }
-
-  private pauseClient(): void {
-    if (this.clientPaused) return;
-    this.clientPaused = true;
-    this.res.pause();
-  }
-
-  private resumeClient(): void {
-    if (!this.clientPaused || this.finished) return;
-    this.clientPaused = false;
-    // The client's silence while paused was Fulcrum's doing: its body timeout starts again now.
-    this.clientProgressAt = this.traffic.clients.now;
-    this.res.resume();
-  }
-
-  /** The whole request went to the backend (a body too, when there is one): the wait for its answer starts. */
-  private endBody(): void {
-    if (!this.connection) return;
-    this.connection.endRequestBody(this.plan.chunkedBody);
+  onRequestSent(): void {
     if (this.pool.slowResponseMs > 0) this.sentAt = performance.now();
   }
 
-  /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
-  private rejectBody(): void {
+  noteClientProgress(): void {
+    this.clientProgressAt = this.traffic.clients.now;
+  }
+
+  rejectBody(): void {
     this.dropUpstream('client-aborted');
-    if (this.responseStarted) {
+    if (this.response.started) {
       this.markFinished();
       this.res.close();
     } else {
@@ -205,114 +124,26 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
   }
 
   corked(work: () => void): void {
-    if (this.finished) {
-      work();
-      return;
-    }
-    this.res.cork(work);
-    if (this.unsizedBody.length > 0) this.writeUnsizedBody();
+    this.response.corked(work);
   }
 
   /** Called inside corked(), like onBody: the head and a small body leave in one send. */
   onHead(head: ResponseHead): void {
     if (this.finished) return;
-    this.responseStarted = true;
-    this.responseLength = head.contentLength;
     this.status = head.status;
     this.serverError = head.status >= 500 && this.pool.countServerErrors;
-    const { slowResponseMs } = this.pool;
+    const { slowResponseMs, sticky } = this.pool;
     // An early answer (before the request body was all sent) is not slow.
     this.slowResponse = slowResponseMs > 0 && this.sentAt > 0 && performance.now() - this.sentAt > slowResponseMs;
-    const { res } = this;
-    const sticky = this.pool.sticky;
-    const { endToEnd } = head;
-    res.writeStatus(head.statusLine);
-    for (let index = 0; index < endToEnd.length; index += 2) {
-      const name = endToEnd[index] as string;
-      if (!isDateHeader(name)) res.writeHeader(name, endToEnd[index + 1] as string);
-    }
-    if (sticky && this.backendIndex !== this.plan.pinnedIndex) res.writeHeader('set-cookie', sticky.setCookie(this.backendIndex));
-    if (this.traffic.draining || this.plan.clientCloses) res.writeHeader('connection', 'close');
-    const bodyless = this.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
-    if (bodyless) {
-      endBodyless(res, head.status === 204 ? -1 : head.declaredLength);
-      this.markFinished();
-    }
+    const setCookie = sticky && this.backendIndex !== this.plan.pinnedIndex ? sticky.setCookie(this.backendIndex) : null;
+    this.response.writeHead(head, setCookie, this.traffic.draining || this.plan.clientCloses);
   }
 
   onBody(chunk: Buffer): void {
-    if (this.finished || chunk.length === 0) return;
-    const { res } = this;
-    if (this.responseLength >= 0) {
-      if (chunk.length === this.responseLength && !this.bodyStarted) {
-        // The usual small response, whole in one read: end() sends it (uWS keeps what the client cannot
-        // take yet) without tryEnd's offset bookkeeping and result array.
-        res.end(chunk);
-        this.bytesSent = chunk.length;
-        this.markFinished();
-        return;
-      }
-      this.watchClient();
-      this.bodyStarted = true;
-      const offsetBefore = res.getWriteOffset();
-      const [ok, done] = res.tryEnd(chunk, this.responseLength);
-      this.bytesSent = offsetBefore + (ok ? chunk.length : 0);
-      if (done) this.markFinished();
-      else if (!ok) this.stall(chunk, offsetBefore);
-    } else {
-      this.watchClient();
-      this.unsizedBody.push(chunk);
-    }
+    this.response.onBody(chunk);
   }
 
-  private writeUnsizedBody(): void {
-    const pieces = this.unsizedBody;
-    this.unsizedBody = [];
-    let drained = true;
-    for (const piece of pieces) {
-      if (this.finished) return;
-      if (!writeChunked(this.res, piece)) drained = false;
-      this.bytesSent += piece.length;
-    }
-    if (!drained) this.stall(null, 0);
-  }
-
-  /** uWS could not take everything: pause the upstream socket until the client drains. */
-  private stall(chunk: Buffer | null, offsetBefore: number): void {
-    this.connection?.socket.pause();
-    // A copy: the chunk is a view of the upstream read buffer, which the next read overwrites.
-    this.stalledChunk = chunk && Buffer.from(chunk);
-    this.stalledOffset = offsetBefore;
-    this.unsizedStalled = chunk === null;
-    if (chunk) this.bytesSent = this.res.getWriteOffset();
-    this.res.onWritable((offset) => this.pushStalled(offset));
-  }
-
-  /**
-   * Offers the client the rest of a stalled piece, on a writable event or from the sweep (which sees a
-   * slow reader's progress long before the kernel reports the socket writable). False while some is left.
-   */
-  private pushStalled(offset: number): boolean {
-    if (this.finished) return true;
-    if (this.stalledChunk) {
-      const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
-      const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
-      this.bytesSent = ok ? offset + remainder.length : this.res.getWriteOffset();
-      if (this.bytesSent > offset) this.clientProgressAt = this.traffic.clients.now;
-      if (done) this.markFinished();
-      else if (!ok) return false;
-      this.stalledChunk = null;
-    } else {
-      // A writable event: the client took part of what uWS holds for it.
-      this.clientProgressAt = this.traffic.clients.now;
-      this.unsizedStalled = false;
-    }
-    // Null once the upstream response is complete: its socket went back to the pool, flowing.
-    this.connection?.socket.resume();
-    return true;
-  }
-
-  private watchClient(): void {
+  watchClient(): void {
     if (this.watchingClient) return;
     this.watchingClient = true;
     const { clients } = this.traffic;
@@ -325,8 +156,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
   onClientTick(now: number): void {
     if (this.finished) return;
     const { timeouts, tickMs } = this.traffic.clients;
-    const stalled = this.stalledChunk !== null || this.unsizedStalled;
-    if (this.stalledChunk) this.res.cork(() => this.pushStalled(this.res.getWriteOffset()));
+    const { stalled } = this.response;
+    this.response.offerStalled();
     if (this.finished) return;
     // The progress stamp is on the sweep's clock, up to a tick behind: one tick is added before calling it late.
     const quietMs = now - this.clientProgressAt - tickMs;
@@ -338,20 +169,20 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
       this.uwsRearmedAt = now;
       // resume() arms uWS's timer afresh (10 s); a client paused for backpressure stays paused, which disarms it.
       this.res.pause();
-      if (!this.clientPaused) this.res.resume();
+      if (!this.upload.clientPaused) this.res.resume();
     }
   }
 
   /** Still reading the request body, and not paused by Fulcrum (a paused client's silence is not its own). */
   private receivingBody(): boolean {
-    return this.plan.hasBody && !this.bodyComplete && !this.clientPaused && !this.responseStarted;
+    return this.plan.hasBody && !this.upload.complete && !this.upload.clientPaused && !this.response.started;
   }
 
   /** A client too slow for FULCRUM_CLIENT_BODY_TIMEOUT or FULCRUM_CLIENT_SEND_TIMEOUT: 408 if nothing was answered yet, else cut. */
   private cutClient(code: 'client-body-timeout' | 'client-send-timeout', message: string): void {
     this.errorCode = code;
     this.dropUpstream('client-aborted');
-    if (this.responseStarted) {
+    if (this.response.started) {
       this.markFinished();
       this.res.close();
     } else {
@@ -367,9 +198,9 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.pool.release(this.backendIndex, this.serverError ? 'server-error' : this.slowResponse ? 'timeout' : 'success');
     this.traffic.latency.record(this.pool.name, this.backendIndex, performance.now() - this.startedAt);
     // A stalled last piece of a length-delimited body is still ours to deliver: onWritable ends the response.
-    if (this.finished || this.stalledChunk) return;
+    if (this.finished || this.response.holdsLastPiece) return;
     this.markFinished();
-    if (this.responseLength < 0) this.res.cork(() => this.res.end());
+    this.response.end();
   }
 
   onError(error: UpstreamError): void {
@@ -380,14 +211,14 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.connection = null;
     this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
     if (this.finished) return;
-    if (this.responseStarted) {
+    if (this.response.started) {
       // Headers already went out: the only honest signal left is to cut the client connection.
       this.errorCode = `upstream-${error.failure}`;
       this.markFinished();
       this.res.close();
       return;
     }
-    if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.bodySent)) {
+    if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.upload.sent)) {
       this.traffic.retries.count(this.pool.name, this.backendIndex);
       this.connect(this.backendIndex);
       return;
@@ -408,17 +239,12 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     replyError(this.res, status, code, message, this.plan);
   }
 
-  private markFinished(): void {
+  markFinished(): void {
     if (this.finished) return;
     this.finished = true;
     this.traffic.inFlight--;
     if (this.watchingClient) this.traffic.clients.unwatch(this);
-    // The response may end while the client is paused mid-body (the backend answered early): uWS must read
-    // and drop the rest of that body, or the client's next request on this connection would never be read.
-    if (this.clientPaused && !this.clientAborted) {
-      this.clientPaused = false;
-      this.res.resume();
-    }
+    this.upload.releaseClient(this.clientAborted);
     if (!this.traffic.accessLog) return;
     const { plan } = this;
     writeAccessRecord({
@@ -431,7 +257,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
       pool: this.pool.name,
       attempts: this.attempts,
       durationMs: Math.round((performance.now() - this.startedAt) * 100) / 100,
-      bytesSent: this.bytesSent,
+      bytesSent: this.response.bytesSent,
       error: this.errorCode,
     });
   }
@@ -458,9 +284,4 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient {
     this.markFinished();
     this.dropUpstream('client-aborted');
   }
-}
-
-/** uWS writes its own Date on every response: the backend's would be a second one. */
-function isDateHeader(name: string): boolean {
-  return name.length === 4 && name.toLowerCase() === 'date';
 }

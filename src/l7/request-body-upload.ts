@@ -1,0 +1,130 @@
+// The request body's way from the uWS client to the upstream connection of one ProxiedRequest: held while
+// no connection is ready, written as it arrives, the client paused while the upstream cannot take more.
+// Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+import type { ForwardPlan } from './forward-plan.js';
+import type { UpstreamConnection } from './upstream/connection.js';
+import type { HttpResponse } from './uws.js';
+
+/** Body chunks held while no upstream connection is ready, before the client is paused. */
+const MAX_BUFFERED_CHUNKS = 16;
+
+/** What the upload reads from, and reports to, the exchange it belongs to. */
+export interface UploadingExchange {
+  readonly res: HttpResponse;
+  readonly plan: ForwardPlan;
+  /** Set once res is ended or aborted: from then on nothing may touch it. */
+  readonly finished: boolean;
+  /** The upstream connection carrying the request; null while none is ready. */
+  readonly connection: UpstreamConnection | null;
+  /** The client made progress: its body timeout counts from now. */
+  noteClientProgress(): void;
+  /** The whole request (a body too, when there is one) went to the backend. */
+  onRequestSent(): void;
+  /** A body without a declared length grew past FULCRUM_MAX_BODY: stop forwarding it. */
+  rejectBody(): void;
+}
+
+export class RequestBodyUpload {
+  private readonly exchange: UploadingExchange;
+  /** Body chunks that arrived before an upstream connection was ready; null while none wait. */
+  private bufferedBody: Buffer[] | null = null;
+  private bodyBytes = 0;
+  /** The client sent all of the body (true from the start for a request without one). */
+  complete: boolean;
+  /** A body byte went to a backend (a failed exchange may then not be sent again). */
+  sent = false;
+  /** res.pause() was called; uWS 20.30 breaks the next keep-alive request if resume() runs without one. */
+  clientPaused = false;
+  /** A 'drain' listener on the upstream socket will resume the client. */
+  private awaitingDrain = false;
+
+  constructor(exchange: UploadingExchange, hasBody: boolean) {
+    this.exchange = exchange;
+    this.complete = !hasBody;
+  }
+
+  onClientBody(chunk: ArrayBuffer, isLast: boolean): void {
+    const { exchange } = this;
+    if (exchange.finished) return;
+    exchange.noteClientProgress();
+    this.bodyBytes += chunk.byteLength;
+    if (this.bodyBytes > exchange.plan.maxBody) {
+      exchange.rejectBody();
+      return;
+    }
+    // uWS reuses the ArrayBuffer after this call returns, so copy it (once).
+    const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
+    if (exchange.connection && this.bufferedBody === null) {
+      this.writeBody(copy);
+    } else if (copy.length > 0) {
+      // Allocated on the first chunk that has to wait: most bodies never do.
+      const buffered = (this.bufferedBody ??= []);
+      buffered.push(copy);
+      if (buffered.length > MAX_BUFFERED_CHUNKS) this.pauseClient();
+    }
+    if (isLast) {
+      this.complete = true;
+      if (exchange.connection && this.bufferedBody === null) this.endBody();
+    }
+  }
+
+  /** A connection is ready: what waited goes to it, and so does the end of the request once the body is all in. */
+  flushBody(): void {
+    const chunks = this.bufferedBody;
+    if (chunks !== null) {
+      this.bufferedBody = null;
+      for (const chunk of chunks) this.writeBody(chunk);
+      if (!this.awaitingDrain) this.resumeClient();
+    }
+    if (this.complete) this.endBody();
+  }
+
+  /**
+   * The response ended, maybe while the client was paused mid-body (the backend answered early): uWS must
+   * read and drop the rest of that body, or the client's next request on this connection would never be read.
+   */
+  releaseClient(clientAborted: boolean): void {
+    if (this.clientPaused && !clientAborted) {
+      this.clientPaused = false;
+      this.exchange.res.resume();
+    }
+  }
+
+  private writeBody(chunk: Buffer): void {
+    const connection = this.exchange.connection as UpstreamConnection;
+    if (chunk.length === 0) return;
+    this.sent = true;
+    const drained = connection.writeBody(chunk, this.exchange.plan.chunkedBody);
+    if (!drained && !this.complete && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.pauseClient();
+      connection.socket.once('drain', () => {
+        this.awaitingDrain = false;
+        this.resumeClient();
+      });
+    }
+  }
+
+  private pauseClient(): void {
+    if (this.clientPaused) return;
+    this.clientPaused = true;
+    this.exchange.res.pause();
+  }
+
+  private resumeClient(): void {
+    const { exchange } = this;
+    if (!this.clientPaused || exchange.finished) return;
+    this.clientPaused = false;
+    // The client's silence while paused was Fulcrum's doing: its body timeout starts again now.
+    exchange.noteClientProgress();
+    exchange.res.resume();
+  }
+
+  /** The whole request went to the backend (a body too, when there is one): the wait for its answer starts. */
+  private endBody(): void {
+    const { exchange } = this;
+    if (!exchange.connection) return;
+    exchange.connection.endRequestBody(exchange.plan.chunkedBody);
+    exchange.onRequestSent();
+  }
+}
