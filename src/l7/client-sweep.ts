@@ -8,6 +8,8 @@
 // 16 KB/s. Each watched exchange re-arms it every few seconds, so Fulcrum's own timeouts decide, and they
 // count progress: FULCRUM_CLIENT_BODY_TIMEOUT and FULCRUM_CLIENT_SEND_TIMEOUT.
 
+import { CoarseSweep } from './coarse-sweep.js';
+
 /** An exchange the sweep ticks while it waits on its client. */
 export interface WatchedClient {
   onClientTick(now: number): void;
@@ -22,42 +24,23 @@ export interface ClientTimeouts {
 
 /** Re-arming uWS's timer this often keeps it from ever firing: armed, it waits at least 8 s. */
 export const UWS_REARM_MS = 3_000;
-const MAX_TICK_MS = 1_000;
 const MIN_TICK_MS = 20;
-/** Ticks per shortest timeout: a timeout fires between its limit and limit + 2 ticks. */
-const TICKS_PER_TIMEOUT = 10;
 
-export class ClientSweep {
+export class ClientSweep extends CoarseSweep<WatchedClient> {
   readonly timeouts: ClientTimeouts;
-  /** Coarse clock (performance.now() at the last tick, or when the first exchange was watched). */
-  now = performance.now();
-  readonly tickMs: number;
-  private readonly watched = new Set<WatchedClient>();
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(timeouts: ClientTimeouts) {
+    super(Math.min(timeouts.bodyMs, timeouts.sendMs), MIN_TICK_MS);
     this.timeouts = timeouts;
-    const shortest = Math.min(timeouts.bodyMs, timeouts.sendMs);
-    this.tickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, Math.floor(shortest / TICKS_PER_TIMEOUT)));
   }
 
-  watch(client: WatchedClient): void {
-    this.watched.add(client);
+  /** The clock is refreshed for each new exchange too: it starts its silence count from `now`. */
+  override watch(client: WatchedClient): void {
+    super.watch(client);
     this.now = performance.now();
-    if (this.timer) return;
-    // Unref'd: a watched exchange never keeps the worker alive by itself (drain closes every socket anyway).
-    this.timer = setInterval(() => this.tick(), this.tickMs).unref();
   }
 
-  unwatch(client: WatchedClient): void {
-    this.watched.delete(client);
-    if (this.watched.size > 0 || !this.timer) return;
-    clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private tick(): void {
-    this.now = performance.now();
+  protected sweep(): void {
     for (const client of this.watched) client.onClientTick(this.now);
   }
 }
