@@ -47,33 +47,15 @@ function nativeOptions(pool: ResolvedPool) {
  * Settings the running data plane takes in place on reload (pools, routes, balancing, health). A change
  * to any other setting (mode, listen, workers, timeouts, limits, TLS, ...) starts a new data plane
  * beside the old one, which then drains: listeners bind with SO_REUSEPORT, so even the same address
- * never stops accepting, and with net.ipv4.tcp_migrate_req the connections queued on the old listeners
- * move to the new ones when the old close (src/socket-migration.ts).
+ * never stops accepting, and the connections queued on the old listeners move to the new ones when the
+ * old close (Fulcrum's eBPF program, else net.ipv4.tcp_migrate_req: src/socket-migration.ts).
  */
+// biome-ignore format: a list of names, not one per line.
 const RELOADABLE_IN_PLACE = new Set<string>([
-  'pools',
-  'routes',
-  'backends',
-  'algorithm',
-  'hashKey',
-  'healthCheck',
-  'healthInterval',
-  'healthTimeout',
-  'healthRise',
-  'healthFall',
-  'outlierFailures',
-  'outlierEjectionTime',
-  'outlierMaxPercent',
-  'outlierSlowResponse',
-  'slowStart',
-  'drainTimeout',
-  'logLevel',
-  'watchConfig',
-  'adminListen',
-  'adminToken',
-  'sources',
-  'configFile',
-  'reusePort',
+  'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval',
+  'healthTimeout', 'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse',
+  'slowStart', 'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources',
+  'configFile', 'reusePort',
 ]);
 
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
