@@ -41,7 +41,7 @@ export interface L7Events {
 
 /**
  * uWS drops (without a reply) a request head split across reads beyond this; keep it above Fulcrum's own 414/431 limits.
- * uWS builds on uWebSockets 20.50 or later read it; the bundled 20.30 (uWebSockets 20.43) ignores it (a fixed 4 KiB, docs/l7.md).
+ * uWS builds on uWebSockets 20.50 or later read it; the bundled 20.30 (uWebSockets 20.43) ignores it (a fixed 4 KiB, docs/uws.md).
  */
 const UWS_HEADERS_ENV = 'UWS_HTTP_MAX_HEADERS_SIZE';
 
@@ -67,10 +67,10 @@ function upstreamSettings(config: FulcrumConfig): UpstreamSettings {
   };
 }
 
-/** A worker's start-up failure as the user's error: which setting to fix, with an exit code saying so. */
 /** How long a failed start waits for the other workers to settle before tearing the pool down. */
 const START_FAILURE_SETTLE_MS = 5_000;
 
+/** A worker's start-up failure as the user's error: which setting to fix, with an exit code saying so. */
 function startError(failure: StartFailure): FulcrumError {
   if (failure.failed === 'tls') {
     return new FulcrumError('FULCRUM_ERR_TLS', `${failure.reason}; "fulcrum --check-config" names the file to fix.`);
