@@ -2,6 +2,7 @@
 // read from atomics while the loop threads run, and drain() joins the threads on a libuv worker.
 #include "l4/l4_binding.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -222,6 +223,31 @@ Napi::Value ProbeListeningElsewhereBinding(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, -ProbeListeningElsewhere(address, length));
 }
 
+// l4.openReusePortListener(host, port, backlog): a non-blocking SO_REUSEPORT listening socket's fd, for an
+// L7 worker's node:http front to adopt with server.listen({ fd }) (Node 20 has no reusePort option). Called on
+// the worker's JS thread; the fd is the caller's from then on. Throws with the failing step and errno text.
+Napi::Value OpenReusePortListenerBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (!info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() ||
+      !ParseAddress(info[0].As<Napi::String>().Utf8Value(),
+                    static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value()), address, length)) {
+    Napi::TypeError::New(env, "l4.openReusePortListener expects a numeric IPv4 or IPv6 host, a port and a backlog")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const char* step = "";
+  int fd = OpenReusePortListener(address, length, info[2].As<Napi::Number>().Int32Value(), step);
+  if (fd < 0) {
+    Napi::Error error = Napi::Error::New(env, std::string(step) + ": " + std::strerror(-fd));
+    error.Set("errno", Napi::Number::New(env, -fd));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
 }  // namespace
 
 void InitL4Binding(Napi::Env env, Napi::Object exports) {
@@ -229,6 +255,7 @@ void InitL4Binding(Napi::Env env, Napi::Object exports) {
   l4.Set("Listener", ListenerWrap::Define(env));
   l4.Set("probeListeningElsewhere",
          Napi::Function::New(env, ProbeListeningElsewhereBinding, "probeListeningElsewhere"));
+  l4.Set("openReusePortListener", Napi::Function::New(env, OpenReusePortListenerBinding, "openReusePortListener"));
   exports.Set("l4", l4);
 }
 

@@ -2,7 +2,7 @@
 // FULCRUM_CONNECT_TIMEOUT and FULCRUM_RETRIES act in tcp mode too (src/data-plane.ts, l4Plan).
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { formatCidrList, parseCidrList } from './cidr.js';
-import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOptionalHostPort } from './parsers.js';
+import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOneOf, parseOptionalHostPort } from './parsers.js';
 import { type SettingSpec, spec } from './setting-spec.js';
 import type { Settings } from './types.js';
 
@@ -13,6 +13,18 @@ function parseOptionalPath(raw: string): string | null {
 }
 
 export const L7_SETTINGS = [
+  spec({
+    key: 'protocols',
+    env: 'FULCRUM_PROTOCOLS',
+    flag: '--protocols',
+    defaultText: 'http/1.1',
+    accepted: 'http/1.1 | all',
+    description:
+      'http: the front that serves clients. http/1.1 = uWebSockets.js, the fast path for HTTP/1.1 keep-alive clients. ' +
+      'all = node:http and node:http2: also HTTP/1.0, pipelining, absolute-form targets, h2c (prior knowledge) and, with TLS, h2 by ALPN.',
+    parse: (raw) => parseOneOf(raw, ['http/1.1', 'all'] as const),
+    format: (value) => value,
+  }),
   spec({
     key: 'connectTimeout',
     env: 'FULCRUM_CONNECT_TIMEOUT',

@@ -3,7 +3,11 @@ import type { CidrBlock } from './cidr.js';
 import type { HostPort } from './types.js';
 
 /** Settings (env, flag, file key, default) the L7 engine reads; durations in ms, sizes in bytes. */
+/** FULCRUM_PROTOCOLS: which front serves clients. */
+export type L7Protocols = 'http/1.1' | 'all';
+
 export interface L7Settings {
+  protocols: L7Protocols;
   connectTimeout: number;
   responseTimeout: number;
   upstreamIdleTimeout: number;

@@ -2,24 +2,23 @@
 // plan) and the worker's shared request accounting. Runs on an L7 worker thread.
 import type { ClientSweep } from './client-sweep.js';
 import type { LatencyRecorder } from './latency-recorder.js';
-import type { ReplyContext } from './replies.js';
 import type { RetryCounter } from './retry-counts.js';
 import type { WorkerPool } from './worker-pool.js';
 
-export interface ForwardPlan extends ReplyContext {
+export interface ForwardPlan {
   pool: WorkerPool;
   hashKey: string | undefined;
   /** Backend named by the request's sticky cookie, or -1. */
   pinnedIndex: number;
   head: string;
   method: string;
-  /** The request carries a body that arrives through res.onData. */
+  /** The request carries a body, which arrives through the downstream's onBody. */
   hasBody: boolean;
   /** The body is re-chunked upstream (the client sent no content-length). */
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
-  /** uWS closes the client connection after the response: it carries `Connection: close`. */
+  /** The front closes the client connection after the response: it carries `Connection: close`. */
   clientCloses: boolean;
   /** For the access log. */
   client: string;

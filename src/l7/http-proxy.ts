@@ -98,6 +98,7 @@ export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
     limits: { maxBody: config.maxBody, maxUrlLength: config.maxUrlLength, maxHeaderSize: config.maxHeaderSize },
     clientTimeouts: { bodyMs: config.clientBodyTimeout, sendMs: config.clientSendTimeout },
     trustedProxies: config.trustedProxies,
+    protocols: config.protocols,
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
     // Workers write their lines themselves; an access log below the log level is not written at all.

@@ -1,27 +1,26 @@
 // Forwards one client request to a backend and streams the response back: picks the backend, retries,
 // answers errors, watches the client's progress and writes the access record. The request body's upload
 // is in request-body-upload.ts, the response's writing in response-writer.ts.
-// Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+// The client is reached only through a Downstream (downstream.ts), so every front shares this core.
+// Runs on an L7 worker thread.
 import { performance } from 'node:perf_hooks';
 import type { Outcome } from '../balance/index.js';
 import { writeAccessRecord } from './access-log.js';
 import { UWS_REARM_MS, type WatchedClient } from './client-sweep.js';
+import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
 import type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
-import { refuseAndClose, replyError } from './replies.js';
 import { RequestBodyUpload, type UploadingExchange } from './request-body-upload.js';
-import { type RespondingExchange, ResponseWriter } from './response-writer.js';
 import { mayResend } from './retry-policy.js';
 import type { Exchange, UpstreamConnection } from './upstream/connection.js';
 import type { AcquireWaiter } from './upstream/pool.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
-import type { HttpResponse } from './uws.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 
 export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, UploadingExchange, RespondingExchange {
-  readonly res: HttpResponse;
+  readonly downstream: Downstream;
   readonly plan: ForwardPlan;
   private readonly traffic: WorkerTraffic;
   /** The plan's pool, or its backup while the plan's pool has no backend up. */
@@ -34,7 +33,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   /** When the whole request went to the backend (timed only while the pool counts slow responses as failures). */
   private sentAt = 0;
   private slowResponse = false;
-  /** Set once res is ended or aborted: from then on nothing may touch it (written here only). */
+  /** Set once the response ended or the client left: from then on nothing may touch the client (written here only). */
   finished = false;
   private backendIndex = -1;
   /** The upstream connection carrying this exchange (written here only). */
@@ -42,27 +41,35 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   private acquiring = false;
   private attempts = 0;
   private readonly upload: RequestBodyUpload;
-  private readonly response: ResponseWriter;
+  private readonly response: ResponseSink;
   private clientAborted = false;
-  /** In the client sweep; on the sweep's clock, when the client last made progress and uWS's timer was re-armed. */
+  /** In the client sweep; on the sweep's clock, when the client last made progress and the front's timer was re-armed. */
   private watchingClient = false;
   private clientProgressAt = 0;
-  private uwsRearmedAt = 0;
+  private timerRearmedAt = 0;
 
-  constructor(res: HttpResponse, plan: ForwardPlan, traffic: WorkerTraffic) {
-    this.res = res;
+  constructor(downstream: Downstream, plan: ForwardPlan, traffic: WorkerTraffic) {
+    this.downstream = downstream;
     this.plan = plan;
     this.traffic = traffic;
     this.pool = plan.pool;
     this.upload = new RequestBodyUpload(this, plan.hasBody);
-    this.response = new ResponseWriter(this);
+    this.response = downstream.responseSink(this);
     traffic.inFlight++;
-    res.onAborted(() => this.onClientAborted());
+    downstream.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
-      res.onData((chunk, isLast) => this.upload.onClientBody(chunk, isLast));
+      downstream.onBody((chunk, isLast) => this.upload.onClientBody(chunk, isLast));
       this.watchClient();
     }
     this.connect(-1);
+  }
+
+  get method(): string {
+    return this.plan.method;
+  }
+
+  get upstreamSocket(): RespondingExchange['upstreamSocket'] {
+    return this.connection?.socket ?? null;
   }
 
   private connect(avoid: number): void {
@@ -116,10 +123,10 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     this.dropUpstream('client-aborted');
     if (this.response.started) {
       this.markFinished();
-      this.res.close();
+      this.downstream.cut();
     } else {
       this.markFinished();
-      replyError(this.res, 413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`, this.plan);
+      this.downstream.replyError(413, 'body-too-large', `The request body exceeds ${this.plan.maxBody} bytes.`);
     }
   }
 
@@ -149,7 +156,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     const { clients } = this.traffic;
     clients.watch(this);
     this.clientProgressAt = clients.now;
-    this.uwsRearmedAt = clients.now;
+    this.timerRearmedAt = clients.now;
   }
 
   /** The sweep's tick: a stalled client is offered its bytes again; one without progress for too long is cut. */
@@ -165,11 +172,9 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       this.cutClient('client-send-timeout', `the client took none of the response for ${timeouts.sendMs} ms`);
     } else if (this.receivingBody() && quietMs >= timeouts.bodyMs) {
       this.cutClient('client-body-timeout', `The request body stopped arriving for ${timeouts.bodyMs} ms.`);
-    } else if (now - this.uwsRearmedAt >= UWS_REARM_MS) {
-      this.uwsRearmedAt = now;
-      // resume() arms uWS's timer afresh (10 s); a client paused for backpressure stays paused, which disarms it.
-      this.res.pause();
-      if (!this.upload.clientPaused) this.res.resume();
+    } else if (now - this.timerRearmedAt >= UWS_REARM_MS) {
+      this.timerRearmedAt = now;
+      this.downstream.keepTimerAlive(this.upload.clientPaused);
     }
   }
 
@@ -184,12 +189,12 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     this.dropUpstream('client-aborted');
     if (this.response.started) {
       this.markFinished();
-      this.res.close();
+      this.downstream.cut();
     } else {
       this.status = 408;
       this.markFinished();
       // The client is mid-body: what it still sends cannot be read as a next request.
-      refuseAndClose(this.res, 408, code, message, this.plan);
+      this.downstream.refuseAndClose(408, code, message);
     }
   }
 
@@ -215,7 +220,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       // Headers already went out: the only honest signal left is to cut the client connection.
       this.errorCode = `upstream-${error.failure}`;
       this.markFinished();
-      this.res.close();
+      this.downstream.cut();
       return;
     }
     if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.upload.sent)) {
@@ -236,7 +241,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     this.status = status;
     this.errorCode = code;
     this.markFinished();
-    replyError(this.res, status, code, message, this.plan);
+    this.downstream.replyError(status, code, message);
   }
 
   markFinished(): void {

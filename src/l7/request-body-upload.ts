@@ -1,18 +1,18 @@
-// The request body's way from the uWS client to the upstream connection of one ProxiedRequest: held while
-// no connection is ready, written as it arrives, the client paused while the upstream cannot take more.
-// Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+// The request body's way from the client (any front) to the upstream connection of one ProxiedRequest:
+// held while no connection is ready, written as it arrives, the client paused while the upstream cannot
+// take more. Runs on an L7 worker thread.
+import type { Downstream } from './downstream.js';
 import type { ForwardPlan } from './forward-plan.js';
 import type { UpstreamConnection } from './upstream/connection.js';
-import type { HttpResponse } from './uws.js';
 
 /** Body chunks held while no upstream connection is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
 
 /** What the upload reads from, and reports to, the exchange it belongs to. */
 export interface UploadingExchange {
-  readonly res: HttpResponse;
+  readonly downstream: Downstream;
   readonly plan: ForwardPlan;
-  /** Set once res is ended or aborted: from then on nothing may touch it. */
+  /** Set once the response ended or the client left: from then on nothing may touch it. */
   readonly finished: boolean;
   /** The upstream connection carrying the request; null while none is ready. */
   readonly connection: UpstreamConnection | null;
@@ -33,7 +33,7 @@ export class RequestBodyUpload {
   complete: boolean;
   /** A body byte went to a backend (a failed exchange may then not be sent again). */
   sent = false;
-  /** res.pause() was called; uWS 20.30 breaks the next keep-alive request if resume() runs without one. */
+  /** The client's body was paused; uWS 20.30 breaks the next keep-alive request if resume() runs without a pause. */
   clientPaused = false;
   /** A 'drain' listener on the upstream socket will resume the client. */
   private awaitingDrain = false;
@@ -43,23 +43,22 @@ export class RequestBodyUpload {
     this.complete = !hasBody;
   }
 
-  onClientBody(chunk: ArrayBuffer, isLast: boolean): void {
+  /** `chunk` is the upload's to keep (the front copied it if it had to). */
+  onClientBody(chunk: Buffer, isLast: boolean): void {
     const { exchange } = this;
     if (exchange.finished) return;
     exchange.noteClientProgress();
-    this.bodyBytes += chunk.byteLength;
+    this.bodyBytes += chunk.length;
     if (this.bodyBytes > exchange.plan.maxBody) {
       exchange.rejectBody();
       return;
     }
-    // uWS reuses the ArrayBuffer after this call returns, so copy it (once).
-    const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
     if (exchange.connection && this.bufferedBody === null) {
-      this.writeBody(copy);
-    } else if (copy.length > 0) {
+      this.writeBody(chunk);
+    } else if (chunk.length > 0) {
       // Allocated on the first chunk that has to wait: most bodies never do.
       const buffered = (this.bufferedBody ??= []);
-      buffered.push(copy);
+      buffered.push(chunk);
       if (buffered.length > MAX_BUFFERED_CHUNKS) this.pauseClient();
     }
     if (isLast) {
@@ -80,13 +79,13 @@ export class RequestBodyUpload {
   }
 
   /**
-   * The response ended, maybe while the client was paused mid-body (the backend answered early): uWS must
-   * read and drop the rest of that body, or the client's next request on this connection would never be read.
+   * The response ended, maybe while the client was paused mid-body (the backend answered early): the front
+   * must read and drop the rest of that body, or the client's next request on this connection would never be read.
    */
   releaseClient(clientAborted: boolean): void {
     if (this.clientPaused && !clientAborted) {
       this.clientPaused = false;
-      this.exchange.res.resume();
+      this.exchange.downstream.resumeBody();
     }
   }
 
@@ -108,7 +107,7 @@ export class RequestBodyUpload {
   private pauseClient(): void {
     if (this.clientPaused) return;
     this.clientPaused = true;
-    this.exchange.res.pause();
+    this.exchange.downstream.pauseBody();
   }
 
   private resumeClient(): void {
@@ -117,7 +116,7 @@ export class RequestBodyUpload {
     this.clientPaused = false;
     // The client's silence while paused was Fulcrum's doing: its body timeout starts again now.
     exchange.noteClientProgress();
-    exchange.res.resume();
+    exchange.downstream.resumeBody();
   }
 
   /** The whole request went to the backend (a body too, when there is one): the wait for its answer starts. */

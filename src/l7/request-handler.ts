@@ -1,17 +1,18 @@
-// Turns one uWS request into a forwarding plan: limits (414/431/413), route (404), split arm, sticky
-// backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
+// Turns one request, from any front, into a forwarding plan: limits (414/431/413), route (404), split arm,
+// sticky backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
+import type { Downstream } from './downstream.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
-import { type ReplyContext, refuseAndClose, replyError } from './replies.js';
 import { framingRefusal } from './request-framing.js';
 import { buildRequestHead } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
 import type { TrafficSplit } from './traffic-split.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
+import { UwsDownstream } from './uws-downstream.js';
 import type { UpgradeTarget } from './websocket-proxy.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -36,14 +37,25 @@ export interface HandlerParts {
 /** Set by the `ws` client itself for the upgrade it sends the backend. */
 const WEBSOCKET_OWN_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
+/** A request's head as a front read it: `headers` is a flat [name, value, ...] list with lower-case names. */
+export interface RequestHeadFacts {
+  method: string;
+  /** The path: origin-form, or `*` (OPTIONS *). */
+  path: string;
+  query: string;
+  headers: string[];
+}
+
 export class RequestHandler {
   private readonly parts: HandlerParts;
   private readonly router: Router;
   private readonly clientAddresses = new ClientAddresses();
-  /** Reused across requests (the handler runs to completion before the next one starts). */
-  private readonly headers: string[] = [];
+  /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
+  private readonly uwsHeaders: string[] = [];
+  /** The headers of the request being handled (handling is synchronous, so one field serves every front). */
+  private headers: string[] = this.uwsHeaders;
   private readonly header = (name: string): string => this.collected(name);
-  private readonly collectHeader = (name: string, value: string): void => void this.headers.push(name, value);
+  private readonly collectHeader = (name: string, value: string): void => void this.uwsHeaders.push(name, value);
 
   constructor(parts: HandlerParts) {
     this.parts = parts;
@@ -52,44 +64,50 @@ export class RequestHandler {
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
   handle(res: HttpResponse, req: HttpRequest): void {
+    const method = req.getCaseSensitiveMethod();
+    this.handleHead(this.uwsDownstream(res, req, method), { method, path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders });
+  }
+
+  /** Any front: limits, framing, route, split, sticky and hash key, then the exchange. */
+  handleHead(downstream: Downstream, head: RequestHeadFacts): void {
     this.parts.traffic.requests++;
     const { limits } = this.parts;
-    const path = req.getUrl();
-    const query = req.getQuery();
-    if (!this.withinLimits(res, req, path, query)) return;
-    const method = req.getCaseSensitiveMethod();
+    const { method, path, query } = head;
+    this.headers = head.headers;
+    if (!this.withinLimits(downstream, head)) return;
     const refusal = framingRefusal(this.headers, limits.maxBody);
     if (refusal !== null) {
-      this.refuse(res, req, refusal.status, refusal.code, refusal.message, true);
+      this.refuse(downstream, head, refusal.status, refusal.code, refusal.message, true);
       return;
     }
     const host = this.collected('host');
-    const selected = this.select(res, req, method, host, path);
+    const selected = this.select(downstream, head, host);
     if (selected === null) return;
-    const { route, pool, clientAddress } = selected;
+    const { route, pool } = selected;
+    const { clientAddress } = downstream;
     const contentLength = this.collected('content-length');
-    const chunkedBody = contentLength === '' && this.collected('transfer-encoding') !== '';
+    const chunkedBody = contentLength === '' && (this.collected('transfer-encoding') !== '' || downstream.undeclaredBody);
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
-      this.refuse(res, req, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
+      this.refuse(downstream, head, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
       return;
     }
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
     const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
     const pinnedIndex = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
-    const head = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
+    const upstreamHead = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
     new ProxiedRequest(
-      res,
+      downstream,
       {
         pool,
         hashKey: hashKey || undefined,
         pinnedIndex,
-        head,
+        head: upstreamHead,
         method,
         hasBody,
         chunkedBody,
         maxBody: limits.maxBody,
-        clientCloses: this.clientCloses(),
+        clientCloses: downstream.reply.clientCloses,
         client: clientAddress,
         host,
         path,
@@ -101,18 +119,21 @@ export class RequestHandler {
   /** The WebSocket `upgrade` handler's half: route and pick like a plain GET; null once it answered the client. */
   resolveUpgrade(res: HttpResponse, req: HttpRequest): UpgradeTarget | null {
     this.parts.traffic.requests++;
-    const path = req.getUrl();
-    const query = req.getQuery();
-    if (!this.withinLimits(res, req, path, query)) return null;
+    const head: RequestHeadFacts = { method: 'GET', path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders };
+    const downstream = this.uwsDownstream(res, req, 'GET');
+    const { path, query } = head;
+    this.headers = this.uwsHeaders;
+    if (!this.withinLimits(downstream, head)) return null;
     const host = this.collected('host');
-    const selected = this.select(res, req, 'GET', host, path);
+    const selected = this.select(downstream, head, host);
     if (selected === null) return null;
-    const { route, pool, clientAddress } = selected;
+    const { route, pool } = selected;
+    const { clientAddress } = downstream;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
     const pinned = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
     const index = pool.pick(hashKey || undefined, -1, pinned);
     if (index < 0) {
-      this.refuse(res, req, 503, 'no-backend', 'No backend is available for this request.');
+      this.refuse(downstream, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
     const lines = this.upstreamHead(route, pool, 'GET', path, query, host, clientAddress, null).split('\r\n');
@@ -132,28 +153,35 @@ export class RequestHandler {
     };
   }
 
-  /** Collects the headers into this.headers (a refusal's reply reads them), then checks 414 and 431. */
-  private withinLimits(res: HttpResponse, req: HttpRequest, path: string, query: string): boolean {
-    const { limits } = this.parts;
-    const headers = this.headers;
-    headers.length = 0;
+  /** Collects a uWS request's headers, and wraps its response with what Fulcrum's replies need. */
+  private uwsDownstream(res: HttpResponse, req: HttpRequest, method: string): UwsDownstream {
+    this.uwsHeaders.length = 0;
     req.forEach(this.collectHeader);
+    // uWS's own test (HttpContext.h): it closes after the response when the first Connection value has 5 characters.
+    const clientCloses = this.collected('connection').length === 5;
+    return new UwsDownstream(res, this.clientAddresses.of(res), { method, clientCloses });
+  }
+
+  /** Checks 414 and 431. */
+  private withinLimits(downstream: Downstream, head: RequestHeadFacts): boolean {
+    const { limits } = this.parts;
+    const { path, query, headers } = head;
     if (path.length + (query ? query.length + 1 : 0) > limits.maxUrlLength) {
-      this.refuse(res, req, 414, 'url-too-long', `The request target exceeds ${limits.maxUrlLength} bytes.`);
+      this.refuse(downstream, head, 414, 'url-too-long', `The request target exceeds ${limits.maxUrlLength} bytes.`);
       return false;
     }
     let headerBytes = 0;
     for (let index = 0; index < headers.length; index++) headerBytes += (headers[index] as string).length;
     if (headerBytes > limits.maxHeaderSize) {
-      this.refuse(res, req, 431, 'headers-too-large', `The request headers exceed ${limits.maxHeaderSize} bytes.`);
+      this.refuse(downstream, head, 431, 'headers-too-large', `The request headers exceed ${limits.maxHeaderSize} bytes.`);
       return false;
     }
     return true;
   }
 
   /**
-   * The first value of a header among those withinLimits collected, '' when absent, as req.getHeader would
-   * answer: a short scan of strings already in JS costs less than a call into uWS per header.
+   * The first value of a header, '' when absent, as uWS's req.getHeader would answer: a short scan of
+   * strings already in JS costs less than a call into uWS per header.
    */
   private collected(name: string): string {
     const headers = this.headers;
@@ -163,41 +191,36 @@ export class RequestHandler {
     return '';
   }
 
-  /** uWS's own test (HttpContext.h): it closes after the response when the first Connection value has 5 characters. */
-  private clientCloses(): boolean {
-    return this.collected('connection').length === 5;
-  }
-
   /** The route (404 when none) and the pool, after the split if the route has one. */
-  private select(res: HttpResponse, req: HttpRequest, method: string, host: string, path: string): Selected | null {
-    const route = this.router.route({ host: hostWithoutPort(host), path, method, header: this.header });
+  private select(downstream: Downstream, head: RequestHeadFacts, host: string): Selected | null {
+    const { method, path } = head;
+    // `OPTIONS *` concerns the server as a whole: it is routed as the root would be.
+    const routedPath = path === '*' ? '/' : path;
+    const route = this.router.route({ host: hostWithoutPort(host), path: routedPath, method, header: this.header });
     if (route === null) {
-      this.refuse(res, req, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
+      this.refuse(downstream, head, 404, 'no-route', `No route matches ${method} ${host}${path}.`);
       return null;
     }
-    const clientAddress = this.clientAddresses.of(res);
+    const { clientAddress } = downstream;
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
-    return { route, pool: this.parts.pools.get(poolName) as WorkerPool, clientAddress };
+    return { route, pool: this.parts.pools.get(poolName) as WorkerPool };
   }
 
   /**
    * Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to.
    * `close` refuses the request's framing: the connection is closed after the reply.
    */
-  private refuse(res: HttpResponse, req: HttpRequest, status: number, code: string, message: string, close = false): void {
-    // The address must be read before the reply: uWS forbids touching a response once it has ended.
-    const client = this.parts.traffic.accessLog ? this.clientAddresses.of(res) : '';
-    const request: ReplyContext = { method: req.getCaseSensitiveMethod(), clientCloses: this.clientCloses() };
-    if (close) refuseAndClose(res, status, code, message, request);
-    else replyError(res, status, code, message, request);
+  private refuse(downstream: Downstream, head: RequestHeadFacts, status: number, code: string, message: string, close = false): void {
+    if (close) downstream.refuseAndClose(status, code, message);
+    else downstream.replyError(status, code, message);
     if (!this.parts.traffic.accessLog) return;
     writeAccessRecord({
-      client,
-      method: request.method,
-      host: req.getHeader('host'),
-      path: req.getUrl(),
+      client: downstream.clientAddress,
+      method: head.method,
+      host: this.collected('host'),
+      path: head.path,
       status,
       backend: null,
       pool: null,
@@ -218,7 +241,7 @@ export class RequestHandler {
     clientAddress: string,
     framing: string | null,
   ): string {
-    const upstreamPath = route.stripPrefix ? stripPrefix(path, route.match.pathPrefix as string) : path;
+    const upstreamPath = path === '*' ? path : route.stripPrefix ? stripPrefix(path, route.match.pathPrefix as string) : path;
     return buildRequestHead(
       {
         method,
@@ -238,7 +261,6 @@ export class RequestHandler {
 interface Selected {
   route: RouteConfig;
   pool: WorkerPool;
-  clientAddress: string;
 }
 
 /** "/api/users" without "/api" is "/users"; the whole prefix leaves "/". */

@@ -1,19 +1,22 @@
-// The long-lived piscina task each L7 worker runs: a uWS app on the shared port (SO_REUSEPORT)
-// that routes and forwards requests until the main thread broadcasts "drain".
+// The long-lived piscina task each L7 worker runs: a front (uWS, or node:http/http2) on the shared port
+// (SO_REUSEPORT) that routes and forwards requests until the main thread broadcasts "drain".
 import { threadId } from 'node:worker_threads';
 import type { CidrBlock } from '../config/cidr.js';
+import type { L7Protocols } from '../config/l7-types.js';
 import type { HostPort, RouteConfig } from '../config/types.js';
 import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
 import { ClientSweep, type ClientTimeouts } from './client-sweep.js';
+import type { Front, StartFailure } from './front.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { createListenerApp, createRedirectApp, type TlsSpec } from './listener-app.js';
+import { NodeFront } from './node-front.js';
 import type { WorkerTraffic } from './proxy-request.js';
 import { RequestHandler, type RequestLimits } from './request-handler.js';
 import { RetryCounter } from './retry-counts.js';
 import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
 import { TrafficSplit } from './traffic-split.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { type TemplatedApp, type us_listen_socket, uws } from './uws.js';
+import { UwsFront, type UwsListener } from './uws-front.js';
 import { websocketBehavior } from './websocket-proxy.js';
 import { type UpstreamSettings, WorkerPool, type WorkerPoolSpec } from './worker-pool.js';
 
@@ -27,7 +30,9 @@ export interface ServeTask {
   /** FULCRUM_CLIENT_BODY_TIMEOUT and FULCRUM_CLIENT_SEND_TIMEOUT. */
   clientTimeouts: ClientTimeouts;
   trustedProxies: CidrBlock[];
-  /** Serve HTTPS (uWS SSLApp) when set. */
+  /** FULCRUM_PROTOCOLS: the uWS front (http/1.1) or the node:http/http2 front (all). */
+  protocols: L7Protocols;
+  /** Serve HTTPS when set. */
   tls: TlsSpec | null;
   /** Plain-HTTP listener that redirects to HTTPS, when set. */
   redirect: HostPort | null;
@@ -52,13 +57,28 @@ export interface ServeSummary {
   requests: number;
 }
 
+export type { StartFailure } from './front.js';
+
 /**
- * Why a worker could not start serving: the listener address (by setting) or the TLS pair. Resolved
- * rather than thrown, because piscina hands a worker's error to the main thread without its fields.
+ * The task's fronts: the uWS app (and the redirect app) for `http/1.1`; the node:http/http2 front for `all`,
+ * beside a uWS redirect app when asked for. Throws when a TLS certificate or key does not load.
  */
-export interface StartFailure {
-  failed: 'listen' | 'httpsRedirectListen' | 'tls';
-  reason: string;
+function createFronts(task: ServeTask, handler: () => RequestHandler): Front[] {
+  const redirect: UwsListener[] = task.redirect
+    ? [{ app: createRedirectApp(task.port), address: task.redirect, setting: 'httpsRedirectListen' }]
+    : [];
+  if (task.protocols === 'all') {
+    const front = new NodeFront({ host: task.host, port: task.port, tls: task.tls, limits: task.limits }, handler);
+    return redirect.length > 0 ? [front, new UwsFront(redirect)] : [front];
+  }
+  const app = createListenerApp(task.tls, (target) => {
+    target.ws(
+      '/*',
+      websocketBehavior((res, req) => handler().resolveUpgrade(res, req)),
+    );
+    target.any('/*', (res, req) => handler().handle(res, req));
+  });
+  return [new UwsFront([{ app, address: { host: task.host, port: task.port }, setting: 'listen' }, ...redirect])];
 }
 
 export default function serve(task: ServeTask): Promise<ServeSummary | StartFailure> {
@@ -95,21 +115,14 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     );
     handler = buildHandler(routes, counters);
   }
-  let app: TemplatedApp;
+  let fronts: Front[];
   try {
-    app = createListenerApp(task.tls, (target) => {
-      target.ws(
-        '/*',
-        websocketBehavior((res, req) => handler.resolveUpgrade(res, req)),
-      );
-      target.any('/*', (res, req) => handler.handle(res, req));
-    });
+    fronts = createFronts(task, () => handler);
   } catch (error) {
     // uWS says only "App construction failed" when a certificate or key does not load.
     const files = task.tls ? [task.tls, ...task.tls.certificates].map((pair) => `${pair.cert} / ${pair.key}`).join(', ') : '';
     return Promise.resolve({ failed: 'tls', reason: `the TLS certificate and key (${files}) do not load (${(error as Error).message})` });
   }
-  const apps: TemplatedApp[] = task.redirect ? [app, createRedirectApp(task.port)] : [app];
   const status = new BroadcastChannel(statusChannel(task.planeId));
   const control = new BroadcastChannel(controlChannel(task.planeId));
   const flushCounts = (): void => {
@@ -119,39 +132,30 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     if (retries) status.postMessage({ type: 'retries', delta: retries } satisfies StatusMessage);
   };
   const countsFlush = setInterval(flushCounts, COUNTS_FLUSH_MS);
+  let accepting = false;
 
   return new Promise((resolve) => {
-    const listenSockets: us_listen_socket[] = [];
-    const addresses: HostPort[] = task.redirect
-      ? [{ host: task.host, port: task.port }, task.redirect]
-      : [{ host: task.host, port: task.port }];
-    let failed = false;
-    apps.forEach((listener, index) => {
-      if (failed) return;
-      const { host, port } = addresses[index] as HostPort;
-      listener.listen(host, port, (socket) => {
-        if (!socket) {
-          // Nothing of uWS may outlive the task: piscina ends this thread, and a live uWS socket would abort the process.
-          failed = true;
-          for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
-          for (const opened of apps) (opened as TemplatedApp & { close(): void }).close();
-          clearInterval(countsFlush);
-          control.close();
-          status.close();
-          resolve({
-            failed: index === 0 ? 'listen' : 'httpsRedirectListen',
-            reason: `cannot listen on ${host}:${port}: the address is in use or not available`,
-          });
-          return;
+    const listening = fronts.map((front) => front.listen());
+    void Promise.all(listening).then((results) => {
+      const failure = results.find((result) => result !== null);
+      if (failure) {
+        for (const front of fronts) {
+          front.stopAccepting();
+          front.closeAll();
         }
-        listenSockets.push(socket);
-        if (listenSockets.length === apps.length) status.postMessage({ type: 'listening', threadId } satisfies StatusMessage);
-      });
+        clearInterval(countsFlush);
+        control.close();
+        status.close();
+        resolve(failure);
+        return;
+      }
+      accepting = true;
+      status.postMessage({ type: 'listening', threadId } satisfies StatusMessage);
     });
     // A worker that ends with live uWS sockets aborts the whole process (node asserts its loop is empty),
     // so an uncaught error closes every socket first and only then ends this thread; piscina replaces it.
     process.on('uncaughtException', (error) => {
-      for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
+      for (const front of fronts) front.closeAll();
       setTimeout(() => {
         console.error(`fulcrum l7 worker ${threadId}: ${error.stack ?? error.message}`);
         process.exit(1);
@@ -166,8 +170,9 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
           });
         return;
       }
-      if (listenSockets.length === 0) return;
-      for (const listening of listenSockets.splice(0)) uws.us_listen_socket_close(listening);
+      if (!accepting) return;
+      accepting = false;
+      for (const front of fronts) front.stopAccepting();
       traffic.draining = true;
       const deadline = Date.now() + event.data.deadlineMs;
       // Keep-alive clients still sending on this worker's connections get `Connection: close` answers and
@@ -186,9 +191,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
           return;
         }
         for (const pool of pools.values()) pool.close();
-        // Closing every uWS socket (idle keep-alive clients included) before the task ends is what lets
-        // piscina stop this thread: a worker whose loop still holds uWS sockets aborts the process.
-        for (const listener of apps) (listener as TemplatedApp & { close(): void }).close();
+        for (const front of fronts) front.closeAll();
         clearInterval(countsFlush);
         flushCounts();
         control.close();

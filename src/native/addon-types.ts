@@ -85,6 +85,8 @@ export interface NativeL4 {
   Listener: new (options: NativeL4ListenerOptions) => NativeL4Listener;
   /** 0 when no socket listens on the numeric host:port, else the errno of a bind without SO_REUSEPORT (EADDRINUSE). */
   probeListeningElsewhere(host: string, port: number): number;
+  /** A non-blocking SO_REUSEPORT listening socket's fd (for server.listen({ fd })); throws naming the failed step. */
+  openReusePortListener(host: string, port: number, backlog: number): number;
 }
 
 // native/balancer/napi: the process-wide balancer table (see docs/balancer.md).

@@ -1,31 +1,15 @@
-// Writes one ProxiedRequest's response head and body to the uWS client, with backpressure: the upstream
-// socket is paused while uWS holds bytes the client has not taken, until onWritable (or the client sweep)
-// sees it take them. Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
+// Writes one exchange's response head and body to a uWS client, with backpressure: the upstream socket is
+// paused while uWS holds bytes the client has not taken, until onWritable (or the client sweep) sees it
+// take them. Runs on an L7 worker thread; everything here belongs to that thread's uWS loop.
 import { endBodyless } from './bodyless-end.js';
 import { writeChunked } from './chunked-writer.js';
-import type { ForwardPlan } from './forward-plan.js';
-import type { UpstreamConnection } from './upstream/connection.js';
+import type { RespondingExchange, ResponseSink } from './downstream.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 import type { HttpResponse } from './uws.js';
 
-/** What the writer reads from, and reports to, the exchange it belongs to. */
-export interface RespondingExchange {
-  readonly res: HttpResponse;
-  readonly plan: ForwardPlan;
-  /** Set once res is ended or aborted: from then on nothing may touch it. */
-  readonly finished: boolean;
-  /** The upstream connection the response comes from; null once it completed (or failed). */
-  readonly connection: UpstreamConnection | null;
-  /** res was ended: the exchange is over. */
-  markFinished(): void;
-  /** The response body waits on the client: the client sweep is to watch it. */
-  watchClient(): void;
-  /** The client took some of the response: its send timeout counts from now. */
-  noteClientProgress(): void;
-}
-
-export class ResponseWriter {
+export class UwsResponseWriter implements ResponseSink {
   private readonly exchange: RespondingExchange;
+  private readonly res: HttpResponse;
   /** The head went to the client: a later failure can only cut the connection. */
   started = false;
   private responseLength = -1;
@@ -41,7 +25,8 @@ export class ResponseWriter {
   /** Response body bytes handed to uWS (for the access log); with a content-length, uWS's write offset. */
   bytesSent = 0;
 
-  constructor(exchange: RespondingExchange) {
+  constructor(res: HttpResponse, exchange: RespondingExchange) {
+    this.res = res;
     this.exchange = exchange;
   }
 
@@ -61,7 +46,7 @@ export class ResponseWriter {
       work();
       return;
     }
-    exchange.res.cork(work);
+    this.res.cork(work);
     if (this.unsizedBody.length > 0) this.writeUnsizedBody();
   }
 
@@ -72,7 +57,7 @@ export class ResponseWriter {
   writeHead(head: ResponseHead, setCookie: string | null, close: boolean): void {
     this.started = true;
     this.responseLength = head.contentLength;
-    const { res } = this.exchange;
+    const { res } = this;
     const { endToEnd } = head;
     res.writeStatus(head.statusLine);
     for (let index = 0; index < endToEnd.length; index += 2) {
@@ -81,7 +66,7 @@ export class ResponseWriter {
     }
     if (setCookie !== null) res.writeHeader('set-cookie', setCookie);
     if (close) res.writeHeader('connection', 'close');
-    const bodyless = this.exchange.plan.method === 'HEAD' || head.status === 204 || head.status === 304;
+    const bodyless = this.exchange.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (bodyless) {
       endBodyless(res, head.status === 204 ? -1 : head.declaredLength);
       this.exchange.markFinished();
@@ -91,7 +76,7 @@ export class ResponseWriter {
   onBody(chunk: Buffer): void {
     const { exchange } = this;
     if (exchange.finished || chunk.length === 0) return;
-    const { res } = exchange;
+    const { res } = this;
     if (this.responseLength >= 0) {
       if (chunk.length === this.responseLength && !this.bodyStarted) {
         // The usual small response, whole in one read: end() sends it (uWS keeps what the client cannot
@@ -116,13 +101,13 @@ export class ResponseWriter {
 
   /** The upstream response is complete (the exchange is marked finished): a chunked body gets its end. */
   end(): void {
-    const { res } = this.exchange;
+    const { res } = this;
     if (this.responseLength < 0) res.cork(() => res.end());
   }
 
   /** From the client sweep: a stalled length-delimited piece is offered again, as the client may have taken some. */
   offerStalled(): void {
-    if (this.stalledChunk) this.exchange.res.cork(() => this.pushStalled(this.exchange.res.getWriteOffset()));
+    if (this.stalledChunk) this.res.cork(() => this.pushStalled(this.res.getWriteOffset()));
   }
 
   private writeUnsizedBody(): void {
@@ -131,7 +116,7 @@ export class ResponseWriter {
     let drained = true;
     for (const piece of pieces) {
       if (this.exchange.finished) return;
-      if (!writeChunked(this.exchange.res, piece)) drained = false;
+      if (!writeChunked(this.res, piece)) drained = false;
       this.bytesSent += piece.length;
     }
     if (!drained) this.stall(null, 0);
@@ -140,13 +125,13 @@ export class ResponseWriter {
   /** uWS could not take everything: pause the upstream socket until the client drains. */
   private stall(chunk: Buffer | null, offsetBefore: number): void {
     const { exchange } = this;
-    exchange.connection?.socket.pause();
+    exchange.upstreamSocket?.pause();
     // A copy: the chunk is a view of the upstream read buffer, which the next read overwrites.
     this.stalledChunk = chunk && Buffer.from(chunk);
     this.stalledOffset = offsetBefore;
     this.unsizedStalled = chunk === null;
-    if (chunk) this.bytesSent = exchange.res.getWriteOffset();
-    exchange.res.onWritable((offset) => this.pushStalled(offset));
+    if (chunk) this.bytesSent = this.res.getWriteOffset();
+    this.res.onWritable((offset) => this.pushStalled(offset));
   }
 
   /**
@@ -158,8 +143,8 @@ export class ResponseWriter {
     if (exchange.finished) return true;
     if (this.stalledChunk) {
       const remainder = this.stalledChunk.subarray(offset - this.stalledOffset);
-      const [ok, done] = exchange.res.tryEnd(remainder, this.responseLength);
-      this.bytesSent = ok ? offset + remainder.length : exchange.res.getWriteOffset();
+      const [ok, done] = this.res.tryEnd(remainder, this.responseLength);
+      this.bytesSent = ok ? offset + remainder.length : this.res.getWriteOffset();
       if (this.bytesSent > offset) exchange.noteClientProgress();
       if (done) exchange.markFinished();
       else if (!ok) return false;
@@ -170,7 +155,7 @@ export class ResponseWriter {
       this.unsizedStalled = false;
     }
     // Null once the upstream response is complete: its socket went back to the pool, flowing.
-    exchange.connection?.socket.resume();
+    exchange.upstreamSocket?.resume();
     return true;
   }
 }

@@ -1,0 +1,196 @@
+// The complete front (FULCRUM_PROTOCOLS=all): node:http (llhttp) and node:http2 (nghttp2) in the worker.
+// Cleartext serves HTTP/1.0, HTTP/1.1 with pipelining, and h2c by prior knowledge on the same port (the
+// first bytes are peeked for the HTTP/2 preface); TLS serves h2 and http/1.1 by ALPN, certificates by SNI.
+// Node 20 has no reusePort, so the addon opens each worker's SO_REUSEPORT socket and the server adopts
+// its fd. Runs on an L7 worker thread.
+
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+  type Settings,
+} from 'node:http2';
+import { isIP, type Server as NetServer, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { native } from '../native/load.js';
+import type { Front, StartFailure } from './front.js';
+import type { TlsSpec } from './listener-app.js';
+import { NodeDownstream } from './node-downstream.js';
+import { nodeRequestHead } from './node-request-head.js';
+import type { RequestHandler, RequestLimits } from './request-handler.js';
+
+/** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+const LISTEN_BACKLOG = 511;
+/** Streams one HTTP/2 client may have open at once (nghttp2 would allow 2^32-1). */
+const MAX_CONCURRENT_STREAMS = 128;
+/** Per-stream and per-connection receive windows: the 64 KiB defaults throttle large uploads (nodejs/node#50972). */
+const STREAM_WINDOW_BYTES = 1024 * 1024;
+const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
+/** A connection that has not sent its first bytes by then is closed (before a server owns it, no other timer runs). */
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
+/** Idle keep-alive HTTP/1 connections are closed after this, as uWS does. */
+const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+
+export interface NodeFrontSpec {
+  host: string;
+  port: number;
+  tls: TlsSpec | null;
+  limits: RequestLimits;
+}
+
+export class NodeFront implements Front {
+  private readonly spec: NodeFrontSpec;
+  private readonly handler: () => RequestHandler;
+  private readonly http1: Server;
+  private readonly http2: NetServer;
+  /** The server that owns the listening socket: the HTTP/1 server (it peeks for h2c) or the TLS one. */
+  private readonly listener: NetServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<Http2Session>();
+
+  /** Throws when a TLS certificate or key does not load. `handler` is read per request: a reload swaps it. */
+  constructor(spec: NodeFrontSpec, handler: () => RequestHandler) {
+    this.spec = spec;
+    this.handler = handler;
+    const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void =>
+      this.onRequest(req, res);
+    // Room past Fulcrum's own limits, so that Fulcrum answers 414 and 431 itself with its error codes.
+    const headerRoom = spec.limits.maxHeaderSize + spec.limits.maxUrlLength + 1024;
+    const settings: Settings = {
+      maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+      initialWindowSize: STREAM_WINDOW_BYTES,
+      maxHeaderListSize: headerRoom,
+    };
+    const http2Options = { settings, maxHeaderListPairs: 256 };
+    this.http1 = createHttpServer({ maxHeaderSize: headerRoom, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, onRequest);
+    if (spec.tls) {
+      const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true }, onRequest);
+      this.http2 = secure;
+      this.listener = secure;
+      secure.on('secureConnection', (socket: Socket) => this.track(socket));
+    } else {
+      this.http2 = createHttp2Server(http2Options, onRequest);
+      this.listener = this.http1;
+      // The HTTP/1 server keeps its timeouts and connection tracking; its connection handler runs only for
+      // connections that turn out not to be h2c.
+      const http1Connection = this.http1.listeners('connection')[0] as (socket: Socket) => void;
+      this.http1.removeAllListeners('connection');
+      this.http1.on('connection', (socket: Socket) => this.sniff(socket, http1Connection));
+    }
+    this.http2.on('session', (session: Http2Session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+      session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
+      // A session error (a protocol violation, a flood) costs that connection only.
+      session.on('error', () => session.destroy());
+    });
+  }
+
+  async listen(): Promise<StartFailure | null> {
+    const { host, port } = this.spec;
+    let fd: number;
+    try {
+      const ip = isIP(host) ? host : (await lookup(host)).address;
+      fd = native.l4.openReusePortListener(ip, port, LISTEN_BACKLOG);
+    } catch (error) {
+      return { failed: 'listen', reason: `cannot listen on ${host}:${port}: ${(error as Error).message}` };
+    }
+    return new Promise((resolve) => {
+      this.listener.once('error', (error) => resolve({ failed: 'listen', reason: `cannot listen on ${host}:${port}: ${error.message}` }));
+      this.listener.listen({ fd }, () => resolve(null));
+    });
+  }
+
+  stopAccepting(): void {
+    this.listener.close();
+    for (const session of this.sessions) session.close();
+  }
+
+  closeAll(): void {
+    for (const session of this.sessions) session.destroy();
+    for (const socket of this.sockets) socket.destroy();
+    this.http1.closeAllConnections();
+  }
+
+  private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const http2 = 'stream' in req;
+    // Errors of a connection or stream that went away end up here; the exchange learns of it through 'close'.
+    req.on('error', ignore);
+    res.on('error', ignore);
+    const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
+    this.handler().handleHead(downstream, nodeRequestHead(req, http2));
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /** Hands a cleartext connection to the HTTP/2 server if it opens with the preface, else to the HTTP/1 one. */
+  private sniff(socket: Socket, http1Connection: (socket: Socket) => void): void {
+    this.track(socket);
+    socket.on('error', ignore);
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const compared = Math.min(seen.length, HTTP2_PREFACE.length);
+      const prefaceSoFar = seen.subarray(0, compared).equals(HTTP2_PREFACE.subarray(0, compared));
+      if (prefaceSoFar && compared < HTTP2_PREFACE.length) return;
+      socket.removeListener('data', onData);
+      socket.setTimeout(0);
+      socket.pause();
+      if (prefaceSoFar) {
+        // The HTTP/2 session reads what was put back before it consumes the socket.
+        socket.unshift(seen);
+        this.http2.emit('connection', socket);
+      } else {
+        // The HTTP/1 parser consumes the socket's handle directly: the bytes read so far are fed to it as data.
+        http1Connection.call(this.http1, socket);
+        socket.emit('data', seen);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+  }
+}
+
+function ignore(): void {}
+
+/** Node spells an IPv4 client of a dual-stack listener as ::ffff:a.b.c.d; Fulcrum logs and forwards a.b.c.d. */
+function clientAddressOf(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** The default certificate, and the SNI ones by name in any letter case (a wildcard covers one label). */
+function secureOptions(tls: TlsSpec): {
+  cert: Buffer;
+  key: Buffer;
+  SNICallback?: (name: string, done: (error: Error | null, context?: SecureContext) => void) => void;
+} {
+  const cert = readFileSync(tls.cert);
+  const key = readFileSync(tls.key);
+  if (tls.certificates.length === 0) return { cert, key };
+  const byName = new Map<string, SecureContext>();
+  for (const certificate of tls.certificates) {
+    const context = createSecureContext({ cert: readFileSync(certificate.cert), key: readFileSync(certificate.key) });
+    byName.set(certificate.serverName.toLowerCase(), context);
+  }
+  return {
+    cert,
+    key,
+    SNICallback: (name, done) => {
+      const lower = name.toLowerCase();
+      const dot = lower.indexOf('.');
+      // Undefined: the default certificate.
+      done(null, byName.get(lower) ?? (dot > 0 ? byName.get(`*${lower.slice(dot)}`) : undefined));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Reads a node:http or node:http2 request's head into the form the request handler takes: lower-case
+// header names, the HTTP/2 pseudo-headers turned into Host, cookie crumbs joined, and an absolute-form
+// target split into its authority (which replaces Host, RFC 9112 §3.2.2) and path. Worker thread.
+import type { NodeRequest } from './node-downstream.js';
+import type { RequestHeadFacts } from './request-handler.js';
+
+/** scheme://authority then the rest (path, query; a fragment is never sent). */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/;
+const COLON = 58;
+
+export function nodeRequestHead(req: NodeRequest, http2: boolean): RequestHeadFacts {
+  const raw = req.rawHeaders;
+  const headers: string[] = [];
+  let authority = '';
+  let hasHost = false;
+  let cookies: string[] | null = null;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index] as string;
+    const value = raw[index + 1] as string;
+    if (name.charCodeAt(0) === COLON) {
+      if (name === ':authority') authority = value;
+      continue;
+    }
+    const lower = name.toLowerCase();
+    // RFC 9113 §8.2.3: an HTTP/2 client may split Cookie into crumbs; HTTP/1.1 wants one header.
+    if (http2 && lower === 'cookie') (cookies ??= []).push(value);
+    else {
+      if (lower === 'host') hasHost = true;
+      headers.push(lower, value);
+    }
+  }
+  if (cookies !== null) headers.push('cookie', cookies.join('; '));
+  let target = req.url ?? '/';
+  if (target.charCodeAt(0) !== 47 && target !== '*') {
+    const absolute = ABSOLUTE_FORM.exec(target);
+    if (absolute !== null) {
+      authority = (absolute[1] as string).replace(/^.*@/, '');
+      target = absolute[2] || '/';
+      replaceHost(headers, authority);
+      hasHost = true;
+    }
+  }
+  if (!hasHost && authority !== '') headers.push('host', authority);
+  const queryAt = target.indexOf('?');
+  return {
+    method: req.method ?? 'GET',
+    path: queryAt < 0 ? target : target.slice(0, queryAt),
+    query: queryAt < 0 ? '' : target.slice(queryAt + 1),
+    headers,
+  };
+}
+
+/** Every Host the client sent gives way to the target's authority. */
+function replaceHost(headers: string[], authority: string): void {
+  for (let index = headers.length - 2; index >= 0; index -= 2) {
+    if (headers[index] === 'host') headers.splice(index, 2);
+  }
+  headers.push('host', authority);
+}
