@@ -67,3 +67,6 @@ export interface Downstream {
   /** Cuts the client off mid-response: the connection (HTTP/1) or the stream (HTTP/2) is reset. */
   cut(): void;
 }
+
+/** The part of a Downstream that Fulcrum's own refusals need (a raw upgraded socket has only this). */
+export type Replier = Pick<Downstream, 'clientAddress' | 'replyError' | 'refuseAndClose'>;

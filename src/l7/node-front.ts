@@ -21,7 +21,8 @@ import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
 import type { TlsSpec } from './listener-app.js';
 import { NodeDownstream } from './node-downstream.js';
-import { nodeRequestHead } from './node-request-head.js';
+import { clientAddressOf, nodeRequestHead } from './node-request-head.js';
+import { refuseConnect, tunnelUpgrade } from './node-upgrade-tunnel.js';
 import type { RequestHandler, RequestLimits } from './request-handler.js';
 
 /** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
@@ -82,6 +83,11 @@ export class NodeFront implements Front {
       const http1Connection = this.http1.listeners('connection')[0] as (socket: Socket) => void;
       this.http1.removeAllListeners('connection');
       this.http1.on('connection', (socket: Socket) => this.sniff(socket, http1Connection));
+    }
+    const onUpgrade = (req: IncomingMessage, socket: Socket, early: Buffer): void => tunnelUpgrade(this.handler(), req, socket, early);
+    for (const server of spec.tls ? [this.http2] : [this.http1]) {
+      server.on('upgrade', onUpgrade);
+      server.on('connect', (_req: IncomingMessage, socket: Socket) => refuseConnect(socket));
     }
     this.http2.on('session', (session: Http2Session) => {
       this.sessions.add(session);
@@ -162,12 +168,6 @@ export class NodeFront implements Front {
 }
 
 function ignore(): void {}
-
-/** Node spells an IPv4 client of a dual-stack listener as ::ffff:a.b.c.d; Fulcrum logs and forwards a.b.c.d. */
-function clientAddressOf(address: string | undefined): string {
-  if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
 
 /** The default certificate, and the SNI ones by name in any letter case (a wildcard covers one label). */
 function secureOptions(tls: TlsSpec): {

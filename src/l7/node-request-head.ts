@@ -57,3 +57,9 @@ function replaceHost(headers: string[], authority: string): void {
   }
   headers.push('host', authority);
 }
+
+/** Node spells an IPv4 client of a dual-stack listener as ::ffff:a.b.c.d; Fulcrum logs and forwards a.b.c.d. */
+export function clientAddressOf(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

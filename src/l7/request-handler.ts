@@ -3,7 +3,7 @@
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
-import type { Downstream } from './downstream.js';
+import type { Downstream, Replier } from './downstream.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
@@ -153,6 +153,31 @@ export class RequestHandler {
     };
   }
 
+  /**
+   * The node front's upgrade requests (WebSocket and any other protocol): routed and picked like a plain
+   * request, then tunnelled as bytes, with the client's Connection and Upgrade passed on. Null once answered.
+   */
+  resolveTunnel(replier: Replier, head: RequestHeadFacts): TunnelTarget | null {
+    this.parts.traffic.requests++;
+    this.headers = head.headers;
+    if (!this.withinLimits(replier, head)) return null;
+    const host = this.collected('host');
+    const selected = this.select(replier, head, host);
+    if (selected === null) return null;
+    const { route, pool } = selected;
+    const { clientAddress } = replier;
+    const { path, query } = head;
+    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
+    const pinned = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
+    const index = pool.pick(hashKey || undefined, -1, pinned);
+    if (index < 0) {
+      this.refuse(replier, head, 503, 'no-backend', 'No backend is available for this request.');
+      return null;
+    }
+    const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
+    return { pool, index, head: this.upstreamHead(route, pool, head.method, path, query, host, clientAddress, upgrade) };
+  }
+
   /** Collects a uWS request's headers, and wraps its response with what Fulcrum's replies need. */
   private uwsDownstream(res: HttpResponse, req: HttpRequest, method: string): UwsDownstream {
     this.uwsHeaders.length = 0;
@@ -163,7 +188,7 @@ export class RequestHandler {
   }
 
   /** Checks 414 and 431. */
-  private withinLimits(downstream: Downstream, head: RequestHeadFacts): boolean {
+  private withinLimits(downstream: Replier, head: RequestHeadFacts): boolean {
     const { limits } = this.parts;
     const { path, query, headers } = head;
     if (path.length + (query ? query.length + 1 : 0) > limits.maxUrlLength) {
@@ -192,7 +217,7 @@ export class RequestHandler {
   }
 
   /** The route (404 when none) and the pool, after the split if the route has one. */
-  private select(downstream: Downstream, head: RequestHeadFacts, host: string): Selected | null {
+  private select(downstream: Replier, head: RequestHeadFacts, host: string): Selected | null {
     const { method, path } = head;
     // `OPTIONS *` concerns the server as a whole: it is routed as the root would be.
     const routedPath = path === '*' ? '/' : path;
@@ -212,7 +237,7 @@ export class RequestHandler {
    * Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to.
    * `close` refuses the request's framing: the connection is closed after the reply.
    */
-  private refuse(downstream: Downstream, head: RequestHeadFacts, status: number, code: string, message: string, close = false): void {
+  private refuse(downstream: Replier, head: RequestHeadFacts, status: number, code: string, message: string, close = false): void {
     if (close) downstream.refuseAndClose(status, code, message);
     else downstream.replyError(status, code, message);
     if (!this.parts.traffic.accessLog) return;
@@ -239,6 +264,7 @@ export class RequestHandler {
     query: string,
     host: string,
     clientAddress: string,
+    /** Header lines after the others: the body's framing, or an upgrade's Connection and Upgrade. */
     framing: string | null,
   ): string {
     const upstreamPath = path === '*' ? path : route.stripPrefix ? stripPrefix(path, route.match.pathPrefix as string) : path;
@@ -256,6 +282,13 @@ export class RequestHandler {
       framing,
     );
   }
+}
+
+/** Where an upgrade request is tunnelled: the pick (released when the tunnel closes) and the head to send. */
+export interface TunnelTarget {
+  pool: WorkerPool;
+  index: number;
+  head: string;
 }
 
 interface Selected {

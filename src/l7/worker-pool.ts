@@ -54,6 +54,10 @@ export class WorkerPool {
     this.reconfigure(spec);
   }
 
+  get connectTimeoutMs(): number {
+    return this.settings.connectTimeoutMs;
+  }
+
   /** Hot reload of the same pool: new options for new requests; upstream connections are kept. */
   reconfigure(spec: WorkerPoolSpec): this {
     this.hashKey = spec.usesKey ? spec.hashKey : null;

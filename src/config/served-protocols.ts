@@ -1,0 +1,14 @@
+// What the http mode's listener serves, in words: for --check-config and the start-up log line, so that a
+// user on the uWS front learns which setting serves HTTP/1.0 and HTTP/2 clients.
+import type { FulcrumConfig } from './types.js';
+
+export function servedProtocols(config: FulcrumConfig): string {
+  if (config.mode !== 'http') return 'tcp';
+  const tls = config.tlsCert !== null;
+  if (config.protocols === 'all') {
+    return tls
+      ? 'h2 and http/1.1 by ALPN, HTTP/1.0 (node:http/node:http2 front)'
+      : 'HTTP/1.0, HTTP/1.1 with pipelining, h2c by prior knowledge (node:http/node:http2 front)';
+  }
+  return `${tls ? 'HTTPS ' : ''}HTTP/1.1 only (uWS front); FULCRUM_PROTOCOLS=all also serves HTTP/1.0, pipelining and HTTP/2`;
+}
