@@ -277,7 +277,8 @@ export class RequestHandler {
         clientAddress,
         protocol: this.parts.protocol,
         trusted: this.parts.trustedProxies.trusts(clientAddress),
-        hostRewrite: pool.hostRewrite,
+        // HTTP/1.0 may come without a Host, HTTP/1.1 upstream may not: the pool's name stands in (NGINX's $proxy_host).
+        hostRewrite: pool.hostRewrite ?? (host === '' ? pool.name : null),
       },
       framing,
     );
