@@ -13,7 +13,8 @@ import { native } from './native/load.js';
 /** The proxy's own listen addresses (the admin API binds without SO_REUSEPORT and fails on its own). */
 function proxyAddresses(config: FulcrumConfig): HostPort[] {
   const redirect = config.mode === 'http' && config.tlsCert ? config.httpsRedirectListen : null;
-  return redirect ? [config.listen, redirect] : [config.listen];
+  const extra = config.listeners.map((listener) => listener.address);
+  return redirect ? [config.listen, ...extra, redirect] : [config.listen, ...extra];
 }
 
 /** @param ours the config this process already listens by (at a reload), whose addresses are skipped. */

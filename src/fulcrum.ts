@@ -4,7 +4,7 @@ import type { LatencyPercentiles } from './admin/latency-stats.js';
 import { type BalancerPool, createPool, destroyPool, updatePool } from './balance/index.js';
 import { formatHostPort } from './config/parsers.js';
 import { type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
-import { servedProtocols } from './config/served-protocols.js';
+import { listenerLines } from './config/served-protocols.js';
 import { tlsFilesDigest } from './config/tls-digest.js';
 import type { FulcrumConfig } from './config/types.js';
 import { type DataPlane, startDataPlane } from './data-plane.js';
@@ -164,7 +164,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         {
           mode: config.mode,
           listen: formatHostPort(config.listen),
-          protocols: servedProtocols(config),
+          protocols: config.mode === 'http' ? listenerLines(config) : undefined,
           workers: config.workers,
           pools: [...pools.keys()],
           admin: config.adminListen && formatHostPort(config.adminListen),

@@ -2,6 +2,7 @@
 // pools that lead back to themselves. --check-config runs them, so a start cannot fail on them later.
 import { isIP } from 'node:net';
 import { addressBytes, formatAddressBytes } from './cidr.js';
+import { describeListener, type ListenerConfig } from './listeners.js';
 import { formatHostPort } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import type { HostPort, PoolConfig, Settings } from './types.js';
@@ -39,6 +40,44 @@ export function checkListenAddresses(settings: Settings, where: (key: ListenKey)
         `${what} would listen on the address of ${earlierWhat} (${where(earlierKey)}=${formatHostPort(earlier)}); give it another port${key === 'listen' ? '' : ' or "off"'}`,
       );
     }
+  });
+}
+
+/** The file's extra listeners: http mode only, TLS only with a certificate, and each on an address of its own. */
+export function checkExtraListeners(
+  settings: Settings,
+  listeners: readonly ListenerConfig[],
+  where: (key: ListenKey) => string,
+  sectionWhere: string,
+  problems: ConfigProblems,
+): void {
+  if (listeners.length > 0 && settings.mode !== 'http') {
+    problems.add(
+      sectionWhere,
+      listeners.map(describeListener),
+      'extra listeners serve http mode only; remove them or set FULCRUM_MODE=http',
+    );
+    return;
+  }
+  const taken: [string, HostPort | null][] = [
+    [where('listen'), settings.listen],
+    [where('adminListen'), settings.adminListen],
+    [where('httpsRedirectListen'), settings.tlsCert ? settings.httpsRedirectListen : null],
+  ];
+  listeners.forEach((listener, index) => {
+    const at = `${sectionWhere}[${index}]`;
+    if (listener.tls && settings.tlsCert === null) {
+      problems.add(`${at}.tls`, true, 'a TLS listener needs a certificate; set FULCRUM_TLS_CERT and FULCRUM_TLS_KEY');
+    }
+    const clash = taken.find(([, address]) => address !== null && overlaps(listener.address, address));
+    if (clash) {
+      problems.add(
+        `${at}.listen`,
+        formatHostPort(listener.address),
+        `this listener would listen on the address of ${clash[0]}=${formatHostPort(clash[1] as HostPort)}; give it another port`,
+      );
+    }
+    taken.push([`${at}.listen`, listener.address]);
   });
 }
 

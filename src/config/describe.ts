@@ -1,6 +1,6 @@
 // Prints the effective configuration for --check-config: every setting with where its value came from.
-import { formatHashKey, formatHostPort } from './parsers.js';
-import { servedProtocols } from './served-protocols.js';
+import { formatHashKey } from './parsers.js';
+import { listenerLines } from './served-protocols.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
 import { DEFAULT_POOL, type FulcrumConfig, type HealthCheckConfig, type Settings } from './types.js';
 
@@ -28,7 +28,7 @@ export function describeConfig(config: FulcrumConfig, warnings: readonly string[
   settings.forEach((setting, index) => {
     lines.push(`${setting.env.padEnd(nameWidth)}  ${(values[index] as string).padEnd(valueWidth)}  (${config.sources[setting.key]})`);
   });
-  lines.push('', `listener ${formatHostPort(config.listen)}: ${servedProtocols(config)}`);
+  lines.push('', ...listenerLines(config).map((line) => `listener ${line}`));
   lines.push('', 'pools:');
   for (const pool of config.pools) {
     const backends = pool.backends.map((backend) => `${backend.address}*${backend.weight}`).join(', ');

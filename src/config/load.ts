@@ -1,8 +1,9 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
-import { checkBackupCycles, checkDuplicateBackends, checkListenAddresses } from './cross-checks.js';
+import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
+import { parseListeners } from './listeners.js';
 import { formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
@@ -16,7 +17,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -133,6 +134,13 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
+  const listeners = parseListeners(
+    file.listeners,
+    `${fileLabel}: listeners`,
+    { protocols: complete.protocols, tls: complete.tlsCert !== null },
+    problems,
+  );
+  checkExtraListeners(complete, listeners, where, `${fileLabel}: listeners`, problems);
   problems.throwIfAny();
 
   if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
@@ -152,5 +160,5 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems.add(`${fileLabel}: routes`, [], 'pools are defined but no route points at them and FULCRUM_BACKENDS is empty; add routes');
   }
   problems.throwIfAny();
-  return { ...complete, pools, routes, tlsCertificates, sources: sources as FulcrumConfig['sources'], configFile };
+  return { ...complete, pools, routes, tlsCertificates, listeners, sources: sources as FulcrumConfig['sources'], configFile };
 }

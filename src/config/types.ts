@@ -2,6 +2,7 @@
 import type { Algorithm } from '../balance/pool-options.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
+import type { ListenerConfig } from './listeners.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -146,6 +147,8 @@ export interface FulcrumConfig extends Settings {
   routes: RouteConfig[];
   /** Config file `tls.certificates`: extra certificates chosen by SNI (L7). */
   tlsCertificates: TlsCertificateConfig[];
+  /** Config file `listeners`: more L7 listeners beside FULCRUM_LISTEN, each with its front. */
+  listeners: ListenerConfig[];
   /** Where each setting's value came from, for --check-config. */
   sources: Record<keyof Settings, SettingSource>;
   configFile: string | null;

@@ -6,7 +6,7 @@
  * rather than thrown, because piscina hands a worker's error to the main thread without its fields.
  */
 export interface StartFailure {
-  failed: 'listen' | 'httpsRedirectListen' | 'tls';
+  failed: 'listen' | 'listeners' | 'httpsRedirectListen' | 'tls';
   reason: string;
 }
 

@@ -75,8 +75,9 @@ function startError(failure: StartFailure): FulcrumError {
   if (failure.failed === 'tls') {
     return new FulcrumError('FULCRUM_ERR_TLS', `${failure.reason}; "fulcrum --check-config" names the file to fix.`);
   }
-  const setting = SETTINGS.find((row) => row.key === failure.failed);
-  return new FulcrumError('FULCRUM_ERR_LISTEN', `${failure.reason}; set ${setting?.env} to a free address.`);
+  const setting =
+    failure.failed === 'listeners' ? "the config file's listeners[].listen" : SETTINGS.find((row) => row.key === failure.failed)?.env;
+  return new FulcrumError('FULCRUM_ERR_LISTEN', `${failure.reason}; set ${setting} to a free address.`);
 }
 
 function throwIfNotStarted(result: ServeSummary | StartFailure): ServeSummary {
@@ -99,6 +100,7 @@ export function l7Plan(config: FulcrumConfig, pools: PoolConfig[]) {
     clientTimeouts: { bodyMs: config.clientBodyTimeout, sendMs: config.clientSendTimeout },
     trustedProxies: config.trustedProxies,
     protocols: config.protocols,
+    listeners: config.listeners.map((listener) => ({ ...listener.address, protocols: listener.protocols, tls: listener.tls })),
     tls: config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey, certificates: config.tlsCertificates } : null,
     redirect: config.tlsCert ? config.httpsRedirectListen : null,
     // Workers write their lines themselves; an access log below the log level is not written at all.

@@ -54,11 +54,17 @@ export class NodeFront implements Front {
   private readonly listener: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
+  private readonly scheme: 'http' | 'https';
 
   /** Throws when a TLS certificate or key does not load. `handler` is read per request: a reload swaps it. */
-  constructor(spec: NodeFrontSpec, handler: () => RequestHandler) {
+  /** The setting the address comes from, named when it cannot be listened on. */
+  private readonly setting: StartFailure['failed'];
+
+  constructor(spec: NodeFrontSpec, handler: () => RequestHandler, setting: StartFailure['failed']) {
+    this.setting = setting;
     this.spec = spec;
     this.handler = handler;
+    this.scheme = spec.tls ? 'https' : 'http';
     const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void =>
       this.onRequest(req, res);
     // Room past Fulcrum's own limits, so that Fulcrum answers 414 and 431 itself with its error codes.
@@ -84,7 +90,8 @@ export class NodeFront implements Front {
       this.http1.removeAllListeners('connection');
       this.http1.on('connection', (socket: Socket) => this.sniff(socket, http1Connection));
     }
-    const onUpgrade = (req: IncomingMessage, socket: Socket, early: Buffer): void => tunnelUpgrade(this.handler(), req, socket, early);
+    const onUpgrade = (req: IncomingMessage, socket: Socket, early: Buffer): void =>
+      tunnelUpgrade(this.handler(), req, socket, early, this.scheme);
     for (const server of spec.tls ? [this.http2] : [this.http1]) {
       server.on('upgrade', onUpgrade);
       server.on('connect', (_req: IncomingMessage, socket: Socket) => refuseConnect(socket));
@@ -105,10 +112,12 @@ export class NodeFront implements Front {
       const ip = isIP(host) ? host : (await lookup(host)).address;
       fd = native.l4.openReusePortListener(ip, port, LISTEN_BACKLOG);
     } catch (error) {
-      return { failed: 'listen', reason: `cannot listen on ${host}:${port}: ${(error as Error).message}` };
+      return { failed: this.setting, reason: `cannot listen on ${host}:${port}: ${(error as Error).message}` };
     }
     return new Promise((resolve) => {
-      this.listener.once('error', (error) => resolve({ failed: 'listen', reason: `cannot listen on ${host}:${port}: ${error.message}` }));
+      this.listener.once('error', (error) =>
+        resolve({ failed: this.setting, reason: `cannot listen on ${host}:${port}: ${error.message}` }),
+      );
       this.listener.listen({ fd }, () => resolve(null));
     });
   }
@@ -130,7 +139,7 @@ export class NodeFront implements Front {
     req.on('error', ignore);
     res.on('error', ignore);
     const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
-    this.handler().handleHead(downstream, nodeRequestHead(req, http2));
+    this.handler().handleHead(downstream, nodeRequestHead(req, http2, this.scheme));
   }
 
   private track(socket: Socket): void {

@@ -8,7 +8,7 @@ import type { RequestHeadFacts } from './request-handler.js';
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/;
 const COLON = 58;
 
-export function nodeRequestHead(req: NodeRequest, http2: boolean): RequestHeadFacts {
+export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http' | 'https'): RequestHeadFacts {
   const raw = req.rawHeaders;
   const headers: string[] = [];
   let authority = '';
@@ -47,6 +47,7 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean): RequestHeadFa
     path: queryAt < 0 ? target : target.slice(0, queryAt),
     query: queryAt < 0 ? '' : target.slice(queryAt + 1),
     headers,
+    scheme,
   };
 }
 

@@ -44,10 +44,16 @@ class RawReplier implements Replier {
   }
 }
 
-export function tunnelUpgrade(handler: RequestHandler, req: IncomingMessage, client: Socket, early: Buffer): void {
+export function tunnelUpgrade(
+  handler: RequestHandler,
+  req: IncomingMessage,
+  client: Socket,
+  early: Buffer,
+  scheme: 'http' | 'https',
+): void {
   client.on('error', () => client.destroy());
   const replier = new RawReplier(client, clientAddressOf(client.remoteAddress));
-  const target = handler.resolveTunnel(replier, nodeRequestHead(req, false));
+  const target = handler.resolveTunnel(replier, nodeRequestHead(req, false, scheme));
   if (target === null) return;
   const { pool, index } = target;
   let connected = false;

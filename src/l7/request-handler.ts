@@ -29,7 +29,6 @@ export interface HandlerParts {
   splits: Map<RouteConfig, TrafficSplit>;
   trustedProxies: TrustedProxies;
   limits: RequestLimits;
-  protocol: 'http' | 'https';
   /** Outlives the handler: a hot reload builds a new handler over the same counts. */
   traffic: WorkerTraffic;
 }
@@ -44,6 +43,8 @@ export interface RequestHeadFacts {
   path: string;
   query: string;
   headers: string[];
+  /** The listener's scheme, for X-Forwarded-Proto and Forwarded. */
+  scheme: 'http' | 'https';
 }
 
 export class RequestHandler {
@@ -63,9 +64,10 @@ export class RequestHandler {
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
-  handle(res: HttpResponse, req: HttpRequest): void {
+  handle(res: HttpResponse, req: HttpRequest, scheme: 'http' | 'https'): void {
     const method = req.getCaseSensitiveMethod();
-    this.handleHead(this.uwsDownstream(res, req, method), { method, path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders });
+    const head = { method, path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders, scheme };
+    this.handleHead(this.uwsDownstream(res, req, method), head);
   }
 
   /** Any front: limits, framing, route, split, sticky and hash key, then the exchange. */
@@ -95,7 +97,7 @@ export class RequestHandler {
     const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
     const pinnedIndex = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
-    const upstreamHead = this.upstreamHead(route, pool, method, path, query, host, clientAddress, framing);
+    const upstreamHead = this.upstreamHead(route, pool, head, host, clientAddress, framing);
     new ProxiedRequest(
       downstream,
       {
@@ -117,9 +119,9 @@ export class RequestHandler {
   }
 
   /** The WebSocket `upgrade` handler's half: route and pick like a plain GET; null once it answered the client. */
-  resolveUpgrade(res: HttpResponse, req: HttpRequest): UpgradeTarget | null {
+  resolveUpgrade(res: HttpResponse, req: HttpRequest, scheme: 'http' | 'https'): UpgradeTarget | null {
     this.parts.traffic.requests++;
-    const head: RequestHeadFacts = { method: 'GET', path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders };
+    const head: RequestHeadFacts = { method: 'GET', path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders, scheme };
     const downstream = this.uwsDownstream(res, req, 'GET');
     const { path, query } = head;
     this.headers = this.uwsHeaders;
@@ -136,7 +138,7 @@ export class RequestHandler {
       this.refuse(downstream, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
-    const lines = this.upstreamHead(route, pool, 'GET', path, query, host, clientAddress, null).split('\r\n');
+    const lines = this.upstreamHead(route, pool, head, host, clientAddress, null).split('\r\n');
     const headers: Record<string, string> = {};
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
@@ -175,7 +177,7 @@ export class RequestHandler {
       return null;
     }
     const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
-    return { pool, index, head: this.upstreamHead(route, pool, head.method, path, query, host, clientAddress, upgrade) };
+    return { pool, index, head: this.upstreamHead(route, pool, head, host, clientAddress, upgrade) };
   }
 
   /** Collects a uWS request's headers, and wraps its response with what Fulcrum's replies need. */
@@ -259,9 +261,7 @@ export class RequestHandler {
   private upstreamHead(
     route: RouteConfig,
     pool: WorkerPool,
-    method: string,
-    path: string,
-    query: string,
+    { method, path, query, scheme }: RequestHeadFacts,
     host: string,
     clientAddress: string,
     /** Header lines after the others: the body's framing, or an upgrade's Connection and Upgrade. */
@@ -275,7 +275,7 @@ export class RequestHandler {
         headers: this.headers,
         host,
         clientAddress,
-        protocol: this.parts.protocol,
+        protocol: scheme,
         trusted: this.parts.trustedProxies.trusts(clientAddress),
         // HTTP/1.0 may come without a Host, HTTP/1.1 upstream may not: the pool's name stands in (NGINX's $proxy_host).
         hostRewrite: pool.hostRewrite ?? (host === '' ? pool.name : null),

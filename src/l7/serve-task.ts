@@ -20,6 +20,13 @@ import { UwsFront, type UwsListener } from './uws-front.js';
 import { websocketBehavior } from './websocket-proxy.js';
 import { type UpstreamSettings, WorkerPool, type WorkerPoolSpec } from './worker-pool.js';
 
+export interface ListenerSpec {
+  host: string;
+  port: number;
+  protocols: L7Protocols;
+  tls: boolean;
+}
+
 export interface ServeTask {
   host: string;
   port: number;
@@ -32,6 +39,8 @@ export interface ServeTask {
   trustedProxies: CidrBlock[];
   /** FULCRUM_PROTOCOLS: the uWS front (http/1.1) or the node:http/http2 front (all). */
   protocols: L7Protocols;
+  /** The config file's listeners beside host:port, each with its front; `tls` serves them with `tls` below. */
+  listeners: ListenerSpec[];
   /** Serve HTTPS when set. */
   tls: TlsSpec | null;
   /** Plain-HTTP listener that redirects to HTTPS, when set. */
@@ -60,25 +69,33 @@ export interface ServeSummary {
 export type { StartFailure } from './front.js';
 
 /**
- * The task's fronts: the uWS app (and the redirect app) for `http/1.1`; the node:http/http2 front for `all`,
- * beside a uWS redirect app when asked for. Throws when a TLS certificate or key does not load.
+ * The task's fronts: a node:http/http2 front per `all` listener; one uWS front for the `http/1.1` listeners
+ * and the HTTPS redirect. Throws when a TLS certificate or key does not load.
  */
 function createFronts(task: ServeTask, handler: () => RequestHandler): Front[] {
-  const redirect: UwsListener[] = task.redirect
-    ? [{ app: createRedirectApp(task.port), address: task.redirect, setting: 'httpsRedirectListen' }]
-    : [];
-  if (task.protocols === 'all') {
-    const front = new NodeFront({ host: task.host, port: task.port, tls: task.tls, limits: task.limits }, handler);
-    return redirect.length > 0 ? [front, new UwsFront(redirect)] : [front];
-  }
-  const app = createListenerApp(task.tls, (target) => {
-    target.ws(
-      '/*',
-      websocketBehavior((res, req) => handler().resolveUpgrade(res, req)),
-    );
-    target.any('/*', (res, req) => handler().handle(res, req));
+  const main: ListenerSpec = { host: task.host, port: task.port, protocols: task.protocols, tls: task.tls !== null };
+  const uwsListeners: UwsListener[] = [];
+  const fronts: Front[] = [];
+  [main, ...task.listeners].forEach((listener, index) => {
+    const tls = listener.tls ? task.tls : null;
+    const setting = index === 0 ? 'listen' : 'listeners';
+    if (listener.protocols === 'all') {
+      fronts.push(new NodeFront({ host: listener.host, port: listener.port, tls, limits: task.limits }, handler, setting));
+      return;
+    }
+    const scheme = tls ? 'https' : 'http';
+    const app = createListenerApp(tls, (target) => {
+      target.ws(
+        '/*',
+        websocketBehavior((res, req) => handler().resolveUpgrade(res, req, scheme)),
+      );
+      target.any('/*', (res, req) => handler().handle(res, req, scheme));
+    });
+    uwsListeners.push({ app, address: { host: listener.host, port: listener.port }, setting });
   });
-  return [new UwsFront([{ app, address: { host: task.host, port: task.port }, setting: 'listen' }, ...redirect])];
+  if (task.redirect) uwsListeners.push({ app: createRedirectApp(task.port), address: task.redirect, setting: 'httpsRedirectListen' });
+  if (uwsListeners.length > 0) fronts.push(new UwsFront(uwsListeners));
+  return fronts;
 }
 
 export default function serve(task: ServeTask): Promise<ServeSummary | StartFailure> {
@@ -104,8 +121,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
       splits.set(route, new TrafficSplit(route.split, counterRow, armOffset));
       armOffset += route.split.arms.length;
     }
-    const protocol = task.tls ? 'https' : 'http';
-    return new RequestHandler({ routes, pools, splits, trustedProxies, limits: task.limits, protocol, traffic });
+    return new RequestHandler({ routes, pools, splits, trustedProxies, limits: task.limits, traffic });
   }
 
   /** Hot reload: kept pools keep their upstream connections; requests in flight finish on what they had. */
