@@ -34,7 +34,11 @@ function percentile(sorted: Float64Array, share: number): number {
  * (third column, microseconds until the end of the response), from which the same percentiles as wrk's are taken.
  */
 function latencyFromLog(logPath: string): LatencyPercentiles | null {
-  const times = readFileSync(logPath, 'utf8')
+  return latencyFromLogText(readFileSync(logPath, 'utf8'));
+}
+
+export function latencyFromLogText(log: string): LatencyPercentiles | null {
+  const times = log
     .split('\n')
     .filter(Boolean)
     .map((line) => Number(line.split('\t')[2]));
@@ -74,22 +78,37 @@ export async function warmUpH2load(binary: string, settings: H2LoadSettings): Pr
   await runToEnd(binary, h2loadArgs(settings, null));
 }
 
+/** The figures of h2load's summary that the suite uses. */
+export interface H2loadSummary {
+  /** Requests answered (any status); with -D, the ones that finished inside the measured duration. */
+  succeeded: number;
+  /** Failed requests, which include the errored and timed-out ones. */
+  failed: number;
+  non2xx: number;
+  requestsPerSecond: number;
+  trafficBytes: number;
+}
+
+export function parseH2loadSummary(output: string): H2loadSummary {
+  // "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+  const families = ['3xx', '4xx', '5xx'];
+  return {
+    succeeded: figure(output, /^requests:.*? (\d+) succeeded/m, 'succeeded requests'),
+    failed: figure(output, /^requests:.*? (\d+) failed/m, 'failed requests'),
+    non2xx: families.reduce((sum, family) => sum + figure(output, new RegExp(`^status codes:.*? (\\d+) ${family}`, 'm'), family), 0),
+    requestsPerSecond: figure(output, /^finished in [\d.]+\w*, ([\d.]+) req\/s/m, 'req/s'),
+    trafficBytes: figure(output, /^traffic: \S+ \((\d+)\) total/m, 'traffic'),
+  };
+}
+
 export async function runH2load(binary: string, workDir: string, settings: H2LoadSettings): Promise<LoadResult> {
   const logPath = join(workDir, 'h2load-requests.tsv');
   const cpuBefore = reapedChildrenCpuSeconds();
   const output = await runToEnd(binary, h2loadArgs(settings, logPath));
   const generatorCpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
-  // "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"; failed counts errored and timeouts.
-  const succeeded = figure(output, /^requests:.*?(\d+) succeeded/m, 'succeeded requests');
-  const failed = figure(output, /^requests:.*?(\d+) failed/m, 'failed requests');
-  const non2xx = ['3xx', '4xx', '5xx'].reduce(
-    (sum, family) => sum + figure(output, new RegExp(`^status codes:.*?(\\d+) ${family}`, 'm'), `${family} count`),
-    0,
-  );
-  const requestsPerSecond = figure(output, /^finished in [\d.]+\w*, ([\d.]+) req\/s/m, 'req/s');
+  const { succeeded, failed, non2xx, requestsPerSecond, trafficBytes } = parseH2loadSummary(output);
   // With -D, h2load's req/s is the succeeded requests over the measured duration.
   const durationSeconds = requestsPerSecond > 0 ? succeeded / requestsPerSecond : settings.durationSeconds;
-  const trafficBytes = figure(output, /^traffic: \S+ \((\d+)\) total/m, 'traffic');
   const errorCounts = { failed, 'non-2xx': non2xx };
   return {
     generator: 'h2load',
