@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectContenders } from './contenders/all.js';
 import type { Contender } from './contenders/contender.js';
+import { H2LOAD_MISSING } from './load/h2load-load.js';
 import { type MeasureContext, measureContender } from './measure/measure-contender.js';
 import { openFilesLimit } from './measure/open-files-limit.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
@@ -18,13 +19,19 @@ import { type Measurement, notMeasured } from './report/measurement.js';
 import { Progress } from './report/progress.js';
 import { withRatios } from './report/ratios.js';
 import { renderAgain, writeResults } from './report/results-file.js';
-import { type Scenario, selectScenarios } from './scenarios.js';
+import { clientProtocolOf, type Scenario, selectScenarios } from './scenarios.js';
 
 const ORIGIN_PORTS = 2;
 const DESCRIPTORS_KEPT_SPARE = 1024;
 
 function appliesTo(scenario: Scenario, contender: Contender): boolean {
+  if (clientProtocolOf(scenario) === 'h2c') return contender.servesH2c;
   return contender.layer === 'direct' || scenario.layers.includes(contender.layer);
+}
+
+/** Why a scenario cannot run here (its load generator is not installed), or null. */
+function scenarioMissingReason(scenario: Scenario, h2loadBinary: string | null): string | null {
+  return scenario.load.kind === 'h2' && !h2loadBinary ? H2LOAD_MISSING : null;
 }
 
 /** Idle connections need a descriptor each in this process; stay under the limit rather than fail half-way. */
@@ -55,6 +62,9 @@ async function main(): Promise<void> {
   const options = idleConnectionsWithinLimit(parsed, progress);
   const missing = new Map(contenders.map((contender) => [contender.id, contender.missingReason()]));
   for (const [id, reason] of missing) if (reason) progress.note(`skipping ${id}: ${reason}`);
+  const h2loadBinary = findBinary('h2load');
+  const scenarioMissing = new Map(scenarios.map((scenario) => [scenario.id, scenarioMissingReason(scenario, h2loadBinary)]));
+  for (const [id, reason] of scenarioMissing) if (reason) progress.note(`skipping scenario ${id}: ${reason}`);
   progress.note(
     `${environment.cores} cores, Node ${environment.node}, load average ${environment.loadAverageAtStart.join(' ')}; ` +
       `${options.workers} worker(s) per contender, ${options.generatorWorkers} generator worker(s), ${options.connections} connections, ${options.durationSeconds} s per run`,
@@ -74,10 +84,18 @@ async function main(): Promise<void> {
       ...(bulkSink ? [`bulk: ${bulkSink.description}`] : []),
     ];
     progress.note(`origins: ${originDescriptions.join('; ')}`);
-    const context: MeasureContext = { options, workRoot, httpOrigin, bulkSink, wrkBinary: findBinary('wrk'), cores: environment.cores };
+    const context: MeasureContext = {
+      options,
+      workRoot,
+      httpOrigin,
+      bulkSink,
+      wrkBinary: findBinary('wrk'),
+      h2loadBinary,
+      cores: environment.cores,
+    };
     for (const { scenario, contender } of plan) {
       progress.starting(scenario.id, contender.id);
-      const reason = missing.get(contender.id);
+      const reason = missing.get(contender.id) ?? scenarioMissing.get(scenario.id);
       const measured = reason
         ? [notMeasured(scenario.id, contender.id, 'skipped', reason)]
         : await measureContender(scenario, contender, context);

@@ -4,6 +4,8 @@ import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UPLOAD_PATH } from './origins
 /** http: an L7 proxy; tcp: an L4 proxy. Direct (no proxy) runs every scenario as the reference. */
 export type ProxyLayer = 'http' | 'tcp';
 export type Balance = 'round-robin' | 'hash-header';
+/** h2c: HTTP/2 in cleartext by prior knowledge (the client starts with the preface, no Upgrade). */
+export type ClientProtocol = 'http/1.1' | 'h2c';
 
 export interface HttpRequestShape {
   method: 'GET' | 'POST';
@@ -16,6 +18,8 @@ export interface HttpRequestShape {
 
 export type ScenarioLoad =
   | { kind: 'http'; request: HttpRequestShape; crossCheckWithWrk: boolean }
+  /** h2load: `clients` connections, each with up to `streamsPerClient` requests in flight. */
+  | { kind: 'h2'; request: HttpRequestShape; clients: number; streamsPerClient: number }
   | { kind: 'idle-connections' }
   | { kind: 'bulk-transfer' };
 
@@ -31,9 +35,16 @@ export interface Scenario {
 const BOTH_LAYERS = ['http', 'tcp'] as const;
 const [RESPONSE_64K, RESPONSE_1M] = LARGE_RESPONSES;
 
+function requestShape(request: Partial<HttpRequestShape>): HttpRequestShape {
+  return { method: 'GET', path: SMALL_PATH, bodyBytes: 0, newConnectionPerRequest: false, distinctHashKeys: 0, ...request };
+}
+
 function httpLoad(request: Partial<HttpRequestShape>, crossCheckWithWrk: boolean): ScenarioLoad {
-  const shape = { method: 'GET', path: SMALL_PATH, bodyBytes: 0, newConnectionPerRequest: false, distinctHashKeys: 0, ...request } as const;
-  return { kind: 'http', request: shape, crossCheckWithWrk };
+  return { kind: 'http', request: requestShape(request), crossCheckWithWrk };
+}
+
+export function clientProtocolOf(scenario: Scenario): ClientProtocol {
+  return scenario.load.kind === 'h2' ? 'h2c' : 'http/1.1';
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -77,6 +88,14 @@ export const SCENARIOS: readonly Scenario[] = [
     layers: BOTH_LAYERS,
     balance: 'round-robin',
     load: httpLoad({ method: 'POST', path: UPLOAD_PATH, bodyBytes: 1024 * 1024 }, false),
+  },
+  {
+    id: 'h2-small-get',
+    title: 'small GET over HTTP/2 (h2c)',
+    description: `GET ${SMALL_PATH} over cleartext HTTP/2 by prior knowledge, 16 connections × 32 streams (h2load), HTTP/1.1 to the origin: multiplexed per-request overhead (L7 contenders that serve h2c only).`,
+    layers: ['http'],
+    balance: 'round-robin',
+    load: { kind: 'h2', request: requestShape({}), clients: 16, streamsPerClient: 32 },
   },
   {
     id: 'idle-connections',

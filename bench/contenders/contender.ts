@@ -1,11 +1,13 @@
 // The interface every contender implements: a proxy (or direct access) started with the suite's own config.
-import type { Balance, ProxyLayer } from '../scenarios.js';
+import type { Balance, ClientProtocol, ProxyLayer } from '../scenarios.js';
 
 export interface ContenderSetup {
   listenPort: number;
   /** Ports on 127.0.0.1 of the backends to balance over. */
   backendPorts: number[];
   balance: Balance;
+  /** What clients speak on the listening port: h2c means HTTP/2 by prior knowledge, no upgrade. */
+  clientProtocol: ClientProtocol;
   /** Threads or worker processes, the same for every contender. */
   workers: number;
   /** A private folder for config, pid and log files. */
@@ -25,6 +27,8 @@ export interface Contender {
   label: string;
   /** Which layer it proxies at; direct runs every scenario. */
   layer: ProxyLayer | 'direct';
+  /** Whether it can serve clients HTTP/2 in cleartext by prior knowledge (the h2c scenarios run only these). */
+  servesH2c: boolean;
   /** Why it cannot run here (binary not installed), or null. */
   missingReason(): string | null;
   start(setup: ContenderSetup): Promise<RunningContender>;

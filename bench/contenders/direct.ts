@@ -5,6 +5,8 @@ export const direct: Contender = {
   id: 'direct',
   label: 'direct (no proxy)',
   layer: 'direct',
+  // The origins speak HTTP/1.1 only.
+  servesH2c: false,
   missingReason: () => null,
   async start(setup) {
     const port = setup.backendPorts[0];

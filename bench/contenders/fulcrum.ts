@@ -6,13 +6,24 @@ import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
 import type { Contender } from './contender.js';
 
-/** `workerFactor` scales the suite's thread count: 2 shows what a second L7 worker buys. */
-function fulcrum(layer: ProxyLayer, workerFactor = 1): Contender {
+/** The L7 front (FULCRUM_PROTOCOLS): uWS for HTTP/1.1 only, or node:http + node:http2 for everything. */
+type Front = 'http/1.1' | 'all';
+
+interface FulcrumVariant {
+  /** Scales the suite's thread count: 2 shows what a second L7 worker buys. */
+  workerFactor?: number;
+  /** http mode only; set explicitly so the ids keep their meaning whatever the default front is. */
+  front?: Front;
+}
+
+function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: FulcrumVariant = {}): Contender {
   const suffix = workerFactor === 1 ? '' : `-x${workerFactor}`;
+  const completeFront = layer === 'http' && front === 'all';
   return {
-    id: `fulcrum-${layer}${suffix}`,
-    label: `Fulcrum ${layer}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}`,
+    id: completeFront ? `fulcrum-all${suffix}` : `fulcrum-${layer}${suffix}`,
+    label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}`,
     layer,
+    servesH2c: completeFront,
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
     async start(setup) {
       const hashed = setup.balance === 'hash-header';
@@ -21,6 +32,7 @@ function fulcrum(layer: ProxyLayer, workerFactor = 1): Contender {
         args: [FULCRUM_CLI],
         env: {
           FULCRUM_MODE: layer,
+          ...(layer === 'http' ? { FULCRUM_PROTOCOLS: front } : {}),
           FULCRUM_BACKENDS: setup.backendPorts.map((port) => `127.0.0.1:${port}`).join(','),
           FULCRUM_LISTEN: `127.0.0.1:${setup.listenPort}`,
           FULCRUM_WORKERS: String(setup.workers * workerFactor),
@@ -37,5 +49,7 @@ function fulcrum(layer: ProxyLayer, workerFactor = 1): Contender {
 }
 
 export const fulcrumHttp = fulcrum('http');
-export const fulcrumHttpDoubleWorkers = fulcrum('http', 2);
+export const fulcrumHttpDoubleWorkers = fulcrum('http', { workerFactor: 2 });
+/** The complete front (FULCRUM_PROTOCOLS=all): HTTP/1.0, pipelining, h2c; compared with the uWS front above. */
+export const fulcrumAll = fulcrum('http', { front: 'all' });
 export const fulcrumTcp = fulcrum('tcp');

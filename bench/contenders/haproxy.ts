@@ -41,7 +41,8 @@ function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
     `  maxconn ${maxConnections()}`,
     '',
     'frontend bench_in',
-    `  bind 127.0.0.1:${setup.listenPort}`,
+    // proto h2: HTTP/2 by prior knowledge on a cleartext bind (HAProxy then refuses HTTP/1.1 there).
+    `  bind 127.0.0.1:${setup.listenPort}${setup.clientProtocol === 'h2c' ? ' proto h2' : ''}`,
     ...forwarding.map((line) => `  ${line}`),
     '  default_backend bench_origins',
     '',
@@ -57,6 +58,7 @@ function haproxy(layer: ProxyLayer): Contender {
     id: `haproxy-${layer}`,
     label: `HAProxy ${layer}`,
     layer,
+    servesH2c: layer === 'http',
     missingReason: () => (findBinary('haproxy') ? null : 'haproxy is not installed (apt-get install haproxy)'),
     async start(setup) {
       const configPath = join(setup.workDir, 'haproxy.cfg');

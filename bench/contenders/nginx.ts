@@ -62,7 +62,9 @@ function upstreamBlock(setup: ContenderSetup, layer: ProxyLayer): string[] {
 }
 
 function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: string[]): string {
-  const listen = `listen 127.0.0.1:${setup.listenPort} backlog=4096;`;
+  // nginx 1.22 has no `http2 on;`: `listen ... http2` on a plain port is HTTP/2 by prior knowledge only (no HTTP/1.1 there).
+  const http2 = setup.clientProtocol === 'h2c' ? ' http2' : '';
+  const listen = `listen 127.0.0.1:${setup.listenPort}${http2} backlog=4096;`;
   const block =
     layer === 'http'
       ? [
@@ -99,6 +101,7 @@ function nginx(layer: ProxyLayer): Contender {
     id: layer === 'http' ? 'nginx-proxy' : 'nginx-stream',
     label: layer === 'http' ? 'NGINX proxy' : 'NGINX stream',
     layer,
+    servesH2c: layer === 'http',
     missingReason() {
       if (!findBinary('nginx')) return 'nginx is not installed (apt-get install nginx)';
       return moduleLines() ? null : 'nginx has no stream module (apt-get install libnginx-mod-stream)';

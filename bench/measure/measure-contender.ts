@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Contender, RunningContender } from '../contenders/contender.js';
 import { type HttpLoadSettings, runAutocannon } from '../load/autocannon-load.js';
 import { runBuiltInSender, runIperf3 } from '../load/bulk-transfer.js';
+import { type H2LoadSettings, runH2load, warmUpH2load } from '../load/h2load-load.js';
 import { concreteRequests } from '../load/http-requests.js';
 import { openIdleConnections } from '../load/idle-connections.js';
 import type { LoadResult } from '../load/load-result.js';
@@ -14,8 +15,8 @@ import type { BulkSink } from '../origins/bulk-sink.js';
 import type { RunningOrigin } from '../origins/origin.js';
 import { freePort } from '../processes/free-port.js';
 import { type IdleFigures, type Measurement, notMeasured } from '../report/measurement.js';
-import type { Scenario } from '../scenarios.js';
-import { checkAnswers } from './check-answer.js';
+import { clientProtocolOf, type Scenario } from '../scenarios.js';
+import { checkAnswers, checkAnswersH2c } from './check-answer.js';
 import { type ProcessTreeUsage, readProcessTreeUsage } from './process-usage.js';
 
 export interface MeasureContext {
@@ -24,6 +25,7 @@ export interface MeasureContext {
   httpOrigin: RunningOrigin;
   bulkSink: BulkSink | null;
   wrkBinary: string | null;
+  h2loadBinary: string | null;
   cores: number;
 }
 
@@ -128,6 +130,31 @@ async function measureHttp(
   return rows;
 }
 
+async function measureH2(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  context: MeasureContext,
+): Promise<Measurement> {
+  const binary = context.h2loadBinary;
+  if (scenario.load.kind !== 'h2' || !binary) throw new Error('measureH2 needs an h2 scenario and h2load');
+  const { options } = context;
+  const settings: H2LoadSettings = {
+    port: running.port,
+    request: scenario.load.request,
+    durationSeconds: options.durationSeconds,
+    clients: scenario.load.clients,
+    streamsPerClient: scenario.load.streamsPerClient,
+    threads: options.generatorWorkers,
+  };
+  const [sample] = concreteRequests(scenario.load.request);
+  if (sample) await checkAnswersH2c(running.port, sample);
+  if (options.warmupSeconds > 0) await warmUpH2load(binary, { ...settings, durationSeconds: options.warmupSeconds });
+  const workDir = join(context.workRoot, `${scenario.id}-${contender.id}-h2load`);
+  mkdirSync(workDir, { recursive: true });
+  return measured(scenario, contender, running, context.httpOrigin.pid, context, () => runH2load(binary, workDir, settings));
+}
+
 async function measureIdle(
   scenario: Scenario,
   contender: Contender,
@@ -193,6 +220,7 @@ export async function measureContender(scenario: Scenario, contender: Contender,
       listenPort: await freePort(),
       backendPorts,
       balance: scenario.balance,
+      clientProtocol: clientProtocolOf(scenario),
       workers: context.options.workers,
       workDir,
     });
@@ -201,6 +229,7 @@ export async function measureContender(scenario: Scenario, contender: Contender,
   }
   try {
     if (scenario.load.kind === 'http') return await measureHttp(scenario, contender, running, context);
+    if (scenario.load.kind === 'h2') return [await measureH2(scenario, contender, running, context)];
     if (scenario.load.kind === 'idle-connections') return [await measureIdle(scenario, contender, running, context)];
     return [await measureBulk(scenario, contender, running, context)];
   } catch (error) {

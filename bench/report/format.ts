@@ -31,6 +31,13 @@ export function formatPercent(percent: number | null): string {
   return percent === null ? '–' : `${percent.toFixed(0)}%`;
 }
 
+/** Contender CPU time per request (per MiB for bulk streams), from /proc, e.g. "38 µs/req". */
+export function formatCpuPerUnitOfWork(row: Measurement): string {
+  const value = row.contenderCpuPerUnitOfWork;
+  if (value === null) return '–';
+  return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} µs/${row.requestsPerSecond === null ? 'MiB' : 'req'}`;
+}
+
 /** What a scenario is judged by: requests/s for HTTP load, bytes/s for bulk, peak memory for idle connections. */
 export type PrimaryFigure = 'requestsPerSecond' | 'throughputBytesPerSecond' | 'contenderPeakMemoryBytes';
 

@@ -1,6 +1,6 @@
 // Progress lines on stderr while the suite runs: what is running, then what it measured.
 
-import { formatMilliseconds, formatPercent, formatPrimary } from './format.js';
+import { formatCpuPerUnitOfWork, formatMilliseconds, formatPercent, formatPrimary } from './format.js';
 import type { Measurement } from './measurement.js';
 
 export class Progress {
@@ -32,7 +32,10 @@ function describeRow(row: Measurement): string {
   if (row.latencyMs) parts.push(`p99 ${formatMilliseconds(row.latencyMs.p99)} ms`);
   if (row.errors > 0) parts.push(`errors: ${row.errorDetail}`);
   if (row.idle) parts.push(`${row.idle.answered}/${row.idle.requested} answered, ${row.idle.stillOpenAtEnd} still open`);
-  parts.push(`contender CPU ${formatPercent(row.contenderCpuPercent)}`, `generator CPU ${formatPercent(row.generatorCpuPercent)}`);
+  parts.push(
+    `contender CPU ${formatPercent(row.contenderCpuPercent)} (${formatCpuPerUnitOfWork(row)})`,
+    `generator CPU ${formatPercent(row.generatorCpuPercent)}`,
+  );
   if (row.generatorSaturated) parts.push('GENERATOR SATURATED');
   return parts.join(' · ');
 }

@@ -2,6 +2,7 @@
 import {
   formatBytes,
   formatBytesPerSecond,
+  formatCpuPerUnitOfWork,
   formatMilliseconds,
   formatPercent,
   formatPrimary,
@@ -19,6 +20,7 @@ const HEADER = [
   'latency p50 / p99 / p99.9 ms',
   'errors',
   'contender CPU',
+  'CPU per request',
   'peak RSS',
   'generator CPU',
   '× HAProxy',
@@ -65,6 +67,7 @@ function cells(row: Measurement): string[] {
     latency,
     row.errors > 0 ? row.errorDetail : '0',
     formatPercent(row.contenderCpuPercent),
+    formatCpuPerUnitOfWork(row),
     row.contenderPeakMemoryBytes === null ? '–' : formatBytes(row.contenderPeakMemoryBytes),
     formatPercent(row.generatorCpuPercent) + (row.generatorSaturated ? SATURATED_MARK : ''),
     primaryRatio(row, row.toHaproxy),
