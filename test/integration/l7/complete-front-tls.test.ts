@@ -2,7 +2,7 @@
 // an HTTP/1.1 client share one port at the same time, each given the certificate of the name it asked for
 // (config file tls.certificates, chosen by SNI).
 import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoedRequestsIn, startEchoOrigin } from '../../helpers/echo-origin.js';
@@ -48,9 +48,13 @@ function getOverHttps(port: number, serverName: string, path: string): Promise<T
   return new Promise((resolve, reject) => {
     const outgoing = httpsRequest(
       {
-        ...{ host: '127.0.0.1', port, path, servername: serverName, rejectUnauthorized: false, agent: false },
-        // Offered by ALPN, as browsers do; node's https sends no ALPN unless told.
-        ALPNProtocols: ['http/1.1'],
+        host: '127.0.0.1',
+        port,
+        path,
+        servername: serverName,
+        rejectUnauthorized: false,
+        // http/1.1 offered by ALPN, as browsers do (node's https offers nothing unless its agent is told).
+        agent: new HttpsAgent({ ALPNProtocols: ['http/1.1'] }),
         headers: { host: serverName },
       },
       (response) => {
