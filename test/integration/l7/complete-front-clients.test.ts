@@ -116,6 +116,16 @@ describe('the complete front on cleartext, with real clients', () => {
     expect(seen?.headers.host).toBe('example.test');
   });
 
+  it('forwards an HTTP/1.0 request without Host with the address the client reached as Host', async () => {
+    // HTTP/1.0 may leave Host out; the HTTP/1.1 request upstream may not (the echo origin would answer 400).
+    const exchange = await rawExchange(proxy.port, 'OPTIONS /bare HTTP/1.0\r\n\r\n', 5_000);
+    expect(exchange.received).toMatch(/^HTTP\/1\.1 200 /);
+    const [seen] = echoedRequestsIn(exchange.received);
+    expect(seen).toMatchObject({ method: 'OPTIONS', url: '/bare' });
+    expect(seen?.headers).toMatchObject({ host: `127.0.0.1:${proxy.port}`, 'x-forwarded-host': `127.0.0.1:${proxy.port}` });
+    expect(exchange.closed).toBe(true);
+  });
+
   it('hands OPTIONS * to the backend and relays its answer', async () => {
     const exchange = await rawExchange(proxy.port, 'OPTIONS * HTTP/1.1\r\nHost: star.test\r\nConnection: close\r\n\r\n', 5_000);
     expect(exchange.received).toMatch(/^HTTP\/1\.1 200 /);
