@@ -40,13 +40,7 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http'
       hasHost = true;
     }
   }
-  // HTTP/1.0 allows a request without Host (HAProxy's `option httpchk` sends `OPTIONS / HTTP/1.0`), but the
-  // HTTP/1.1 request it becomes upstream must have one (RFC 9112 §3.2; node and nginx answer 400 without):
-  // the address the client reached stands in, as NGINX's $host falls back to its server name.
-  if (!hasHost) {
-    if (authority === '') authority = localAuthority(req.socket);
-    if (authority !== '') headers.push('host', authority);
-  }
+  if (!hasHost && authority !== '') headers.push('host', authority);
   const queryAt = target.indexOf('?');
   return {
     method: req.method ?? 'GET',
@@ -55,14 +49,6 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http'
     headers,
     scheme,
   };
-}
-
-/** The listening address the connection came in on, as a Host value ('' once the socket is gone). */
-function localAuthority(socket: { localAddress?: string | undefined; localPort?: number | undefined }): string {
-  const { localAddress, localPort } = socket;
-  if (localAddress === undefined || localPort === undefined) return '';
-  const address = localAddress.startsWith('::ffff:') && localAddress.includes('.') ? localAddress.slice(7) : localAddress;
-  return `${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }
 
 /** Every Host the client sent gives way to the target's authority. */
