@@ -89,6 +89,7 @@ export class NodeFront implements Front {
       session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
       // A session error (a protocol violation, a flood) costs that connection only.
       session.on('error', () => session.destroy());
+      this.closeWhenIdle(session);
     });
   }
 
@@ -125,6 +126,23 @@ export class NodeFront implements Front {
     res.on('error', ignore);
     const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
     this.handler().handleHead(downstream, nodeRequestHead(req, http2));
+  }
+
+  /**
+   * Closes a session with no open stream after KEEP_ALIVE_TIMEOUT_MS of silence, as the HTTP/1 server does
+   * with an idle connection. Without it a client that never closes keeps its socket forever, and so does one
+   * whose malformed frame nghttp2 answered with GOAWAY: node reports no error then and leaves the socket open.
+   */
+  private closeWhenIdle(session: Http2Session): void {
+    let openStreams = 0;
+    session.on('stream', (stream) => {
+      openStreams++;
+      stream.once('close', () => openStreams--);
+    });
+    // Node re-arms the timer on every frame of the session; it fires once per silence.
+    session.setTimeout(KEEP_ALIVE_TIMEOUT_MS, () => {
+      if (openStreams === 0) session.destroy();
+    });
   }
 
   private track(socket: Socket): void {
