@@ -120,10 +120,21 @@ export class NodeFront implements Front {
   }
 
   private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    const http2 = 'stream' in req;
     // Errors of a connection or stream that went away end up here; the exchange learns of it through 'close'.
     req.on('error', ignore);
     res.on('error', ignore);
+    if (!('stream' in req)) {
+      this.handle(req, res, false);
+      return;
+    }
+    // After the rest of what was read with it: a stream the client reset in the same read (a rapid-reset
+    // flood, CVE-2023-44487, opens and resets thousands) is closed by then, and never reaches a backend.
+    setImmediate(() => {
+      if (!req.stream.closed) this.handle(req, res, true);
+    });
+  }
+
+  private handle(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, http2: boolean): void {
     const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
     this.handler().handleHead(downstream, nodeRequestHead(req, http2));
   }
