@@ -34,6 +34,16 @@ export class NodeDownstream implements Downstream {
   }
 
   onAborted(handler: () => void): void {
+    if (this.http2) {
+      // The compatibility response emits 'finish' then 'close' whenever its stream closes, a client's
+      // RST_STREAM mid-response too (and node marks the destroyed stream's writable side finished): the
+      // stream's reset code tells an abort from the end of a response.
+      const { stream } = this.req as Http2ServerRequest;
+      stream.once('close', () => {
+        if (!this.ended && (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR || !stream.writableFinished)) handler();
+      });
+      return;
+    }
     this.res.once('finish', () => {
       this.ended = true;
     });
