@@ -29,9 +29,21 @@ export class NodeDownstream implements Downstream {
     // Node writes `Connection: close` itself when it closes after a response.
     this.reply = { method: req.method ?? 'GET', clientCloses: false };
     this.undeclaredBody = this.http2 && !(req as Http2ServerRequest).stream.endAfterHeaders && req.headers['content-length'] === undefined;
+    // The stream's own 'finish': the compatibility response emits 'finish' only once the stream closed.
+    if (this.http2) (req as Http2ServerRequest).stream.once('finish', () => endUnfinishedRequest(req as Http2ServerRequest));
   }
 
   onAborted(handler: () => void): void {
+    if (this.http2) {
+      // The compatibility response emits 'finish' then 'close' whenever its stream closes, a client's
+      // RST_STREAM mid-response too (and node marks the destroyed stream's writable side finished): the
+      // stream's reset code tells an abort from the end of a response.
+      const { stream } = this.req as Http2ServerRequest;
+      stream.once('close', () => {
+        if (!this.ended && (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR || !stream.writableFinished)) handler();
+      });
+      return;
+    }
     this.res.once('finish', () => {
       this.ended = true;
     });
@@ -94,4 +106,15 @@ export class NodeDownstream implements Downstream {
     if (this.reply.method === 'HEAD') this.res.end();
     else this.res.end(body);
   }
+}
+
+/**
+ * A response that ended before its request (an early answer, 413, 408 to a stalled body): node leaves the
+ * stream open for a client that never sends END_STREAM, holding one of the session's concurrent streams for
+ * good. RST_STREAM with NO_ERROR after the response asks the client to stop sending (RFC 9113 §8.1), as nginx does.
+ */
+function endUnfinishedRequest(req: Http2ServerRequest): void {
+  const { stream } = req;
+  // Node closes such a stream itself only if nothing ever read its body, which Fulcrum always does.
+  if (!stream.closed && stream.state.remoteClose === 0) stream.close(http2Constants.NGHTTP2_NO_ERROR);
 }

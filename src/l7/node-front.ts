@@ -102,6 +102,7 @@ export class NodeFront implements Front {
       session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
       // A session error (a protocol violation, a flood) costs that connection only.
       session.on('error', () => session.destroy());
+      this.closeWhenIdle(session);
     });
   }
 
@@ -134,12 +135,40 @@ export class NodeFront implements Front {
   }
 
   private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    const http2 = 'stream' in req;
     // Errors of a connection or stream that went away end up here; the exchange learns of it through 'close'.
     req.on('error', ignore);
     res.on('error', ignore);
+    if (!('stream' in req)) {
+      this.handle(req, res, false);
+      return;
+    }
+    // After the rest of what was read with it: a stream the client reset in the same read (a rapid-reset
+    // flood, CVE-2023-44487, opens and resets thousands) is closed by then, and never reaches a backend.
+    setImmediate(() => {
+      if (!req.stream.closed) this.handle(req, res, true);
+    });
+  }
+
+  private handle(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, http2: boolean): void {
     const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
     this.handler().handleHead(downstream, nodeRequestHead(req, http2, this.scheme));
+  }
+
+  /**
+   * Closes a session with no open stream after KEEP_ALIVE_TIMEOUT_MS of silence, as the HTTP/1 server does
+   * with an idle connection. Without it a client that never closes keeps its socket forever, and so does one
+   * whose malformed frame nghttp2 answered with GOAWAY: node reports no error then and leaves the socket open.
+   */
+  private closeWhenIdle(session: Http2Session): void {
+    let openStreams = 0;
+    session.on('stream', (stream) => {
+      openStreams++;
+      stream.once('close', () => openStreams--);
+    });
+    // Node re-arms the timer on every frame of the session; it fires once per silence.
+    session.setTimeout(KEEP_ALIVE_TIMEOUT_MS, () => {
+      if (openStreams === 0) session.destroy();
+    });
   }
 
   private track(socket: Socket): void {
