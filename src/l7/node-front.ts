@@ -36,6 +36,12 @@ const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 const FIRST_BYTES_TIMEOUT_MS = 10_000;
 /** Idle keep-alive HTTP/1 connections are closed after this, as uWS does. */
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/**
+ * A request head still incomplete this long after its first byte is cut (a slowloris client), as uWS does
+ * after 8-12 s; node's default is 60 s. Node checks at its connections-checking interval (30 s by default).
+ */
+const HEAD_TIMEOUT_MS = 10_000;
+const HEAD_TIMEOUT_CHECK_MS = 2_000;
 
 export interface NodeFrontSpec {
   host: string;
@@ -68,7 +74,16 @@ export class NodeFront implements Front {
       maxHeaderListSize: headerRoom,
     };
     const http2Options = { settings, maxHeaderListPairs: 256 };
-    this.http1 = createHttpServer({ maxHeaderSize: headerRoom, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, onRequest);
+    this.http1 = createHttpServer(
+      {
+        maxHeaderSize: headerRoom,
+        requestTimeout: 0,
+        headersTimeout: HEAD_TIMEOUT_MS,
+        connectionsCheckingInterval: HEAD_TIMEOUT_CHECK_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      onRequest,
+    );
     if (spec.tls) {
       const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true }, onRequest);
       this.http2 = secure;
