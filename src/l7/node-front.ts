@@ -20,6 +20,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
 import type { TlsSpec } from './listener-app.js';
+import { answerClientError } from './node-client-error.js';
 import { NodeDownstream } from './node-downstream.js';
 import { nodeRequestHead } from './node-request-head.js';
 import type { RequestHandler, RequestLimits } from './request-handler.js';
@@ -84,6 +85,7 @@ export class NodeFront implements Front {
       },
       onRequest,
     );
+    this.http1.on('clientError', answerClientError);
     if (spec.tls) {
       const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true }, onRequest);
       this.http2 = secure;
