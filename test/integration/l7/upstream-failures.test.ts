@@ -210,6 +210,14 @@ describe.each(FRONTS)('retries, timeouts, reuse and aborts ($name front)', (fron
   it.each([
     ['414 for a long URL', { FULCRUM_MAX_URL_LENGTH: '1kb' }, { path: `/${'a'.repeat(2000)}` }, 414, 'url-too-long'],
     ['431 for large headers', { FULCRUM_MAX_HEADER_SIZE: '2kb' }, { headers: { 'x-big': 'b'.repeat(3000) } }, 431, 'headers-too-large'],
+    // Past the room the node front gives its parser (limits + 1 KiB): llhttp refuses it, node-client-error.ts tags it.
+    [
+      '431 for headers past the parser',
+      { FULCRUM_MAX_HEADER_SIZE: '2kb' },
+      { headers: { 'x-big': 'b'.repeat(16_000) } },
+      431,
+      'headers-too-large',
+    ],
     ['413 for a declared large body', { FULCRUM_MAX_BODY: '1kb' }, { body: 'x'.repeat(2000) }, 413, 'body-too-large'],
   ])('%s', async (_name, env, request, status, code) => {
     const proxy = await proxyFor({ FULCRUM_BACKENDS: healthy.address, ...env });
