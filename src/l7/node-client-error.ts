@@ -25,6 +25,7 @@ function replyFor(error: ClientError): string {
   if (code === 'HPE_HEADER_OVERFLOW')
     return tagged('431 Request Header Fields Too Large', 'headers-too-large', 'The request head is too large.');
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n';
   return 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 }
 
