@@ -20,6 +20,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
 import type { TlsSpec } from './listener-app.js';
+import { answerClientError } from './node-client-error.js';
 import { NodeDownstream } from './node-downstream.js';
 import { clientAddressOf, nodeRequestHead } from './node-request-head.js';
 import { refuseConnect, tunnelUpgrade } from './node-upgrade-tunnel.js';
@@ -37,6 +38,12 @@ const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 const FIRST_BYTES_TIMEOUT_MS = 10_000;
 /** Idle keep-alive HTTP/1 connections are closed after this, as uWS does. */
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/**
+ * A request head still incomplete this long after its first byte is cut (a slowloris client), as uWS does
+ * after 8-12 s; node's default is 60 s. Node checks at its connections-checking interval (30 s by default).
+ */
+const HEAD_TIMEOUT_MS = 10_000;
+const HEAD_TIMEOUT_CHECK_MS = 2_000;
 
 export interface NodeFrontSpec {
   host: string;
@@ -75,7 +82,17 @@ export class NodeFront implements Front {
       maxHeaderListSize: headerRoom,
     };
     const http2Options = { settings, maxHeaderListPairs: 256 };
-    this.http1 = createHttpServer({ maxHeaderSize: headerRoom, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, onRequest);
+    this.http1 = createHttpServer(
+      {
+        maxHeaderSize: headerRoom,
+        requestTimeout: 0,
+        headersTimeout: HEAD_TIMEOUT_MS,
+        connectionsCheckingInterval: HEAD_TIMEOUT_CHECK_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      onRequest,
+    );
+    this.http1.on('clientError', answerClientError);
     if (spec.tls) {
       const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true }, onRequest);
       this.http2 = secure;

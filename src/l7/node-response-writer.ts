@@ -18,6 +18,8 @@ export class NodeResponseWriter implements ResponseSink {
   /** Node keeps every byte it was given: nothing is left for Fulcrum to deliver. */
   readonly holdsLastPiece = false;
   bytesSent = 0;
+  /** The body length the backend declared (-1: chunked or until close). */
+  private responseLength = -1;
   private readonly onDrain = (): void => {
     this.stalled = false;
     this.exchange.noteClientProgress();
@@ -36,6 +38,7 @@ export class NodeResponseWriter implements ResponseSink {
 
   writeHead(head: ResponseHead, setCookie: string | null, close: boolean): void {
     this.started = true;
+    this.responseLength = head.contentLength;
     const headers = responseHeaders(head, setCookie, close && !this.http2, this.http2);
     const bodyless = this.exchange.method === 'HEAD' || head.status === 204 || head.status === 304;
     if (this.http2) {
@@ -55,7 +58,15 @@ export class NodeResponseWriter implements ResponseSink {
     if (exchange.finished || chunk.length === 0) return;
     this.bytesSent += chunk.length;
     // A copy: the chunk is a view of the upstream read buffer, and Node may hold what it could not send yet.
-    if ((this.res.write as (chunk: Buffer) => boolean)(Buffer.from(chunk)) || this.stalled) return;
+    const drained = (this.res.write as (chunk: Buffer) => boolean)(Buffer.from(chunk));
+    if (this.bytesSent === this.responseLength) {
+      // The declared body is all here: the response ends now, as on the uWS front, so that what the backend
+      // sends after it (garbage in the same read) fails only the upstream socket, not the client's answer.
+      this.res.end();
+      exchange.markFinished();
+      return;
+    }
+    if (drained || this.stalled) return;
     this.stalled = true;
     exchange.upstreamSocket?.pause();
     exchange.watchClient();

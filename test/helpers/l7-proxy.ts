@@ -7,6 +7,21 @@ import { stringify } from 'yaml';
 import { CLI, type RunningProcess, startProcess } from './fulcrum-process.js';
 import { freePort } from './origins.js';
 
+/** One of the fronts that serve clients in http mode (FULCRUM_PROTOCOLS); `env` selects it. */
+export interface FrontUnderTest {
+  name: 'uws' | 'node';
+  env: Record<string, string>;
+}
+
+/**
+ * Both fronts, for tests of proxy behaviour that must hold on each: `describe.each(FRONTS)('... ($name)', ...)`.
+ * uws: the default (http/1.1, uWebSockets.js); node: node:http and node:http2 (all).
+ */
+export const FRONTS: readonly FrontUnderTest[] = [
+  { name: 'uws', env: {} },
+  { name: 'node', env: { FULCRUM_PROTOCOLS: 'all' } },
+];
+
 export interface L7Proxy {
   port: number;
   url: string;

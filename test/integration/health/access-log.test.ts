@@ -1,13 +1,15 @@
 import { afterAll, expect, it } from 'vitest';
 import { CLI, type RunningProcess, startProcess } from '../../helpers/fulcrum-process.js';
+import { FRONTS } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
-let fulcrum: RunningProcess | undefined;
-let origin: TestOrigin | undefined;
+const started: Array<{ fulcrum?: RunningProcess; origin?: TestOrigin }> = [];
 
 afterAll(async () => {
-  fulcrum?.child.kill('SIGKILL');
-  await origin?.close();
+  for (const { fulcrum, origin } of started) {
+    fulcrum?.child.kill('SIGKILL');
+    await origin?.close();
+  }
 });
 
 interface AccessLine {
@@ -21,13 +23,18 @@ interface AccessLine {
   durationMs: number;
 }
 
-it('writes one JSON line per request when FULCRUM_ACCESS_LOG=true', async () => {
-  origin = await startOrigin('logged');
+// The same records from both fronts, for a proxied request and for one Fulcrum refuses itself.
+it.each(FRONTS)('writes one JSON line per request when FULCRUM_ACCESS_LOG=true ($name front)', async (front) => {
+  const run: { fulcrum?: RunningProcess; origin?: TestOrigin } = {};
+  started.push(run);
+  const origin = await startOrigin('logged');
+  run.origin = origin;
   const port = await freePort();
-  fulcrum = await startProcess(
+  const fulcrum = await startProcess(
     CLI,
     [],
     {
+      ...front.env,
       FULCRUM_BACKENDS: origin.address,
       FULCRUM_LISTEN: `127.0.0.1:${port}`,
       FULCRUM_ADMIN_LISTEN: 'off',
@@ -37,6 +44,7 @@ it('writes one JSON line per request when FULCRUM_ACCESS_LOG=true', async () => 
     },
     'fulcrum is serving',
   );
+  run.fulcrum = fulcrum;
   await (await fetch(`http://127.0.0.1:${port}/hello?x=1`)).text();
   await (await fetch(`http://127.0.0.1:${port}/${'a'.repeat(2000)}`)).text();
   const deadline = Date.now() + 2_000;

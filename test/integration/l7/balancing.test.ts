@@ -1,9 +1,9 @@
 // Every balancing algorithm seen through HTTP, via the real binary with one worker: RR order and weighted ratios.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
-describe('balancing algorithms through HTTP', () => {
+describe.each(FRONTS)('balancing algorithms through HTTP ($name front)', (front) => {
   let origins: TestOrigin[] = [];
   beforeAll(async () => {
     origins = await Promise.all(['a', 'b', 'c'].map((name) => startOrigin(name)));
@@ -13,7 +13,7 @@ describe('balancing algorithms through HTTP', () => {
   });
 
   async function withProxy(env: Record<string, string>, run: (proxy: L7Proxy) => Promise<void>): Promise<void> {
-    const proxy = await startL7Proxy(env);
+    const proxy = await startL7Proxy({ ...front.env, ...env });
     try {
       await run(proxy);
     } finally {

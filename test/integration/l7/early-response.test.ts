@@ -1,18 +1,18 @@
 // A backend that answers an upload before reading it, as nginx's `return` or an early 401 or 413 does.
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const UPLOAD = Buffer.alloc(1024 * 1024, 'u');
 
-describe('backend answering before the request body is read', () => {
+describe.each(FRONTS)('backend answering before the request body is read ($name front)', (front) => {
   let backend: TestOrigin;
   let proxy: L7Proxy;
 
   beforeAll(async () => {
     backend = await startOrigin('early', (request, response) => response.end(`early ${request.method}`));
-    proxy = await startL7Proxy({ FULCRUM_BACKENDS: backend.address });
+    proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: backend.address });
   });
   afterAll(async () => {
     await proxy?.stop();

@@ -3,7 +3,7 @@
 // request on the connection was dropped as if pipelined (issue #13, item 1). Driven by python3 and node.
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { runProgram } from '../../helpers/real-clients.js';
 
@@ -19,7 +19,7 @@ get = connection.getresponse()
 print(head.status, head.getheader('content-length'), get.status, get.read().decode())
 `;
 
-describe('HEAD on a keep-alive connection', () => {
+describe.each(FRONTS)('HEAD on a keep-alive connection ($name front)', (front) => {
   let origin: TestOrigin;
   let proxy: L7Proxy;
   const seen: string[] = [];
@@ -34,10 +34,10 @@ describe('HEAD on a keep-alive connection', () => {
         response.end(body);
       });
     });
-    proxy = await startL7Proxy(
-      {},
-      { pools: { app: { backends: [origin.address] } }, routes: [{ match: { pathPrefix: '/app' }, pool: 'app' }] },
-    );
+    proxy = await startL7Proxy(front.env, {
+      pools: { app: { backends: [origin.address] } },
+      routes: [{ match: { pathPrefix: '/app' }, pool: 'app' }],
+    });
   });
   afterAll(async () => {
     await proxy?.stop();

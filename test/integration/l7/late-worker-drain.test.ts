@@ -1,23 +1,26 @@
 // A drain asked for while a dead worker's replacement is still starting: the replacement subscribes to
-// the control channel after the broadcast, so the drain is repeated when it reports listening.
-import { afterAll, expect, it } from 'vitest';
+// the control channel after the broadcast, so the drain is repeated when it reports listening. Both fronts.
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { createPool, destroyPool } from '../../../src/balance/index.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { startHttpProxy } from '../../../src/l7/http-proxy.js';
+import { FRONTS } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
-let origin: TestOrigin | undefined;
+const origins: TestOrigin[] = [];
 
+afterEach(() => destroyPool('default'));
 afterAll(async () => {
-  await origin?.close();
-  destroyPool('default');
+  await Promise.all(origins.map((origin) => origin.close()));
 });
 
-it('drain ends a replacement worker that was not yet listening when it was broadcast', async () => {
-  origin = await startOrigin('steady');
+it.each(FRONTS)('drain ends a replacement worker that was not yet listening when it was broadcast ($name front)', async (front) => {
+  const origin = await startOrigin('steady');
+  origins.push(origin);
   const config = loadConfig({
     flags: new Map(),
     env: {
+      ...front.env,
       FULCRUM_BACKENDS: origin.address,
       FULCRUM_LISTEN: `127.0.0.1:${await freePort()}`,
       FULCRUM_WORKERS: '2',

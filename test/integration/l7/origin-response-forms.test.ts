@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, startL7Proxy } from '../../helpers/l7-proxy.js';
 
 /** Writes `parts` raw, one after the other with `gapMs` between them, to each request head it reads. */
 async function rawOrigin(parts: string[], gapMs = 0): Promise<{ address: string; close(): Promise<void> }> {
@@ -71,7 +71,7 @@ function get(port: number, limitMs = 5_000): Promise<Answer> {
 
 const FINAL = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
 
-describe('origin responses', () => {
+describe.each(FRONTS)('origin responses ($name front)', (front) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -80,7 +80,7 @@ describe('origin responses', () => {
   async function through(parts: string[], gapMs = 0): Promise<Answer> {
     const origin = await rawOrigin(parts, gapMs);
     cleanups.push(() => origin.close());
-    const proxy = await startL7Proxy({ FULCRUM_BACKENDS: origin.address, FULCRUM_RETRIES: '0' });
+    const proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: origin.address, FULCRUM_RETRIES: '0' });
     cleanups.push(() => proxy.stop());
     return get(proxy.port);
   }

@@ -2,7 +2,7 @@
 // closed connection before anything is forwarded (RFC 9112 §3.2, §6.3), as HAProxy does; declared lengths
 // uWS 20.30 cannot take get 413 instead of a silent close (issue #13, items 6 and 7).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 import { rawExchange, runProgram } from '../../helpers/real-clients.js';
 
@@ -18,7 +18,7 @@ function summary(received: string): { status: string; error: string | undefined;
   return { status: (statusLine ?? '').split(' ')[1] ?? '', error: header('x-fulcrum-error'), connection: header('connection') };
 }
 
-describe('request framing', () => {
+describe.each(FRONTS)('request framing ($name front)', (front) => {
   let origin: TestOrigin;
   let proxy: L7Proxy;
   let largeLimitProxy: L7Proxy;
@@ -29,8 +29,8 @@ describe('request framing', () => {
       request.on('data', (chunk: Buffer) => (bytes += chunk.length));
       request.on('end', () => response.end(`received ${bytes}`));
     });
-    proxy = await startL7Proxy({ FULCRUM_BACKENDS: origin.address });
-    largeLimitProxy = await startL7Proxy({ FULCRUM_BACKENDS: origin.address, FULCRUM_MAX_BODY: '10gb' });
+    proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: origin.address });
+    largeLimitProxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: origin.address, FULCRUM_MAX_BODY: '10gb' });
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -80,8 +80,13 @@ describe('request framing', () => {
     ['Transfer-Encoding: Chunked in another case', 'Transfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
   ];
 
-  it.each(accepted)('forwards %s and keeps the connection', async (_name, rest) => {
+  it.each(accepted)('forwards %s and keeps the connection', async (name, rest) => {
     const { received, closed } = await rawExchange(proxy.port, `POST /framing HTTP/1.1\r\nHost: a.example\r\n${rest}`, 500);
+    if (front.name === 'node' && name === 'the same Content-Length twice') {
+      // llhttp refuses any repeated Content-Length, as RFC 9112 §6.3 allows; node-client-error.ts tags it.
+      expect({ ...summary(received), closed }).toEqual({ status: '400', error: 'bad-framing', connection: 'close', closed: true });
+      return;
+    }
     expect({ status: summary(received).status, body: received.slice(received.indexOf('\r\n\r\n') + 4), closed }).toEqual({
       status: '200',
       body: 'received 3',

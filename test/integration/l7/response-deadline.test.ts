@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getStats } from '../../helpers/admin.js';
-import { send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort } from '../../helpers/origins.js';
 
 const ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Padding: trickled-one-byte-at-a-time\r\n\r\nok';
@@ -43,7 +43,7 @@ async function trickler(byteEveryMs: number): Promise<{ address: string; close()
   };
 }
 
-describe('response-head deadline', () => {
+describe.each(FRONTS)('response-head deadline ($name front)', (front) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -55,6 +55,7 @@ describe('response-head deadline', () => {
     cleanups.push(() => slow.close());
     const admin = await freePort();
     const proxy = await startL7Proxy({
+      ...front.env,
       FULCRUM_BACKENDS: slow.address,
       FULCRUM_RESPONSE_TIMEOUT: '1s',
       FULCRUM_RETRIES: '0',
@@ -89,6 +90,7 @@ describe('response-head deadline', () => {
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => origin.close(() => resolve())));
     const proxy = await startL7Proxy({
+      ...front.env,
       FULCRUM_BACKENDS: `127.0.0.1:${(origin.address() as AddressInfo).port}`,
       FULCRUM_RESPONSE_TIMEOUT: '500ms',
       FULCRUM_UPSTREAM_IDLE_TIMEOUT: '1s',

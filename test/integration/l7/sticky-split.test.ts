@@ -1,11 +1,12 @@
 // Sticky cookies (survival, opaque id, re-pick when the backend dies) and A/B splits (ratios, per-key
-// stickiness, forced arm, arm counters), with startHttpProxy in this process so the counters can be read.
+// stickiness, forced arm, arm counters), with startHttpProxy in this process so the counters can be read;
+// on both fronts.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { send } from '../../helpers/l7-proxy.js';
+import { FRONTS, send } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 // The compiled modules, as the piscina workers run them, so both sides share one native registry.
@@ -15,7 +16,7 @@ const { loadConfig } = (await import(dist('config/load.js'))) as typeof import('
 const { startHttpProxy } = (await import(dist('l7/http-proxy.js'))) as typeof import('../../../src/l7/http-proxy.js');
 type HttpProxy = import('../../../src/l7/http-proxy.js').HttpProxy;
 
-describe('sticky sessions and traffic splits', () => {
+describe.each(FRONTS)('sticky sessions and traffic splits ($name front)', (front) => {
   const origins: Record<string, TestOrigin> = {};
   let proxy: HttpProxy;
   let url = '';
@@ -58,7 +59,7 @@ describe('sticky sessions and traffic splits', () => {
       }),
     );
     const config = loadConfig({
-      env: { FULCRUM_CONFIG: file, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '1', FULCRUM_HEALTH_CHECK: 'off' },
+      env: { ...front.env, FULCRUM_CONFIG: file, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_WORKERS: '1', FULCRUM_HEALTH_CHECK: 'off' },
       flags: new Map(),
     });
     for (const pool of config.pools) {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 const TOTAL = 200 * 1024 * 1024;
@@ -76,14 +76,14 @@ function origin(request: IncomingMessage, response: ServerResponse): void {
   request.on('end', () => response.end(JSON.stringify({ received, chunked: request.headers['transfer-encoding'] === 'chunked' })));
 }
 
-describe('streaming large bodies', () => {
+describe.each(FRONTS)('streaming large bodies ($name front)', (front) => {
   let backend: TestOrigin;
   let proxy: L7Proxy;
   let baselineRss = 0;
 
   beforeAll(async () => {
     backend = await startOrigin('stream', origin);
-    proxy = await startL7Proxy({ FULCRUM_BACKENDS: backend.address });
+    proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: backend.address });
     await send(`${proxy.url}/warm`, { method: 'POST', body: 'warm' });
     baselineRss = proxy.rssBytes();
   });

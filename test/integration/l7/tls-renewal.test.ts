@@ -1,5 +1,5 @@
 // A certificate renewed in place (same path, new file contents) is served after a reload, as operators
-// expect from certbot-style renewals followed by SIGHUP.
+// expect from certbot-style renewals followed by SIGHUP. Both fronts.
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
 import { CLI, startForTest } from '../../helpers/fulcrum-process.js';
+import { FRONTS } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin } from '../../helpers/origins.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
@@ -25,7 +26,7 @@ function servedName(port: number): Promise<string> {
   });
 }
 
-it('serves a certificate renewed at the same path after SIGHUP', async () => {
+it.each(FRONTS)('serves a certificate renewed at the same path after SIGHUP ($name front)', async (front) => {
   const origin = cleanup.add(await startOrigin('a'), (started) => started.close());
   const [before, after] = [makeCertificate('before'), makeCertificate('after')];
   const folder = mkdtempSync(join(tmpdir(), 'fulcrum-renewal-'));
@@ -34,6 +35,7 @@ it('serves a certificate renewed at the same path after SIGHUP', async () => {
   copyFileSync(before.key, live.key);
   const [port, admin] = [await freePort(), await freePort()];
   const env = {
+    ...front.env,
     FULCRUM_BACKENDS: origin.address,
     FULCRUM_LISTEN: `127.0.0.1:${port}`,
     FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,

@@ -1,5 +1,6 @@
 // HTTPS termination with certificates chosen by SNI (made with openssl here), the HTTP→HTTPS redirect,
-// WebSocket echo through the proxy, and uWS cutting off a slowloris client.
+// WebSocket echo through the proxy, and a slowloris client cut off. TLS and the slowloris run on both
+// fronts; WebSocket on uWS only, as the node front does not proxy upgrades yet.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 function makeCertificate(directory: string, name: string): { cert: string; key: string } {
@@ -48,7 +49,7 @@ function fetchOverTls(port: number, serverName: string): Promise<{ commonName: s
   });
 }
 
-describe('TLS termination', () => {
+describe.each(FRONTS)('TLS termination ($name front)', (front) => {
   let origin: TestOrigin;
   let proxy: L7Proxy;
   let redirectPort = 0;
@@ -63,6 +64,7 @@ describe('TLS termination', () => {
     redirectPort = await freePort();
     proxy = await startL7Proxy(
       {
+        ...front.env,
         FULCRUM_BACKENDS: origin.address,
         FULCRUM_TLS_CERT: fallback.cert,
         FULCRUM_TLS_KEY: fallback.key,
@@ -164,10 +166,11 @@ describe('WebSocket proxying', () => {
   });
 });
 
-describe('slow clients', () => {
-  it('cuts off a slowloris client that never finishes its request head (uWS timeout, about 10 s)', async () => {
+describe.each(FRONTS)('slow clients ($name front)', (front) => {
+  // uWS's own head timeout (8-12 s), and node:http's headersTimeout set to match (node-front.ts).
+  it('cuts off a slowloris client that never finishes its request head (about 10 s)', async () => {
     const origin = await startOrigin('never');
-    const proxy = await startL7Proxy({ FULCRUM_BACKENDS: origin.address });
+    const proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: origin.address });
     try {
       const socket = connectTcp(proxy.port, '127.0.0.1');
       socket.on('error', () => undefined);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BackendStats, getStats, type Stats } from '../../helpers/admin.js';
-import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin } from '../../helpers/origins.js';
 
 type Hangup = 'reset' | 'close';
@@ -63,7 +63,7 @@ function backendStats(stats: Stats, address: string): BackendStats {
   return found;
 }
 
-describe('retrying requests a backend hung up on before answering', () => {
+describe.each(FRONTS)('retrying requests a backend hung up on before answering ($name front)', (front) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -76,6 +76,7 @@ describe('retrying requests a backend hung up on before answering', () => {
     cleanups.push(() => good.close());
     const admin = await freePort();
     const proxy = await startL7Proxy({
+      ...front.env,
       FULCRUM_BACKENDS: `${bad.address},${good.address}`,
       FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`,
       // Ejection would take the bad backend out and hide what this test counts.

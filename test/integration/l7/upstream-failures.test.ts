@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type L7Proxy, type Reply, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, type Reply, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort, startOrigin, type TestOrigin } from '../../helpers/origins.js';
 
 interface RawBackend {
@@ -48,33 +48,43 @@ async function rawBackend(reply: (request: string) => string | null, options: { 
 
 const GOOD = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
-describe('malformed upstream responses', () => {
+// 'cut': the head was valid and already went to the client, so a broken body can only end the connection.
+const MALFORMED: Array<[string, string, '502' | 'cut' | 'ok-not-reused']> = [
+  ['garbage status line', 'HTTP/1.1 OK\r\n\r\n', '502'],
+  ['not HTTP at all', 'SSH-2.0-OpenSSH_9.2\r\n\r\n', '502'],
+  ['bad header line', 'HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 2\r\n\r\nok', '502'],
+  ['conflicting content-lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok', '502'],
+  ['negative content-length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', '502'],
+  ['header with NUL', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok', '502'],
+  ['101 to a plain request', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n', '502'],
+  ['closed before answering', '', '502'],
+  ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n', 'cut'],
+  ['closed mid-body', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort', 'cut'],
+  ['bytes after the response', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA', 'ok-not-reused'],
+  // Not broken: a body without a length runs until the backend closes, which completes it.
+  ['a body delimited by the close', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nok', 'ok-not-reused'],
+];
+
+/**
+ * The upstream parser is the same behind both fronts: of the rows answered 502 before any head, the node
+ * front runs two (a parse error and a reset), which cover its reply path; every cut and complete row runs on both.
+ */
+const NODE_FRONT_502_ROWS = new Set(['garbage status line', 'closed before answering']);
+
+describe.each(FRONTS)('malformed upstream responses ($name front)', (front) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  // 'cut': the head was valid and already went to the client, so a broken body can only end the connection.
-  it.each([
-    ['garbage status line', 'HTTP/1.1 OK\r\n\r\n', '502'],
-    ['not HTTP at all', 'SSH-2.0-OpenSSH_9.2\r\n\r\n', '502'],
-    ['bad header line', 'HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 2\r\n\r\nok', '502'],
-    ['conflicting content-lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok', '502'],
-    ['negative content-length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', '502'],
-    ['header with NUL', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok', '502'],
-    ['101 to a plain request', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n', '502'],
-    ['closed before answering', '', '502'],
-    ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n', 'cut'],
-    ['closed mid-body', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort', 'cut'],
-    ['bytes after the response', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA', 'ok-not-reused'],
-    // Not broken: a body without a length runs until the backend closes, which completes it.
-    ['a body delimited by the close', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nok', 'ok-not-reused'],
-  ])('%s: %s, and the pool still serves', async (_name, bytes, expected) => {
+  const rows =
+    front.name === 'uws' ? MALFORMED : MALFORMED.filter(([name, , expected]) => expected !== '502' || NODE_FRONT_502_ROWS.has(name));
+  it.each(rows)('%s: %s, and the pool still serves', async (_name, bytes, expected) => {
     let requests = 0;
     const closeAfter = bytes === '' || bytes.endsWith('short') || bytes.includes('Connection: close');
     const broken = await rawBackend(() => (requests++ === 0 ? bytes : GOOD), { closeAfter });
     cleanups.push(() => broken.close());
-    const proxy = await startL7Proxy({ FULCRUM_BACKENDS: broken.address, FULCRUM_RETRIES: '0' });
+    const proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: broken.address, FULCRUM_RETRIES: '0' });
     cleanups.push(() => proxy.stop());
     const bad = await send(`${proxy.url}/`, { agent: false }).catch((error: Error) => error);
     if (expected === '502') {
@@ -93,7 +103,7 @@ describe('malformed upstream responses', () => {
   });
 });
 
-describe('retries, timeouts, reuse and aborts', () => {
+describe.each(FRONTS)('retries, timeouts, reuse and aborts ($name front)', (front) => {
   let healthy: TestOrigin;
   beforeAll(async () => {
     healthy = await startOrigin('healthy');
@@ -107,7 +117,7 @@ describe('retries, timeouts, reuse and aborts', () => {
   });
 
   async function proxyFor(env: Record<string, string>): Promise<L7Proxy> {
-    const proxy = await startL7Proxy(env);
+    const proxy = await startL7Proxy({ ...front.env, ...env });
     cleanups.push(() => proxy.stop());
     return proxy;
   }
@@ -200,6 +210,14 @@ describe('retries, timeouts, reuse and aborts', () => {
   it.each([
     ['414 for a long URL', { FULCRUM_MAX_URL_LENGTH: '1kb' }, { path: `/${'a'.repeat(2000)}` }, 414, 'url-too-long'],
     ['431 for large headers', { FULCRUM_MAX_HEADER_SIZE: '2kb' }, { headers: { 'x-big': 'b'.repeat(3000) } }, 431, 'headers-too-large'],
+    // Past the room the node front gives its parser (limits + 1 KiB): llhttp refuses it, node-client-error.ts tags it.
+    [
+      '431 for headers past the parser',
+      { FULCRUM_MAX_HEADER_SIZE: '2kb' },
+      { headers: { 'x-big': 'b'.repeat(16_000) } },
+      431,
+      'headers-too-large',
+    ],
     ['413 for a declared large body', { FULCRUM_MAX_BODY: '1kb' }, { body: 'x'.repeat(2000) }, 413, 'body-too-large'],
   ])('%s', async (_name, env, request, status, code) => {
     const proxy = await proxyFor({ FULCRUM_BACKENDS: healthy.address, ...env });
