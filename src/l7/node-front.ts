@@ -63,10 +63,10 @@ export class NodeFront implements Front {
   private readonly sessions = new Set<Http2Session>();
   private readonly scheme: 'http' | 'https';
 
-  /** Throws when a TLS certificate or key does not load. `handler` is read per request: a reload swaps it. */
   /** The setting the address comes from, named when it cannot be listened on. */
   private readonly setting: StartFailure['failed'];
 
+  /** Throws when a TLS certificate or key does not load. `handler` is read per request: a reload swaps it. */
   constructor(spec: NodeFrontSpec, handler: () => RequestHandler, setting: StartFailure['failed']) {
     this.setting = setting;
     this.spec = spec;
