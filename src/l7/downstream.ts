@@ -51,6 +51,8 @@ export interface Downstream {
    * stream, and there is no content-length); it is sent upstream chunked.
    */
   readonly undeclaredBody: boolean;
+  /** The longest Content-Length (in digits) the front can read; a longer one is refused (request-framing.ts). */
+  readonly declaredLengthDigits: number;
   /** `handler` runs once if the client goes away (or its stream is reset) before the response ended. */
   onAborted(handler: () => void): void;
   /** Delivers the request body; the chunk is the receiver's to keep. The last call has `isLast`. */

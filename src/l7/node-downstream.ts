@@ -6,6 +6,7 @@ import { type Http2ServerRequest, type Http2ServerResponse, constants as http2Co
 import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
 import { type NodeResponse, NodeResponseWriter } from './node-response-writer.js';
 import type { ReplyContext } from './replies.js';
+import { EXACT_DECLARED_DIGITS } from './request-framing.js';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 
@@ -18,6 +19,7 @@ export class NodeDownstream implements Downstream {
   readonly clientAddress: string;
   readonly reply: ReplyContext;
   readonly undeclaredBody: boolean;
+  readonly declaredLengthDigits = EXACT_DECLARED_DIGITS;
   /** Fulcrum ended the response: a later 'close' is the connection's business, not an abort. */
   private ended = false;
 

@@ -3,7 +3,9 @@
 // other is how requests are smuggled. Also refuses declared lengths uWS 20.30 cannot take.
 
 /** uWS 20.30 keeps a declared length in 30 bits: it drops a request whose Content-Length has more digits. */
-const MAX_DECLARED_DIGITS = 9;
+export const UWS_DECLARED_DIGITS = 9;
+/** Node's parser reads any length; 15 digits stay exact as a JS number, and more exceed any FULCRUM_MAX_BODY. */
+export const EXACT_DECLARED_DIGITS = 15;
 
 export interface FramingRefusal {
   status: 400 | 413 | 501;
@@ -11,8 +13,11 @@ export interface FramingRefusal {
   message: string;
 }
 
-/** `headers` is the flat [name, value, ...] list uWS reports (lower-case names, values trimmed). */
-export function framingRefusal(headers: string[], maxBody: number): FramingRefusal | null {
+/**
+ * `headers` is the flat [name, value, ...] list a front reports (lower-case names, values trimmed);
+ * `declaredDigits` the longest Content-Length the front can read.
+ */
+export function framingRefusal(headers: string[], maxBody: number, declaredDigits = UWS_DECLARED_DIGITS): FramingRefusal | null {
   let hosts = 0;
   let contentLength: string | null = null;
   let transferEncoding: string | null = null;
@@ -33,14 +38,14 @@ export function framingRefusal(headers: string[], maxBody: number): FramingRefus
   }
   if (hosts > 1) return { status: 400, code: 'duplicate-host', message: 'The request has more than one Host header; send one.' };
   // uWS refuses Content-Length with Transfer-Encoding itself, before any handler runs.
-  if (contentLength !== null) return declaredLengthRefusal(contentLength, maxBody);
+  if (contentLength !== null) return declaredLengthRefusal(contentLength, maxBody, declaredDigits);
   if (transferEncoding !== null && transferEncoding !== 'chunked') return transferCodingRefusal(transferEncoding);
   return null;
 }
 
-function declaredLengthRefusal(value: string, maxBody: number): FramingRefusal | null {
+function declaredLengthRefusal(value: string, maxBody: number, declaredDigits: number): FramingRefusal | null {
   if (!isDecimal(value)) return badFraming(`The request's Content-Length "${value}" is not one decimal number of bytes.`);
-  if (value.length <= MAX_DECLARED_DIGITS) return null;
+  if (value.length <= declaredDigits) return null;
   if (Number(value) > maxBody) {
     return { status: 413, code: 'body-too-large', message: `The request body exceeds ${maxBody} bytes.` };
   }

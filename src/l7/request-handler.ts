@@ -77,7 +77,7 @@ export class RequestHandler {
     const { method, path, query } = head;
     this.headers = head.headers;
     if (!this.withinLimits(downstream, head)) return;
-    const refusal = framingRefusal(this.headers, limits.maxBody);
+    const refusal = framingRefusal(this.headers, limits.maxBody, downstream.declaredLengthDigits);
     if (refusal !== null) {
       this.refuse(downstream, head, refusal.status, refusal.code, refusal.message, true);
       return;
@@ -90,7 +90,8 @@ export class RequestHandler {
     const contentLength = this.collected('content-length');
     const chunkedBody = contentLength === '' && (this.collected('transfer-encoding') !== '' || downstream.undeclaredBody);
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
-      this.refuse(downstream, head, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`);
+      // The body will not be read, so the connection cannot carry another request (NGINX closes too).
+      this.refuse(downstream, head, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`, true);
       return;
     }
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');

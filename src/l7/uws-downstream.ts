@@ -2,6 +2,7 @@
 // thread only; everything here belongs to that thread's uWS loop.
 import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
 import { type ReplyContext, refuseAndClose, replyError } from './replies.js';
+import { UWS_DECLARED_DIGITS } from './request-framing.js';
 import type { HttpResponse } from './uws.js';
 import { UwsResponseWriter } from './uws-response-writer.js';
 
@@ -10,6 +11,7 @@ export class UwsDownstream implements Downstream {
   readonly clientAddress: string;
   readonly reply: ReplyContext;
   readonly undeclaredBody = false;
+  readonly declaredLengthDigits = UWS_DECLARED_DIGITS;
 
   constructor(res: HttpResponse, clientAddress: string, reply: ReplyContext) {
     this.res = res;

@@ -2,7 +2,7 @@
 // reaches it: pings and pongs both ways, and the close code each side sees when the other leaves.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { FRONTS, type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
 
 /** What one origin-side socket saw. */
 interface OriginSide {
@@ -12,7 +12,7 @@ interface OriginSide {
   closed: Promise<number>;
 }
 
-describe('WebSocket control frames and closes', () => {
+describe.each(FRONTS)('WebSocket control frames and closes ($name front)', (front) => {
   let server: WebSocketServer;
   let proxy: L7Proxy;
   let accepted: Array<(side: OriginSide) => void> = [];
@@ -33,7 +33,7 @@ describe('WebSocket control frames and closes', () => {
       accepted.shift()?.(side);
     });
     const { port } = server.address() as { port: number };
-    proxy = await startL7Proxy({ FULCRUM_BACKENDS: `127.0.0.1:${port}` });
+    proxy = await startL7Proxy({ ...front.env, FULCRUM_BACKENDS: `127.0.0.1:${port}` });
   });
   afterEach(() => {
     for (const client of clients.splice(0)) client.terminate();

@@ -37,6 +37,11 @@ describe('framingRefusal', () => {
     expect(framingRefusal(['host', 'a.example', ...headers], maxBody)?.code ?? null).toBe(code);
   });
 
+  it('reads a longer Content-Length on a front that can (node: 15 digits), and still refuses one over the limit', () => {
+    expect(framingRefusal(['content-length', '2000000000'], 10 * GB, 15)).toBeNull();
+    expect(framingRefusal(['content-length', '2000000000000000'], 10 * GB, 15)?.code).toBe('body-too-large');
+  });
+
   it('names the problem and what to do in its message', () => {
     expect(framingRefusal(['content-length', '1', 'content-length', '2'], GB)?.message).toBe(
       'The request has two different Content-Length values (1 and 2).',
