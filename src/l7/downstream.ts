@@ -35,6 +35,8 @@ export interface ResponseSink {
   writeHead(head: ResponseHead, setCookie: string | null, close: boolean): void;
   /** `chunk` is only valid during the call. */
   onBody(chunk: Buffer): void;
+  /** The backend's trailer fields (flat [name, value, ...]), before end(); a front that cannot send them drops them. */
+  writeTrailers(trailers: string[]): void;
   /** The upstream response is complete. */
   end(): void;
   /** From the client sweep: offer the client what it has not taken yet. */
@@ -55,8 +57,11 @@ export interface Downstream {
   readonly declaredLengthDigits: number;
   /** `handler` runs once if the client goes away (or its stream is reset) before the response ended. */
   onAborted(handler: () => void): void;
-  /** Delivers the request body; the chunk is the receiver's to keep. The last call has `isLast`. */
-  onBody(handler: (chunk: Buffer, isLast: boolean) => void): void;
+  /**
+   * Delivers the request body; the chunk is the receiver's to keep. The last call has `isLast`, and the
+   * body's trailer fields (flat [name, value, ...]) when the client sent any.
+   */
+  onBody(handler: (chunk: Buffer, isLast: boolean, trailers?: string[]) => void): void;
   pauseBody(): void;
   resumeBody(): void;
   /** A watched exchange's periodic tick: uWS re-arms its fixed connection timer here; other fronts have none. */

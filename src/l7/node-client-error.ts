@@ -3,6 +3,7 @@
 // requests (request-framing.ts); a head past node's size limit 431 headers-too-large. Anything else gets
 // node's own answer. The connection is closed after it. Runs on an L7 worker thread.
 import type { Socket } from 'node:net';
+import { rawReply } from './raw-reply.js';
 
 /** llhttp's codes for a body length two parties could read differently (RFC 9112 §6.3). */
 const FRAMING_ERRORS = new Set(['HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING']);
@@ -21,18 +22,9 @@ export function answerClientError(error: ClientError, socket: Socket): void {
 
 function replyFor(error: ClientError): string {
   const code = error.code ?? '';
-  if (FRAMING_ERRORS.has(code)) return tagged('400 Bad Request', 'bad-framing', `The request's framing is invalid: ${error.reason}.`);
-  if (code === 'HPE_HEADER_OVERFLOW')
-    return tagged('431 Request Header Fields Too Large', 'headers-too-large', 'The request head is too large.');
+  if (FRAMING_ERRORS.has(code)) return rawReply(400, 'bad-framing', `The request's framing is invalid: ${error.reason}.`);
+  if (code === 'HPE_HEADER_OVERFLOW') return rawReply(431, 'headers-too-large', 'The request head is too large.');
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n';
   return 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
-}
-
-function tagged(status: string, code: string, message: string): string {
-  const body = `${message}\n`;
-  return (
-    `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\nx-fulcrum-error: ${code}\r\n` +
-    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
-  );
 }

@@ -54,10 +54,13 @@ export class NodeDownstream implements Downstream {
     });
   }
 
-  onBody(handler: (chunk: Buffer, isLast: boolean) => void): void {
+  onBody(handler: (chunk: Buffer, isLast: boolean, trailers?: string[]) => void): void {
     // Node hands each chunk over as a Buffer of its own.
     this.req.on('data', (chunk: Buffer) => handler(chunk, false));
-    this.req.once('end', () => handler(EMPTY, true));
+    this.req.once('end', () => {
+      const trailers = this.req.rawTrailers;
+      handler(EMPTY, true, trailers.length > 0 ? trailers : undefined);
+    });
   }
 
   pauseBody(): void {

@@ -110,6 +110,8 @@ export class NodeFront implements Front {
     const onUpgrade = (req: IncomingMessage, socket: Socket, early: Buffer): void =>
       tunnelUpgrade(this.handler(), req, socket, early, this.scheme);
     for (const server of spec.tls ? [this.http2] : [this.http1]) {
+      // With TLS, node's HTTP/1 parser reports to the HTTP/2 server that handed it the connection.
+      if (spec.tls) server.on('clientError', answerClientError);
       server.on('upgrade', onUpgrade);
       server.on('connect', (_req: IncomingMessage, socket: Socket) => refuseConnect(socket));
     }

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { RespondingExchange, ResponseSink } from './downstream.js';
+import { mayTrail } from './trailer-fields.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -71,6 +72,18 @@ export class NodeResponseWriter implements ResponseSink {
     exchange.upstreamSocket?.pause();
     exchange.watchClient();
     this.res.once('drain', this.onDrain);
+  }
+
+  /** Repeated names are joined; those trailer-fields.ts keeps out are dropped. */
+  writeTrailers(trailers: string[]): void {
+    const fields: Record<string, string> = {};
+    for (let index = 0; index < trailers.length; index += 2) {
+      const name = (trailers[index] as string).toLowerCase();
+      if (!mayTrail(name)) continue;
+      const value = trailers[index + 1] as string;
+      fields[name] = fields[name] === undefined ? value : `${fields[name]}, ${value}`;
+    }
+    this.res.addTrailers(fields);
   }
 
   end(): void {

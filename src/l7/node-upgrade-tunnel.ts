@@ -6,20 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Replier } from './downstream.js';
 import { clientAddressOf, nodeRequestHead } from './node-request-head.js';
+import { rawReply } from './raw-reply.js';
 import type { RequestHandler } from './request-handler.js';
 import { splitAddress } from './worker-pool.js';
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 /** Fulcrum's own answer on a socket that left the HTTP parser: always the last thing on it. */
 class RawReplier implements Replier {
@@ -32,11 +21,7 @@ class RawReplier implements Replier {
   }
 
   replyError(status: number, code: string, message: string): void {
-    const body = `${message}\n`;
-    this.socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-fulcrum-error: ${code}\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    this.socket.end(rawReply(status, code, message));
   }
 
   refuseAndClose(status: number, code: string, message: string): void {

@@ -58,7 +58,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     traffic.inFlight++;
     downstream.onAborted(() => this.onClientAborted());
     if (plan.hasBody) {
-      downstream.onBody((chunk, isLast) => this.upload.onClientBody(chunk, isLast));
+      downstream.onBody((chunk, isLast, trailers) => this.upload.onClientBody(chunk, isLast, trailers));
       this.watchClient();
     }
     this.connect(-1);
@@ -148,6 +148,10 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
 
   onBody(chunk: Buffer): void {
     this.response.onBody(chunk);
+  }
+
+  onTrailers(trailers: string[]): void {
+    if (!this.finished) this.response.writeTrailers(trailers);
   }
 
   watchClient(): void {

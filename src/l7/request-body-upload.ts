@@ -35,6 +35,8 @@ export class RequestBodyUpload {
   sent = false;
   /** The client's body was paused; uWS 20.30 breaks the next keep-alive request if resume() runs without a pause. */
   clientPaused = false;
+  /** The client's trailer fields, sent after a chunked body's last chunk (other framings have no room for them). */
+  private trailers: string[] | null = null;
   /** A 'drain' listener on the upstream socket will resume the client. */
   private awaitingDrain = false;
 
@@ -44,7 +46,7 @@ export class RequestBodyUpload {
   }
 
   /** `chunk` is the upload's to keep (the front copied it if it had to). */
-  onClientBody(chunk: Buffer, isLast: boolean): void {
+  onClientBody(chunk: Buffer, isLast: boolean, trailers?: string[]): void {
     const { exchange } = this;
     if (exchange.finished) return;
     exchange.noteClientProgress();
@@ -63,6 +65,7 @@ export class RequestBodyUpload {
     }
     if (isLast) {
       this.complete = true;
+      this.trailers = trailers ?? null;
       if (exchange.connection && this.bufferedBody === null) this.endBody();
     }
   }
@@ -123,7 +126,7 @@ export class RequestBodyUpload {
   private endBody(): void {
     const { exchange } = this;
     if (!exchange.connection) return;
-    exchange.connection.endRequestBody(exchange.plan.chunkedBody);
+    exchange.connection.endRequestBody(exchange.plan.chunkedBody, this.trailers);
     exchange.onRequestSent();
   }
 }

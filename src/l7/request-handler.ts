@@ -121,25 +121,12 @@ export class RequestHandler {
 
   /** The WebSocket `upgrade` handler's half: route and pick like a plain GET; null once it answered the client. */
   resolveUpgrade(res: HttpResponse, req: HttpRequest, scheme: 'http' | 'https'): UpgradeTarget | null {
-    this.parts.traffic.requests++;
     const head: RequestHeadFacts = { method: 'GET', path: req.getUrl(), query: req.getQuery(), headers: this.uwsHeaders, scheme };
     const downstream = this.uwsDownstream(res, req, 'GET');
-    const { path, query } = head;
-    this.headers = this.uwsHeaders;
-    if (!this.withinLimits(downstream, head)) return null;
-    const host = this.collected('host');
-    const selected = this.select(downstream, head, host);
-    if (selected === null) return null;
-    const { route, pool } = selected;
-    const { clientAddress } = downstream;
-    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
-    const pinned = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
-    const index = pool.pick(hashKey || undefined, -1, pinned);
-    if (index < 0) {
-      this.refuse(downstream, head, 503, 'no-backend', 'No backend is available for this request.');
-      return null;
-    }
-    const lines = this.upstreamHead(route, pool, head, host, clientAddress, null).split('\r\n');
+    const picked = this.routeAndPick(downstream, head);
+    if (picked === null) return null;
+    const { pool, index } = picked;
+    const lines = this.upstreamHead(picked.route, pool, head, picked.host, downstream.clientAddress, null).split('\r\n');
     const headers: Record<string, string> = {};
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
@@ -161,13 +148,22 @@ export class RequestHandler {
    * request, then tunnelled as bytes, with the client's Connection and Upgrade passed on. Null once answered.
    */
   resolveTunnel(replier: Replier, head: RequestHeadFacts): TunnelTarget | null {
+    const picked = this.routeAndPick(replier, head);
+    if (picked === null) return null;
+    const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
+    const { route, pool, index, host } = picked;
+    return { pool, index, head: this.upstreamHead(route, pool, head, host, replier.clientAddress, upgrade) };
+  }
+
+  /** An upgrade's limits, route and backend (sticky and hash key honoured); null once it answered the client. */
+  private routeAndPick(replier: Replier, head: RequestHeadFacts): (Selected & { index: number; host: string }) | null {
     this.parts.traffic.requests++;
     this.headers = head.headers;
     if (!this.withinLimits(replier, head)) return null;
     const host = this.collected('host');
     const selected = this.select(replier, head, host);
     if (selected === null) return null;
-    const { route, pool } = selected;
+    const { pool } = selected;
     const { clientAddress } = replier;
     const { path, query } = head;
     const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
@@ -177,8 +173,7 @@ export class RequestHandler {
       this.refuse(replier, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
-    const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
-    return { pool, index, head: this.upstreamHead(route, pool, head, host, clientAddress, upgrade) };
+    return { ...selected, index, host };
   }
 
   /** Collects a uWS request's headers, and wraps its response with what Fulcrum's replies need. */

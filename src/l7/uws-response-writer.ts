@@ -99,6 +99,10 @@ export class UwsResponseWriter implements ResponseSink {
     }
   }
 
+  writeTrailers(): void {
+    // uWS 20.30 writes the last chunk itself, with no room for trailer fields: they are dropped.
+  }
+
   /** The upstream response is complete (the exchange is marked finished): a chunked body gets its end. */
   end(): void {
     const { res } = this;

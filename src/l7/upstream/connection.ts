@@ -1,11 +1,24 @@
 // One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
 import type { Socket } from 'node:net';
+import { mayTrail } from '../trailer-fields.js';
 import { ParseError, type ResponseHandlers, ResponseParser } from './response-parser.js';
 import type { SweptConnection, TimeoutSweep } from './timeout-sweep.js';
 import { type ExchangeTimeouts, UpstreamError } from './upstream-error.js';
 
 const CHUNK_END = Buffer.from('\r\n');
 const LAST_CHUNK = '0\r\n\r\n';
+
+/** The last chunk with trailer fields; a field with a line break in it (not legal in HTTP/1.1) is left out. */
+function lastChunkWith(trailers: string[]): string {
+  let text = '0\r\n';
+  for (let index = 0; index < trailers.length; index += 2) {
+    const name = trailers[index] as string;
+    const value = trailers[index + 1] as string;
+    if (!mayTrail(name.toLowerCase()) || /[\r\n]/.test(name + value)) continue;
+    text += `${name}: ${value}\r\n`;
+  }
+  return `${text}\r\n`;
+}
 
 export interface Exchange extends ResponseHandlers {
   onError(error: UpstreamError): void;
@@ -104,10 +117,10 @@ export class UpstreamConnection implements SweptConnection {
     return drained;
   }
 
-  /** The whole request body was handed to writeBody; a re-chunked one gets its last chunk. */
-  endRequestBody(chunked: boolean): void {
+  /** The whole request body was handed to writeBody; a re-chunked one gets its last chunk, and the client's trailers. */
+  endRequestBody(chunked: boolean, trailers: string[] | null = null): void {
     this.requestBodyPending = false;
-    if (chunked) this.socket.write(LAST_CHUNK, 'latin1');
+    if (chunked) this.socket.write(trailers === null ? LAST_CHUNK : lastChunkWith(trailers), 'latin1');
     if (this.headReceived) return;
     this.awaitingHead = true;
     this.quietSince = this.sweep.now;
@@ -127,6 +140,7 @@ export class UpstreamConnection implements SweptConnection {
     this.exchange?.onHead(head);
   };
   onBody: ResponseHandlers['onBody'] = (chunk) => this.exchange?.onBody(chunk);
+  onTrailers: NonNullable<ResponseHandlers['onTrailers']> = (trailers) => this.exchange?.onTrailers?.(trailers);
   onComplete: ResponseHandlers['onComplete'] = (reusable) => {
     // Deferred until execute() returns, so trailing garbage in the same read still poisons the socket.
     this.completion = reusable;

@@ -37,6 +37,8 @@ export interface ResponseHandlers {
   onHead(head: ResponseHead): void;
   /** `chunk` is only valid during the call: the connection reads into one reused buffer. */
   onBody(chunk: Buffer): void;
+  /** A chunked body ended with trailer fields: flat [name, value, ...], names as sent. Before onComplete. */
+  onTrailers?(trailers: string[]): void;
   /** The message is complete; `reusable` is true when the connection may be pooled again. */
   onComplete(reusable: boolean): void;
 }
@@ -68,6 +70,8 @@ export class ResponseParser {
   private handlers: ResponseHandlers | null = null;
   /** Reused by parseHead: [nameStart, nameEnd, valueStart, valueEnd] of each end-to-end header of one head. */
   private spans: Int32Array = new Int32Array(64);
+  /** Trailer fields of the current chunked body; null until one arrives (most bodies have none). */
+  private trailers: string[] | null = null;
 
   /** Prepares for the response to the next request sent on this connection. */
   expect(handlers: ResponseHandlers, requestWasHead: boolean): void {
@@ -75,6 +79,7 @@ export class ResponseParser {
     this.requestWasHead = requestWasHead;
     this.state = State.Head;
     this.pending = null;
+    this.trailers = null;
   }
 
   /** True when the body runs until the connection closes: EOF then completes the response. */
@@ -163,8 +168,12 @@ export class ResponseParser {
           }
           // The blank line that ends the trailers is CRLF or a bare LF (field lines may end in one).
           const empty = data[offset] === CR || data[offset] === LF;
+          if (!empty) (this.trailers ??= []).push(...trailerField(data, offset, lineEnd));
           offset = lineEnd;
-          if (empty) this.complete(this.keepAlive);
+          if (empty) {
+            if (this.trailers !== null) this.handlers?.onTrailers?.(this.trailers);
+            this.complete(this.keepAlive);
+          }
           break;
         }
         case State.CloseDelimitedBody:
@@ -320,6 +329,15 @@ export class ResponseParser {
     this.state = State.Done;
     handlers?.onComplete(reusable);
   }
+}
+
+/** One trailer field line (its line break included up to `lineEnd`) as [name, value]. */
+function trailerField(data: Buffer, start: number, lineEnd: number): [string, string] {
+  const line = data.toString('latin1', start, lineEnd);
+  const colon = line.indexOf(':');
+  const name = line.slice(0, colon);
+  if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ParseError(`malformed trailer line "${line.trim()}"`);
+  return [name, line.slice(colon + 1).trim()];
 }
 
 /** parseHead ran out of bytes: refused past MAX_HEAD_BYTES, else -1 (wait for more). */

@@ -3,7 +3,7 @@
 // (config file tls.certificates, chosen by SNI).
 import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoedRequestsIn, startEchoOrigin } from '../../helpers/echo-origin.js';
 import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
@@ -146,5 +146,21 @@ describe('the complete front with TLS', () => {
     } finally {
       session.destroy();
     }
+  });
+
+  it("answers HTTP/1.1 over TLS that node's parser refuses for its framing with 400 bad-framing, as in cleartext", async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connectTls(
+        { host: '127.0.0.1', port: proxy.port, servername: 'h1.test', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+        () => socket.write('POST / HTTP/1.1\r\nHost: h1.test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'),
+      );
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      socket.setTimeout(ANSWER_TIMEOUT_MS, () => socket.destroy(new Error(`no close within ${ANSWER_TIMEOUT_MS} ms`)));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toContain('x-fulcrum-error: bad-framing');
   });
 });

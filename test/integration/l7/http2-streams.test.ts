@@ -1,5 +1,5 @@
 // HTTP/2 details of the complete front (FULCRUM_PROTOCOLS=all): the SETTINGS it advertises, request
-// trailers, big bodies both ways through its raised flow-control windows, and a client's RST_STREAM
+// and response trailers, big bodies both ways through its raised flow-control windows, and a client's RST_STREAM
 // mid-response releasing the backend. h2c by prior knowledge against a real origin and the real binary.
 import { createHash } from 'node:crypto';
 import type { ClientHttp2Session } from 'node:http2';
@@ -30,6 +30,13 @@ beforeAll(async () => {
     if (request.url === '/download') {
       response.writeHead(200, { 'content-length': String(BIG_BODY_BYTES) });
       for (let sent = 0; sent < BIG_BODY_BYTES; sent += PIECE.length) response.write(PIECE);
+      response.end();
+      return;
+    }
+    if (request.url === '/with-trailers') {
+      response.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-result, x-count' });
+      response.write('body, then trailers');
+      response.addTrailers({ 'x-result': 'ok', 'x-count': '2', 'content-length': '5' });
       response.end();
       return;
     }
@@ -95,8 +102,27 @@ describe('request trailers', () => {
     expect(reply.status).toBe(200);
     const seen = JSON.parse(reply.text) as { bytes: number; sha256: string; trailers: Record<string, string> };
     expect([seen.bytes, seen.sha256]).toEqual([body.length, sha256(body)]);
-    // Fulcrum forwards the body and drops request trailers (HTTP/1.1 upstream; RFC 9110 §6.5.1 allows it).
-    console.log(`request trailers at the origin: ${JSON.stringify(seen.trailers)}`);
+    // The body goes upstream chunked (no content-length was sent), its trailers after the last chunk.
+    expect(seen.trailers).toEqual({ 'x-checksum': sha256(body) });
+  });
+});
+
+describe('response trailers', () => {
+  it("passes a backend's trailer fields on as HTTP/2 trailers, without the ones a trailer may not carry", async () => {
+    const reply = await new Promise<{ status: number; text: string; trailers: Record<string, unknown> }>((resolve, reject) => {
+      const stream = session.request({ ':path': '/with-trailers' });
+      let status = 0;
+      let trailers: Record<string, unknown> = {};
+      const chunks: Buffer[] = [];
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.on('trailers', (fields) => (trailers = { ...fields }));
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => resolve({ status, text: Buffer.concat(chunks).toString(), trailers }));
+      stream.on('error', reject);
+    });
+    expect([reply.status, reply.text]).toEqual([200, 'body, then trailers']);
+    expect(reply.trailers).toMatchObject({ 'x-result': 'ok', 'x-count': '2' });
+    expect(reply.trailers).not.toHaveProperty('content-length');
   });
 });
 

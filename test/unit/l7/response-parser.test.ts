@@ -4,6 +4,7 @@ import { ParseError, type ResponseHead, ResponseParser } from '../../../src/l7/u
 interface Parsed {
   head?: ResponseHead;
   body: string;
+  trailers?: string[];
   reusable?: boolean;
 }
 
@@ -15,6 +16,7 @@ function parse(raw: string, options: { head?: boolean; split?: number; eof?: boo
     {
       onHead: (head) => (result.head = head),
       onBody: (chunk) => (result.body += chunk.toString('latin1')),
+      onTrailers: (trailers) => (result.trailers = trailers),
       onComplete: (reusable) => (result.reusable = reusable),
     },
     options.head ?? false,
@@ -65,9 +67,11 @@ describe('well-formed responses', () => {
   });
 
   it.each([1, 2, 7, 1000])('chunked body with extensions and trailers, fed %i bytes at a time', (split) => {
-    const raw = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
+    const raw =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\ngrpc-status:\t0 \r\n\r\n';
     const parsed = parse(raw, { split });
     expect(parsed.body).toBe('hello world');
+    expect(parsed.trailers).toEqual(['X-Trailer', 't', 'grpc-status', '0']);
     expect(parsed.head?.chunked).toBe(true);
     expect(parsed.reusable).toBe(true);
   });
@@ -152,6 +156,7 @@ describe('malformed responses are ParseErrors', () => {
     ['space before a chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n'],
     ['chunk size past 12 hex digits', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000005\r\nhello\r\n0\r\n\r\n'],
     ['chunk data ending in a bare LF', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n'],
+    ['a trailer line without a colon', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T\r\n\r\n'],
     ['bare CR in a trailer', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\rb\r\n\r\n'],
     ['extra bytes after response', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nabEXTRA'],
     ['unexpected 101', 'HTTP/1.1 101 Switching Protocols\r\n\r\n'],
