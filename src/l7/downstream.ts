@@ -1,5 +1,5 @@
 // The client side of one exchange, as each front presents it: the uWS front (uws-downstream.ts) and the
-// node:http / node:http2 front (node-downstream.ts). The exchange core (proxy-request.ts) and the request
+// node:http / node:http2 front (http1-downstream.ts, http2-downstream.ts). The exchange core (proxy-request.ts) and the request
 // handler talk only to these two interfaces. Runs on an L7 worker thread, inside that front's event loop.
 import type { ReplyContext } from './replies.js';
 import type { ResponseHead } from './upstream/response-parser.js';

@@ -13,16 +13,18 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  type ServerHttp2Stream,
   type Settings,
 } from 'node:http2';
 import { isIP, type Server as NetServer, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
+import { Http1Downstream } from './http1-downstream.js';
+import { Http2Downstream } from './http2-downstream.js';
 import type { TlsSpec } from './listener-app.js';
 import { answerClientError } from './node-client-error.js';
-import { NodeDownstream } from './node-downstream.js';
-import { clientAddressOf, nodeRequestHead } from './node-request-head.js';
+import { clientAddressOf, http1RequestHead, http2RequestHead } from './node-request-head.js';
 import { refuseConnect, tunnelUpgrade } from './node-upgrade-tunnel.js';
 import type { RequestHandler, RequestLimits } from './request-handler.js';
 
@@ -72,8 +74,9 @@ export class NodeFront implements Front {
     this.spec = spec;
     this.handler = handler;
     this.scheme = spec.tls ? 'https' : 'http';
-    const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void =>
-      this.onRequest(req, res);
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
+    const onStream = (stream: ServerHttp2Stream, _headers: unknown, _flags: number, rawHeaders: string[]): void =>
+      this.onStream(stream, rawHeaders);
     // Room past Fulcrum's own limits, so that Fulcrum answers 414 and 431 itself with its error codes.
     const headerRoom = spec.limits.maxHeaderSize + spec.limits.maxUrlLength + 1024;
     const settings: Settings = {
@@ -94,12 +97,17 @@ export class NodeFront implements Front {
     );
     this.http1.on('clientError', answerClientError);
     if (spec.tls) {
-      const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true }, onRequest);
+      // HTTP/1.1 by ALPN arrives as 'request'; adding that listener also makes node wrap every HTTP/2
+      // stream in its compatibility objects, which is undone here: streams are served through 'stream'.
+      const secure = createSecureServer({ ...http2Options, ...secureOptions(spec.tls), allowHTTP1: true });
+      // node's types name only the compatibility objects; with them undone, requests here are node:http's.
+      secure.on('request', onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+      secure.removeAllListeners('stream');
       this.http2 = secure;
       this.listener = secure;
       secure.on('secureConnection', (socket: Socket) => this.track(socket));
     } else {
-      this.http2 = createHttp2Server(http2Options, onRequest);
+      this.http2 = createHttp2Server(http2Options);
       this.listener = this.http1;
       // The HTTP/1 server keeps its timeouts and connection tracking; its connection handler runs only for
       // connections that turn out not to be h2c.
@@ -115,6 +123,7 @@ export class NodeFront implements Front {
       server.on('upgrade', onUpgrade);
       server.on('connect', (_req: IncomingMessage, socket: Socket) => refuseConnect(socket));
     }
+    this.http2.on('stream', onStream);
     this.http2.on('session', (session: Http2Session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
@@ -153,24 +162,26 @@ export class NodeFront implements Front {
     this.http1.closeAllConnections();
   }
 
-  private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    // Errors of a connection or stream that went away end up here; the exchange learns of it through 'close'.
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Errors of a connection that went away end up here; the exchange learns of it through 'close'.
     req.on('error', ignore);
     res.on('error', ignore);
-    if (!('stream' in req)) {
-      this.handle(req, res, false);
-      return;
-    }
+    const downstream = new Http1Downstream(req, res, clientAddressOf(req.socket.remoteAddress));
+    this.handler().handleHead(downstream, http1RequestHead(req, this.scheme));
+  }
+
+  private onStream(stream: ServerHttp2Stream, rawHeaders: string[]): void {
+    // A stream error (a reset, a protocol error) reaches the exchange through 'close'.
+    stream.on('error', ignore);
     // After the rest of what was read with it: a stream the client reset in the same read (a rapid-reset
     // flood, CVE-2023-44487, opens and resets thousands) is closed by then, and never reaches a backend.
     setImmediate(() => {
-      if (!req.stream.closed) this.handle(req, res, true);
+      if (stream.closed) return;
+      const head = http2RequestHead(rawHeaders, this.scheme);
+      const declaredLength = hasHeader(head.headers, 'content-length');
+      const downstream = new Http2Downstream(stream, head.method, declaredLength, clientAddressOf(stream.session?.socket?.remoteAddress));
+      this.handler().handleHead(downstream, head);
     });
-  }
-
-  private handle(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, http2: boolean): void {
-    const downstream = new NodeDownstream(req, res, clientAddressOf(req.socket.remoteAddress));
-    this.handler().handleHead(downstream, nodeRequestHead(req, http2, this.scheme));
   }
 
   /**
@@ -225,6 +236,12 @@ export class NodeFront implements Front {
 }
 
 function ignore(): void {}
+
+/** `headers`: flat [name, value, ...] with lower-case names. */
+function hasHeader(headers: string[], name: string): boolean {
+  for (let index = 0; index < headers.length; index += 2) if (headers[index] === name) return true;
+  return false;
+}
 
 /** The default certificate, and the SNI ones by name in any letter case (a wildcard covers one label). */
 function secureOptions(tls: TlsSpec): {

@@ -1,16 +1,28 @@
-// Reads a node:http or node:http2 request's head into the form the request handler takes: lower-case
-// header names, the HTTP/2 pseudo-headers turned into Host, cookie crumbs joined, and an absolute-form
-// target split into its authority (which replaces Host, RFC 9112 §3.2.2) and path. Worker thread.
-import type { NodeRequest } from './node-downstream.js';
+// Reads a node:http request's or a node:http2 stream's head into the form the request handler takes:
+// lower-case header names, the HTTP/2 pseudo-headers turned into method, target and Host, cookie crumbs
+// joined, and an absolute-form target split into its authority (which replaces Host, RFC 9112 §3.2.2) and
+// path. Worker thread.
+import type { IncomingMessage } from 'node:http';
 import type { RequestHeadFacts } from './request-handler.js';
 
 /** scheme://authority then the rest (path, query; a fragment is never sent). */
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/;
 const COLON = 58;
 
-export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http' | 'https'): RequestHeadFacts {
-  const raw = req.rawHeaders;
+export function http1RequestHead(req: IncomingMessage, scheme: 'http' | 'https'): RequestHeadFacts {
+  return readHead(req.rawHeaders, false, req.method ?? 'GET', req.url ?? '/', scheme);
+}
+
+/** `raw`: the stream's headers as received, pseudo-headers included (the 'stream' event's fourth argument). */
+export function http2RequestHead(raw: string[], scheme: 'http' | 'https'): RequestHeadFacts {
+  return readHead(raw, true, 'GET', '/', scheme);
+}
+
+/** `method` and `url` are HTTP/1's; HTTP/2 gives them as :method and :path among the headers. */
+function readHead(raw: string[], http2: boolean, firstLineMethod: string, url: string, scheme: 'http' | 'https'): RequestHeadFacts {
   const headers: string[] = [];
+  let method = firstLineMethod;
+  let target = url;
   let authority = '';
   let hasHost = false;
   let cookies: string[] | null = null;
@@ -19,6 +31,8 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http'
     const value = raw[index + 1] as string;
     if (name.charCodeAt(0) === COLON) {
       if (name === ':authority') authority = value;
+      else if (name === ':path') target = value;
+      else if (name === ':method') method = value;
       continue;
     }
     const lower = name.toLowerCase();
@@ -30,7 +44,6 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http'
     }
   }
   if (cookies !== null) headers.push('cookie', cookies.join('; '));
-  let target = req.url ?? '/';
   if (target.charCodeAt(0) !== 47 && target !== '*') {
     const absolute = ABSOLUTE_FORM.exec(target);
     if (absolute !== null) {
@@ -43,7 +56,7 @@ export function nodeRequestHead(req: NodeRequest, http2: boolean, scheme: 'http'
   if (!hasHost && authority !== '') headers.push('host', authority);
   const queryAt = target.indexOf('?');
   return {
-    method: req.method ?? 'GET',
+    method,
     path: queryAt < 0 ? target : target.slice(0, queryAt),
     query: queryAt < 0 ? '' : target.slice(queryAt + 1),
     headers,

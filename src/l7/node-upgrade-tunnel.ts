@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Replier } from './downstream.js';
-import { clientAddressOf, nodeRequestHead } from './node-request-head.js';
+import { clientAddressOf, http1RequestHead } from './node-request-head.js';
 import { rawReply } from './raw-reply.js';
 import type { RequestHandler } from './request-handler.js';
 import { splitAddress } from './worker-pool.js';
@@ -38,7 +38,7 @@ export function tunnelUpgrade(
 ): void {
   client.on('error', () => client.destroy());
   const replier = new RawReplier(client, clientAddressOf(client.remoteAddress));
-  const target = handler.resolveTunnel(replier, nodeRequestHead(req, false, scheme));
+  const target = handler.resolveTunnel(replier, http1RequestHead(req, scheme));
   if (target === null) return;
   const { pool, index } = target;
   let connected = false;

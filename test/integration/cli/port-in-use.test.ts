@@ -66,7 +66,8 @@ describe.each(['http', 'tcp'] as const)('%s mode: a port another process listens
     writeConfig(configPath, [`listen: ${taken}`]);
     moving.child.kill('SIGHUP');
     await waitForStats(admin, (stats) => stats.reloads.rejected === 1, 5_000);
-    expect(moving.output()).toContain(`another process already listens on ${taken}`);
+    // The log is written asynchronously: the line may land just after the counter moved.
+    await expect.poll(() => moving.output(), { timeout: 2_000 }).toContain(`another process already listens on ${taken}`);
     expect(await (await fetch(`http://127.0.0.1:${ownPort}/`)).text()).toBe('origin');
   });
 });

@@ -66,7 +66,8 @@ describe('hot reload', () => {
     writeConfig(configPath, ['backends: ["not-an-address"]', 'algorithm: fastest']);
     fulcrum.child.kill('SIGHUP');
     await waitForStats(admin, (stats) => stats.reloads.rejected === 1, 3_000);
-    expect(fulcrum.output()).toContain('reload rejected; the previous configuration keeps serving');
+    // The log is written asynchronously: the line may land just after the counter moved.
+    await expect.poll(() => fulcrum.output(), { timeout: 2_000 }).toContain('reload rejected; the previous configuration keeps serving');
     expect(fulcrum.output()).toContain('algorithm=\\"fastest\\" is invalid');
     const response = await fetch(`http://127.0.0.1:${port}/`);
     expect(response.status).toBe(200);

@@ -1,0 +1,104 @@
+// The complete front's side of an HTTP/2 exchange: one node:http2 stream (the core API, not the
+// compatibility layer, which costs about as much again per request) behind the Downstream interface.
+// Runs on an L7 worker thread.
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
+import { Http2ResponseWriter } from './http2-response-writer.js';
+import type { ReplyContext } from './replies.js';
+import { EXACT_DECLARED_DIGITS } from './request-framing.js';
+
+const EMPTY = Buffer.alloc(0);
+
+export class Http2Downstream implements Downstream {
+  private readonly stream: ServerHttp2Stream;
+  readonly clientAddress: string;
+  readonly reply: ReplyContext;
+  readonly undeclaredBody: boolean;
+  readonly declaredLengthDigits = EXACT_DECLARED_DIGITS;
+  /** Fulcrum cut the stream: its 'close' is not the client's abort. */
+  private cutHere = false;
+
+  /** `declaredLength`: the request carries a content-length. */
+  constructor(stream: ServerHttp2Stream, method: string, declaredLength: boolean, clientAddress: string) {
+    this.stream = stream;
+    this.clientAddress = clientAddress;
+    this.reply = { method, clientCloses: false };
+    // The HEADERS frame did not end the stream and no length was given: a body of unknown length follows.
+    this.undeclaredBody = !stream.endAfterHeaders && !declaredLength;
+    stream.once('finish', () => endUnfinishedRequest(stream));
+  }
+
+  onAborted(handler: () => void): void {
+    const { stream } = this;
+    // A stream that closes with a reset code, or before its response was all written, was given up by the client.
+    stream.once('close', () => {
+      if (!this.cutHere && (stream.rstCode !== constants.NGHTTP2_NO_ERROR || !stream.writableFinished)) handler();
+    });
+  }
+
+  onBody(handler: (chunk: Buffer, isLast: boolean, trailers?: string[]) => void): void {
+    const { stream } = this;
+    let trailers: string[] | undefined;
+    stream.on('data', (chunk: Buffer) => handler(chunk, false));
+    stream.once('trailers', (fields: IncomingHttpHeaders) => {
+      trailers = Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
+    });
+    stream.once('end', () => handler(EMPTY, true, trailers));
+  }
+
+  pauseBody(): void {
+    this.stream.pause();
+  }
+
+  resumeBody(): void {
+    this.stream.resume();
+  }
+
+  keepTimerAlive(): void {
+    // node:http2 arms no timer on a stream: Fulcrum's sweep decides.
+  }
+
+  responseSink(exchange: RespondingExchange): ResponseSink {
+    return new Http2ResponseWriter(this.stream, exchange);
+  }
+
+  replyError(status: number, code: string, message: string): void {
+    const { stream } = this;
+    if (stream.destroyed) return;
+    if (stream.headersSent) {
+      this.cut();
+      return;
+    }
+    const body = `${message}\n`;
+    const head = this.reply.method === 'HEAD';
+    stream.respond(
+      {
+        ':status': status,
+        'content-type': 'text/plain; charset=utf-8',
+        'x-fulcrum-error': code,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      { endStream: head },
+    );
+    if (!head) stream.end(body);
+  }
+
+  /** The stream ends with the reply anyway; a body still arriving is stopped by endUnfinishedRequest. */
+  refuseAndClose(status: number, code: string, message: string): void {
+    this.replyError(status, code, message);
+  }
+
+  cut(): void {
+    this.cutHere = true;
+    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+/**
+ * A response that ended before its request (an early answer, 413, 408 to a stalled body): node leaves the
+ * stream open for a client that never sends END_STREAM, holding one of the session's concurrent streams for
+ * good. RST_STREAM with NO_ERROR after the response asks the client to stop sending (RFC 9113 §8.1), as nginx does.
+ */
+function endUnfinishedRequest(stream: ServerHttp2Stream): void {
+  if (!stream.closed && stream.state.remoteClose === 0) stream.close(constants.NGHTTP2_NO_ERROR);
+}
