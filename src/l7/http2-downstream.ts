@@ -43,7 +43,9 @@ export class Http2Downstream implements Downstream {
     stream.once('trailers', (fields: IncomingHttpHeaders) => {
       trailers = Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
     });
-    stream.once('end', () => handler(EMPTY, true, trailers));
+    // node emits 'trailers' and 'end' for the same closing HEADERS frame from separate ticks, in either order:
+    // the end is passed on once both had their turn.
+    stream.once('end', () => setImmediate(() => handler(EMPTY, true, trailers)));
   }
 
   pauseBody(): void {
