@@ -153,7 +153,8 @@ describe('hot reload of data-plane settings', () => {
     expect((await fetch(`http://127.0.0.1:${newPort}/`)).status).toBe(200);
     await sleep(500);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
-    expect(fulcrum.output()).toContain('started a new data plane; the previous one drains');
+    // The log is written asynchronously: the line may land just after the counter moved.
+    await expect.poll(() => fulcrum.output(), { timeout: 2_000 }).toContain('started a new data plane; the previous one drains');
   });
 });
 

@@ -86,7 +86,8 @@ it('a reload that starts a new data plane: GOAWAY to the old session, its stream
   writeConfig(configPath, ['clientBodyTimeout: 6s']);
   fulcrum.child.kill('SIGHUP');
   expect(await goAway).toBe(true);
-  expect(fulcrum.output()).toContain('clientBodyTimeout');
+  // The log is written asynchronously: the reload's line may land just after the GOAWAY.
+  await expect.poll(() => fulcrum.output(), { timeout: 2_000 }).toContain('clientBodyTimeout');
   expect((await h2Get(port, '/new-client')).body.toString()).toBe('quick');
   answer();
   const reply = await inFlight;
