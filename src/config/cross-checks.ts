@@ -23,13 +23,18 @@ function overlaps(a: HostPort, b: HostPort): boolean {
 
 type ListenKey = 'listen' | 'adminListen' | 'httpsRedirectListen';
 
-/** The proxy, the admin API and the HTTPS redirect each need an address of their own. */
-export function checkListenAddresses(settings: Settings, where: (key: ListenKey) => string, problems: ConfigProblems): void {
-  const listeners: [ListenKey, HostPort | null, string][] = [
+/** The addresses the settings listen on, by key and in words; null where a listener is off. */
+function settingListeners(settings: Settings): [ListenKey, HostPort | null, string][] {
+  return [
     ['listen', settings.listen, 'the proxy'],
     ['adminListen', settings.adminListen, 'the admin API'],
     ['httpsRedirectListen', settings.tlsCert ? settings.httpsRedirectListen : null, 'the HTTPS redirect'],
   ];
+}
+
+/** The proxy, the admin API and the HTTPS redirect each need an address of their own. */
+export function checkListenAddresses(settings: Settings, where: (key: ListenKey) => string, problems: ConfigProblems): void {
+  const listeners = settingListeners(settings);
   listeners.forEach(([key, address, what], index) => {
     if (address === null) return;
     for (const [earlierKey, earlier, earlierWhat] of listeners.slice(0, index)) {
@@ -59,11 +64,7 @@ export function checkExtraListeners(
     );
     return;
   }
-  const taken: [string, HostPort | null][] = [
-    [where('listen'), settings.listen],
-    [where('adminListen'), settings.adminListen],
-    [where('httpsRedirectListen'), settings.tlsCert ? settings.httpsRedirectListen : null],
-  ];
+  const taken = settingListeners(settings).map(([key, address]): [string, HostPort | null] => [where(key), address]);
   listeners.forEach((listener, index) => {
     const at = `${sectionWhere}[${index}]`;
     if (listener.tls && settings.tlsCert === null) {

@@ -49,8 +49,8 @@ export interface Downstream {
   /** What of the request shapes Fulcrum's own replies. */
   readonly reply: ReplyContext;
   /**
-   * The request may carry a body that no header announces (HTTP/2: the HEADERS frame did not end the
-   * stream, and there is no content-length); it is sent upstream chunked.
+   * A body may follow that no framing header announces (HTTP/2: the HEADERS frame did not end the stream).
+   * Without a content-length it is sent upstream chunked; the request handler checks that.
    */
   readonly undeclaredBody: boolean;
   /** The longest Content-Length (in digits) the front can read; a longer one is refused (request-framing.ts). */

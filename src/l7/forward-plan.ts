@@ -18,10 +18,7 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
-  /** The front closes the client connection after the response: it carries `Connection: close`. */
-  clientCloses: boolean;
-  /** For the access log. */
-  client: string;
+  /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;
 }

@@ -11,7 +11,7 @@ export interface StartFailure {
 }
 
 export interface Front {
-  /** Resolves null once every listener of the front listens, or why one cannot (nothing is left open then). */
+  /** Resolves null once every listener of the front listens, or why one cannot (the caller then closes every front). */
   listen(): Promise<StartFailure | null>;
   /** Stops taking connections; HTTP/2 sessions are told GOAWAY. Open connections carry on. */
   stopAccepting(): void;

@@ -18,13 +18,11 @@ export class Http2Downstream implements Downstream {
   /** Fulcrum cut the stream: its 'close' is not the client's abort. */
   private cutHere = false;
 
-  /** `declaredLength`: the request carries a content-length. */
-  constructor(stream: ServerHttp2Stream, method: string, declaredLength: boolean, clientAddress: string) {
+  constructor(stream: ServerHttp2Stream, method: string, clientAddress: string) {
     this.stream = stream;
     this.clientAddress = clientAddress;
     this.reply = { method, clientCloses: false };
-    // The HEADERS frame did not end the stream and no length was given: a body of unknown length follows.
-    this.undeclaredBody = !stream.endAfterHeaders && !declaredLength;
+    this.undeclaredBody = !stream.endAfterHeaders;
     stream.once('finish', () => endUnfinishedRequest(stream));
   }
 

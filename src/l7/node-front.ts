@@ -178,8 +178,7 @@ export class NodeFront implements Front {
     setImmediate(() => {
       if (stream.closed) return;
       const head = http2RequestHead(rawHeaders, this.scheme);
-      const declaredLength = hasHeader(head.headers, 'content-length');
-      const downstream = new Http2Downstream(stream, head.method, declaredLength, clientAddressOf(stream.session?.socket?.remoteAddress));
+      const downstream = new Http2Downstream(stream, head.method, clientAddressOf(stream.session?.socket?.remoteAddress));
       this.handler().handleHead(downstream, head);
     });
   }
@@ -236,12 +235,6 @@ export class NodeFront implements Front {
 }
 
 function ignore(): void {}
-
-/** `headers`: flat [name, value, ...] with lower-case names. */
-function hasHeader(headers: string[], name: string): boolean {
-  for (let index = 0; index < headers.length; index += 2) if (headers[index] === name) return true;
-  return false;
-}
 
 /** The default certificate, and the SNI ones by name in any letter case (a wildcard covers one label). */
 function secureOptions(tls: TlsSpec): {

@@ -143,7 +143,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     // An early answer (before the request body was all sent) is not slow.
     this.slowResponse = slowResponseMs > 0 && this.sentAt > 0 && performance.now() - this.sentAt > slowResponseMs;
     const setCookie = sticky && this.backendIndex !== this.plan.pinnedIndex ? sticky.setCookie(this.backendIndex) : null;
-    this.response.writeHead(head, setCookie, this.traffic.draining || this.plan.clientCloses);
+    this.response.writeHead(head, setCookie, this.traffic.draining || this.downstream.reply.clientCloses);
   }
 
   onBody(chunk: Buffer): void {
@@ -257,7 +257,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     if (!this.traffic.accessLog) return;
     const { plan } = this;
     writeAccessRecord({
-      client: plan.client,
+      client: this.downstream.clientAddress,
       method: plan.method,
       host: plan.host,
       path: plan.path,

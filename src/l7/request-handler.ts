@@ -74,7 +74,7 @@ export class RequestHandler {
   handleHead(downstream: Downstream, head: RequestHeadFacts): void {
     this.parts.traffic.requests++;
     const { limits } = this.parts;
-    const { method, path, query } = head;
+    const { method, path } = head;
     this.headers = head.headers;
     if (!this.withinLimits(downstream, head)) return;
     const refusal = framingRefusal(this.headers, limits.maxBody, downstream.declaredLengthDigits);
@@ -96,22 +96,19 @@ export class RequestHandler {
     }
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
     const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
-    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
-    const pinnedIndex = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
+    const { hashKey, pinnedIndex } = this.affinity(pool, clientAddress, head);
     const upstreamHead = this.upstreamHead(route, pool, head, host, clientAddress, framing);
     new ProxiedRequest(
       downstream,
       {
         pool,
-        hashKey: hashKey || undefined,
+        hashKey,
         pinnedIndex,
         head: upstreamHead,
         method,
         hasBody,
         chunkedBody,
         maxBody: limits.maxBody,
-        clientCloses: downstream.reply.clientCloses,
-        client: clientAddress,
         host,
         path,
       },
@@ -164,16 +161,23 @@ export class RequestHandler {
     const selected = this.select(replier, head, host);
     if (selected === null) return null;
     const { pool } = selected;
-    const { clientAddress } = replier;
-    const { path, query } = head;
-    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
-    const pinned = pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1;
-    const index = pool.pick(hashKey || undefined, -1, pinned);
+    const { hashKey, pinnedIndex } = this.affinity(pool, replier.clientAddress, head);
+    const index = pool.pick(hashKey, -1, pinnedIndex);
     if (index < 0) {
       this.refuse(replier, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
     return { ...selected, index, host };
+  }
+
+  /** The pool's hash key for this request (undefined when it hashes on nothing) and its sticky backend (-1: none). */
+  private affinity(
+    pool: WorkerPool,
+    clientAddress: string,
+    { path, query }: RequestHeadFacts,
+  ): { hashKey: string | undefined; pinnedIndex: number } {
+    const hashKey = pool.hashKey ? extractHashKey(pool.hashKey, { clientAddress, path, query, header: this.header }) : '';
+    return { hashKey: hashKey || undefined, pinnedIndex: pool.sticky ? pool.sticky.pinnedIndex(this.collected('cookie')) : -1 };
   }
 
   /** Collects a uWS request's headers, and wraps its response with what Fulcrum's replies need. */

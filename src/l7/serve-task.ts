@@ -155,6 +155,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     void Promise.all(listening).then((results) => {
       const failure = results.find((result) => result !== null);
       if (failure) {
+        // Nothing of uWS may outlive the task: piscina ends this thread, and a live uWS socket would abort the process.
         for (const front of fronts) {
           front.stopAccepting();
           front.closeAll();

@@ -27,10 +27,7 @@ export class UwsFront implements Front {
         const { host, port } = address;
         app.listen(host, port, (socket) => {
           if (!socket) {
-            // Nothing of uWS may outlive the task: piscina ends this thread, and a live uWS socket would abort the process.
             failed = true;
-            this.stopAccepting();
-            this.closeAll();
             resolve({ failed: setting, reason: `cannot listen on ${host}:${port}: the address is in use or not available` });
             return;
           }
