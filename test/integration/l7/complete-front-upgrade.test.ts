@@ -1,25 +1,11 @@
 // Upgrade requests on the complete front (FULCRUM_PROTOCOLS=all): a WebSocket is routed, picked and
 // tunnelled byte for byte to a real `ws` origin; refusals (no route, no backend, backend down, CONNECT)
 // come back as Fulcrum's own replies on the raw socket.
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort } from '../../helpers/origins.js';
-
-/** Sends `request` on a fresh connection and collects everything until the proxy closes it. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += chunk;
-    });
-    socket.once('close', () => resolve(received));
-    socket.once('error', reject);
-    socket.setTimeout(5_000, () => socket.destroy(new Error(`no close within 5 s; got ${JSON.stringify(received)}`)));
-  });
-}
+import { rawExchange } from '../../helpers/real-clients.js';
 
 const upgradeTo = (path: string, host = 'chat.test'): string =>
   `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
@@ -82,17 +68,20 @@ describe('upgrades on the complete front', () => {
   });
 
   it('answers an upgrade with no route 404, and one to a backend that is down 502, then closes', async () => {
-    const noRoute = await rawExchange(proxy.port, upgradeTo('/elsewhere'));
-    expect(noRoute).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
-    expect(noRoute).toContain('x-fulcrum-error: no-route');
-    const down = await rawExchange(proxy.port, upgradeTo('/dead'));
-    expect(down).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
-    expect(down).toContain('x-fulcrum-error: upstream-websocket-connect');
+    const noRoute = await rawExchange(proxy.port, upgradeTo('/elsewhere'), 5_000);
+    expect(noRoute.closed).toBe(true);
+    expect(noRoute.received).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(noRoute.received).toContain('x-fulcrum-error: no-route');
+    const down = await rawExchange(proxy.port, upgradeTo('/dead'), 5_000);
+    expect(down.closed).toBe(true);
+    expect(down.received).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(down.received).toContain('x-fulcrum-error: upstream-websocket-connect');
   });
 
   it('refuses CONNECT with 501 instead of dropping the connection', async () => {
-    const reply = await rawExchange(proxy.port, 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
-    expect(reply).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/);
-    expect(reply).toContain('x-fulcrum-error: connect-unsupported');
+    const reply = await rawExchange(proxy.port, 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n', 5_000);
+    expect(reply.closed).toBe(true);
+    expect(reply.received).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/);
+    expect(reply.received).toContain('x-fulcrum-error: connect-unsupported');
   });
 });
