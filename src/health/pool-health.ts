@@ -106,6 +106,8 @@ export class PoolHealth {
     if (!backend || !check) return;
     const colon = backend.address.lastIndexOf(':');
     const host = backend.address.slice(0, colon).replace(/^\[|\]$/g, '');
+    // No `tls` yet: a gRPC check speaks h2c. Once pools carry their HTTP/2 upstream's TLS settings
+    // (`protocol: h2`, `tls: { ca, insecure, serverName }`), an h2 pool passes them here as CheckTarget.tls.
     const result = await runCheck({ host, port: Number(backend.address.slice(colon + 1)) }, check);
     if (this.stopped || this.backends.get(index) !== backend) return;
     this.events.checks[result.ok ? 'passed' : 'failed']++;
