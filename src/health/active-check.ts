@@ -3,6 +3,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheckConfig } from '../config/types.js';
+import type { UpstreamTlsConfig } from '../config/upstream-protocol.js';
 import { grpcCheck } from './grpc-check.js';
 
 export interface CheckResult {
@@ -12,20 +13,13 @@ export interface CheckResult {
   durationMs: number;
 }
 
-/** TLS settings of an `h2` pool's backends, for its gRPC check. */
-export interface CheckTls {
-  /** PEM certificates to trust instead of the system's; null for the system's. */
-  ca: string | Buffer | null;
-  /** Accept any certificate (the pool's explicit `insecure: true`). */
-  insecure: boolean;
-  /** SNI and the name the certificate must carry; null for the backend's host. */
-  serverName: string | null;
-}
+/** What a gRPC check needs of an `h2` pool's TLS settings. */
+export type CheckTls = Pick<UpstreamTlsConfig, 'ca' | 'insecure' | 'serverName'>;
 
 export interface CheckTarget {
   host: string;
   port: number;
-  /** gRPC checks: TLS settings of the pool's HTTP/2 upstream (`protocol: h2`); absent or null is h2c. */
+  /** gRPC checks: the TLS settings of an `protocol: h2` pool; absent or null speaks h2c. */
   tls?: CheckTls | null;
 }
 

@@ -89,8 +89,8 @@ describe('gRPC health check against grpc-js', () => {
 
   it('checks over TLS with the pool CA, and refuses an untrusted certificate unless insecure', async () => {
     const pair = makeCertificate('localhost');
-    const cert = readFileSync(pair.cert);
-    const server = await grpcServer({ cert, key: readFileSync(pair.key) });
+    const cert = readFileSync(pair.cert, 'utf8');
+    const server = await grpcServer({ cert: Buffer.from(cert), key: readFileSync(pair.key) });
     const trusted = await runCheck(local(server.port, { ca: cert, insecure: false, serverName: 'localhost' }), grpcCheck());
     expect(trusted).toMatchObject({ ok: true, detail: 'grpc status SERVING' });
     const untrusted = await runCheck(local(server.port, { ca: null, insecure: false, serverName: 'localhost' }), grpcCheck());
