@@ -105,7 +105,7 @@ export function grpcCheck(target: CheckTarget, check: GrpcCheckConfig, done: Don
     done(ok, detail);
     session.destroy();
   };
-  session.once('error', (error: NodeJS.ErrnoException) => finish(false, describeSessionError(error)));
+  session.on('error', (error: NodeJS.ErrnoException) => finish(false, describeSessionError(error)));
   const stream = session.request({
     [constants.HTTP2_HEADER_METHOD]: 'POST',
     [constants.HTTP2_HEADER_PATH]: CHECK_PATH,
