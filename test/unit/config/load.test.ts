@@ -53,6 +53,7 @@ describe('defaults', () => {
           rise: 2,
           fall: 3,
           http: { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]], expectBody: null },
+          grpc: null,
         },
         outlier: {
           consecutiveFailures: 5,
