@@ -9,6 +9,15 @@ import { EXACT_DECLARED_DIGITS } from './request-framing.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** The request's trailer fields, kept from the moment the stream opened (node:http2 emits them only once). */
+export interface ReceivedTrailers {
+  fields?: IncomingHttpHeaders;
+}
+
+function fieldList(fields: IncomingHttpHeaders): string[] {
+  return Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
+}
+
 export class Http2Downstream implements Downstream {
   private readonly stream: ServerHttp2Stream;
   readonly clientAddress: string;
@@ -18,8 +27,11 @@ export class Http2Downstream implements Downstream {
   /** Fulcrum cut the stream: its 'close' is not the client's abort. */
   private cutHere = false;
 
-  constructor(stream: ServerHttp2Stream, method: string, clientAddress: string) {
+  private readonly received: ReceivedTrailers;
+
+  constructor(stream: ServerHttp2Stream, method: string, clientAddress: string, received: ReceivedTrailers) {
     this.stream = stream;
+    this.received = received;
     this.clientAddress = clientAddress;
     this.reply = { method, clientCloses: false };
     this.undeclaredBody = !stream.endAfterHeaders;
@@ -35,15 +47,19 @@ export class Http2Downstream implements Downstream {
   }
 
   onBody(handler: (chunk: Buffer, isLast: boolean, trailers?: string[]) => void): void {
-    const { stream } = this;
-    let trailers: string[] | undefined;
-    stream.on('data', (chunk: Buffer) => handler(chunk, false));
-    stream.once('trailers', (fields: IncomingHttpHeaders) => {
-      trailers = Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
-    });
+    const { stream, received } = this;
+    const end = () => handler(EMPTY, true, received.fields === undefined ? undefined : fieldList(received.fields));
     // node emits 'trailers' and 'end' for the same closing HEADERS frame from separate ticks, in either order:
     // the end is passed on once both had their turn.
-    stream.once('end', () => setImmediate(() => handler(EMPTY, true, trailers)));
+    const endSoon = () => setImmediate(end);
+    // A body that ended in the read that opened the stream (an empty DATA frame with END_STREAM) was ended before
+    // the exchange began, and its 'end' went by unheard.
+    if (stream.readableEnded) {
+      endSoon();
+      return;
+    }
+    stream.on('data', (chunk: Buffer) => handler(chunk, false));
+    stream.once('end', endSoon);
   }
 
   pauseBody(): void {

@@ -13,6 +13,7 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
+  type IncomingHttpHeaders,
   type ServerHttp2Stream,
   type Settings,
 } from 'node:http2';
@@ -21,7 +22,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
 import { Http1Downstream } from './http1-downstream.js';
-import { Http2Downstream } from './http2-downstream.js';
+import { Http2Downstream, type ReceivedTrailers } from './http2-downstream.js';
 import type { TlsSpec } from './listener-app.js';
 import { answerClientError } from './node-client-error.js';
 import { clientAddressOf, http1RequestHead, http2RequestHead } from './node-request-head.js';
@@ -175,10 +176,15 @@ export class NodeFront implements Front {
     stream.on('error', ignore);
     // After the rest of what was read with it: a stream the client reset in the same read (a rapid-reset
     // flood, CVE-2023-44487, opens and resets thousands) is closed by then, and never reaches a backend.
+    // The body's trailers (and its end) may come in that same read, before the exchange listens.
+    const received: ReceivedTrailers = {};
+    stream.once('trailers', (fields: IncomingHttpHeaders) => {
+      received.fields = fields;
+    });
     setImmediate(() => {
       if (stream.closed) return;
       const head = http2RequestHead(rawHeaders, this.scheme);
-      const downstream = new Http2Downstream(stream, head.method, clientAddressOf(stream.session?.socket?.remoteAddress));
+      const downstream = new Http2Downstream(stream, head.method, clientAddressOf(stream.session?.socket?.remoteAddress), received);
       this.handler().handleHead(downstream, head);
     });
   }

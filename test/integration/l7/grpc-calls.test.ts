@@ -95,3 +95,65 @@ describe('gRPC through an h2c pool', () => {
     expect(replies).toEqual(['x', 'y', 'z']);
   });
 });
+
+describe('gRPC routing and affinity', () => {
+  let origins: GrpcOrigin[];
+  let proxy: L7Proxy;
+  // biome-ignore lint/suspicious/noExplicitAny: grpc-js generates the client at run time.
+  let client: any;
+
+  beforeAll(async () => {
+    origins = await Promise.all(['unary-a', 'unary-b', 'unary-c', 'streams'].map((name) => startGrpcOrigin(name)));
+    const address = (origin: GrpcOrigin) => `127.0.0.1:${origin.port}`;
+    proxy = await startL7Proxy(
+      { FULCRUM_PROTOCOLS: 'all' },
+      {
+        pools: {
+          unary: {
+            backends: origins.slice(0, 3).map(address),
+            protocol: 'h2c',
+            algorithm: 'consistent-hash',
+            hashKey: 'header:x-user',
+          },
+          streams: { backends: [address(origins[3] as GrpcOrigin)], protocol: 'h2c' },
+        },
+        // A gRPC method is a path: /package.Service/Method.
+        routes: [
+          { match: { pathPrefix: '/fulcrum.test.Echo/Unary' }, pool: 'unary' },
+          { match: { pathPrefix: '/fulcrum.test.Echo/' }, pool: 'streams' },
+        ],
+      },
+    );
+    client = new EchoClient(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client?.close();
+    await proxy?.stop();
+    for (const origin of origins ?? []) origin.kill();
+  });
+
+  it('routes by service and method', async () => {
+    expect((await unary(client, { text: 'u' })).reply.server).toMatch(/^unary-/);
+    const reply = await new Promise<EchoReply>((resolve, reject) => {
+      const call = client.ClientStream((error: grpc.ServiceError | null, answer: EchoReply) => (error ? reject(error) : resolve(answer)));
+      call.end();
+    });
+    expect(reply.server).toBe('streams');
+  });
+
+  it('hashes on a metadata header: one user stays on one backend, and users spread', async () => {
+    const backendOf = new Map<string, Set<string>>();
+    for (let round = 0; round < 3; round++) {
+      for (let user = 0; user < 12; user++) {
+        const metadata = new grpc.Metadata();
+        metadata.set('x-user', `user-${user}`);
+        const { reply } = await unary(client, { text: 'h' }, { metadata });
+        const seen = backendOf.get(`user-${user}`) ?? new Set<string>();
+        seen.add(reply.server);
+        backendOf.set(`user-${user}`, seen);
+      }
+    }
+    for (const seen of backendOf.values()) expect(seen.size).toBe(1);
+    expect(new Set([...backendOf.values()].map((seen) => [...seen][0])).size).toBeGreaterThan(1);
+  });
+});

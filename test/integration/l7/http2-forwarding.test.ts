@@ -71,6 +71,13 @@ describe('HTTP/2 requests forwarded as HTTP/1.1', () => {
     expect(seen.body).toBe(body);
   });
 
+  it('forwards an empty body whose END_STREAM came in the read that opened the stream (a gRPC client stream of no messages)', async () => {
+    // HEADERS without END_STREAM, then an empty DATA frame with it, written together.
+    const reply = await h2Request(session, { ':method': 'POST', ':path': '/empty', ':authority': 'www.test' }, '', 3_000);
+    expect(reply.status).toBe(200);
+    expect((JSON.parse(reply.body.toString()) as EchoedRequest).body).toBe('');
+  });
+
   it("keeps the backend's Set-Cookie headers apart", async () => {
     const reply = await h2Request(session, { ':path': '/cookies', ':authority': 'www.test' });
     expect(reply.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/']);
