@@ -7,9 +7,16 @@ import type { HttpRequestShape } from '../scenarios.js';
 import { concreteRequests } from './http-requests.js';
 import { describeErrors, type LatencyPercentiles, type LoadResult, sumOf } from './load-result.js';
 
+/** The one request h2load repeats: a GET, or a POST of a file's bytes (`-d`). */
+export interface H2loadRequest {
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  bodyFile: string | null;
+}
+
 export interface H2LoadSettings {
   port: number;
-  request: HttpRequestShape;
+  request: H2loadRequest;
   durationSeconds: number;
   clients: number;
   streamsPerClient: number;
@@ -47,16 +54,22 @@ export function latencyFromLogText(log: string): LatencyPercentiles | null {
   return { p50: percentile(sorted, 0.5) / 1000, p99: percentile(sorted, 0.99) / 1000, p99_9: percentile(sorted, 0.999) / 1000 };
 }
 
-function h2loadArgs(settings: H2LoadSettings, logPath: string | null): string[] {
-  const [request, ...others] = concreteRequests(settings.request);
-  // h2load sends one fixed request; a body or cycling header values would need another generator.
+/** An HTTP scenario's request as h2load's one fixed GET; cycling header values or a body would need another generator. */
+export function fixedGet(shape: HttpRequestShape): H2loadRequest {
+  const [request, ...others] = concreteRequests(shape);
   if (!request || others.length > 0 || request.body !== undefined) throw new Error('h2load runs only one fixed GET');
+  return { path: request.path, headers: request.headers, bodyFile: null };
+}
+
+function h2loadArgs(settings: H2LoadSettings, logPath: string | null): string[] {
+  const { request } = settings;
   const headers = Object.entries(request.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   return [
     ...['-c', String(settings.clients), '-m', String(settings.streamsPerClient)],
     ...['-t', String(Math.min(settings.threads, settings.clients))],
     ...['-D', String(settings.durationSeconds)],
     ...(logPath ? [`--log-file=${logPath}`] : []),
+    ...(request.bodyFile ? ['-d', request.bodyFile] : []),
     ...headers,
     `http://127.0.0.1:${settings.port}${request.path}`,
   ];
