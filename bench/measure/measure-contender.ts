@@ -21,6 +21,7 @@ import { type IdleFigures, type Measurement, notMeasured } from '../report/measu
 import { clientProtocolOf, type Scenario } from '../scenarios.js';
 import { checkAnswers, checkAnswersH2c } from './check-answer.js';
 import { checkGrpcAnswers } from './check-grpc.js';
+import { crossCheckedWithOrigin } from './origin-cross-check.js';
 import { type ProcessTreeUsage, readProcessTreeUsage } from './process-usage.js';
 
 export interface MeasureContext {
@@ -35,8 +36,7 @@ export interface MeasureContext {
 }
 
 const SATURATION_SHARE = 0.9;
-/** More gRPC answers than this share not reaching the origin fail the row: those were errors answered fast. */
-const NOT_FROM_ORIGIN_FAILS = 0.01;
+
 const MEBIBYTE = 1024 * 1024;
 
 function usageOf(pid: number | null): ProcessTreeUsage | null {
@@ -160,26 +160,6 @@ async function measureH2(
   const workDir = join(context.workRoot, `${scenario.id}-${contender.id}-h2load`);
   mkdirSync(workDir, { recursive: true });
   return measured(scenario, contender, running, context.httpOrigin.pid, context, () => runH2load(binary, workDir, settings));
-}
-
-/**
- * Every answer h2load counts as a success must be a call the origin served during the run; a proxy's own gRPC
- * errors are HTTP 200 too. Answers beyond the origin's count are errors, and past 1% they fail the row.
- */
-function crossCheckedWithOrigin(row: Measurement, originServed: number): Measurement {
-  if (row.status !== 'ok' || row.requestsPerSecond === null) return row;
-  const answered = Math.round(row.requestsPerSecond * row.durationSeconds);
-  const notFromOrigin = Math.max(0, answered - originServed);
-  if (notFromOrigin === 0) return row;
-  const detail = `${notFromOrigin} of ${answered} answers did not come from the origin (gRPC errors)`;
-  const failed = notFromOrigin > NOT_FROM_ORIGIN_FAILS * answered;
-  return {
-    ...row,
-    status: failed ? 'failed' : 'ok',
-    reason: failed ? detail : row.reason,
-    errors: row.errors + notFromOrigin,
-    errorDetail: row.errorDetail ? `${row.errorDetail}, ${detail}` : detail,
-  };
 }
 
 async function measureGrpc(
