@@ -3,6 +3,7 @@ import type { Algorithm } from '../balance/pool-options.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
+import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -82,6 +83,10 @@ export interface PoolConfig {
   /** Host header sent to this pool's backends instead of the client's (L7). */
   hostRewrite?: string;
   sticky?: StickyConfig;
+  /** How the L7 plane talks to the backends (the default pool: FULCRUM_UPSTREAM_PROTOCOL). */
+  protocol: UpstreamProtocol;
+  /** Certificate checks of an h2 pool; null for the other protocols. */
+  upstreamTls: UpstreamTlsConfig | null;
 }
 
 export interface HeaderMatch {

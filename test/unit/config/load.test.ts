@@ -64,6 +64,8 @@ describe('defaults', () => {
         },
         slowStartMs: 0,
         backup: null,
+        protocol: 'http/1.1',
+        upstreamTls: null,
       },
     ]);
     expect(config.drainTimeout).toBe(10_000);
