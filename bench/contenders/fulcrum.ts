@@ -26,7 +26,15 @@ function writeGrpcConfig(setup: ContenderSetup): string {
   const path = join(setup.workDir, 'fulcrum-grpc.json');
   const service = UNARY_PATH.slice(0, UNARY_PATH.lastIndexOf('/') + 1);
   const config = {
-    pools: { grpc: { backends: setup.backendPorts.map((port) => `127.0.0.1:${port}`), protocol: 'h2c' } },
+    pools: {
+      grpc: {
+        backends: setup.backendPorts.map((port) => `127.0.0.1:${port}`),
+        protocol: 'h2c',
+        // The default (auto) probe is an HTTP/1.1 GET, which an h2c-only backend fails, taking every backend down
+        // (found with this scenario, 2026-12-01); a connect probe is the nearest to HAProxy's and NGINX's no check.
+        healthCheck: { kind: 'tcp' },
+      },
+    },
     routes: [{ match: { pathPrefix: service }, pool: 'grpc' }],
   };
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);

@@ -93,13 +93,23 @@ export async function warmUpH2load(binary: string, settings: H2LoadSettings): Pr
 
 /** The figures of h2load's summary that the suite uses. */
 export interface H2loadSummary {
-  /** Requests answered (any status); with -D, the ones that finished inside the measured duration. */
+  /** Requests answered with 2xx or 3xx; with -D, the ones that finished inside the measured duration. */
   succeeded: number;
   /** Failed requests, which include the errored and timed-out ones. */
   failed: number;
   non2xx: number;
+  /** h2load's own figure: every stream closed cleanly, 5xx answers included. */
   requestsPerSecond: number;
+  /** The measured time ("finished in"), in seconds. */
+  durationSeconds: number;
   trafficBytes: number;
+}
+
+/** h2load's "finished in 10.00s" or "finished in 950.12ms", in seconds. */
+function finishedInSeconds(output: string): number {
+  const match = /^finished in ([\d.]+)(s|ms|us),/m.exec(output);
+  if (!match?.[1]) throw new Error(`h2load printed no duration:\n${output.trim()}`);
+  return Number(match[1]) / ({ s: 1, ms: 1e3, us: 1e6 }[match[2] as 's' | 'ms' | 'us'] ?? 1);
 }
 
 export function parseH2loadSummary(output: string): H2loadSummary {
@@ -110,6 +120,7 @@ export function parseH2loadSummary(output: string): H2loadSummary {
     failed: figure(output, /^requests:.*? (\d+) failed/m, 'failed requests'),
     non2xx: families.reduce((sum, family) => sum + figure(output, new RegExp(`^status codes:.*? (\\d+) ${family}`, 'm'), family), 0),
     requestsPerSecond: figure(output, /^finished in [\d.]+\w*, ([\d.]+) req\/s/m, 'req/s'),
+    durationSeconds: finishedInSeconds(output),
     trafficBytes: figure(output, /^traffic: \S+ \((\d+)\) total/m, 'traffic'),
   };
 }
@@ -119,9 +130,9 @@ export async function runH2load(binary: string, workDir: string, settings: H2Loa
   const cpuBefore = reapedChildrenCpuSeconds();
   const output = await runToEnd(binary, h2loadArgs(settings, logPath));
   const generatorCpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
-  const { succeeded, failed, non2xx, requestsPerSecond, trafficBytes } = parseH2loadSummary(output);
-  // With -D, h2load's req/s is the succeeded requests over the measured duration.
-  const durationSeconds = requestsPerSecond > 0 ? succeeded / requestsPerSecond : settings.durationSeconds;
+  const { succeeded, failed, non2xx, durationSeconds, trafficBytes } = parseH2loadSummary(output);
+  // h2load's own req/s counts every stream that closed cleanly, 5xx answers included; only 2xx/3xx answers count here.
+  const requestsPerSecond = durationSeconds > 0 ? succeeded / durationSeconds : 0;
   const errorCounts = { failed, 'non-2xx': non2xx };
   return {
     generator: 'h2load',
