@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Contender ids to run; null runs every installed one. */
   contenders: string[] | null;
   durationSeconds: number;
+  /** Times each scenario runs its contenders, in alternating order (reversed every other round). */
+  rounds: number;
   warmupSeconds: number;
   connections: number;
   /** Threads / worker processes of every contender and of the origin. */
@@ -27,6 +29,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only <ids>             comma-separated scenario ids (see docs/bench.md)
   --contenders <ids>       comma-separated contender ids (default: all installed)
   --duration <seconds>     measured seconds per scenario and contender (default 10, quick 1)
+  --rounds <n>             run each scenario's contenders n times, the order reversed every other round,
+                           and summarise median and range per contender (default 1)
   --connections <n>        concurrent connections of the load generator (default 64)
   --workers <n>            threads / worker processes of each contender and of the origin
                            (default: a quarter of the cores, at least 1)
@@ -60,6 +64,7 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
       only: { type: 'string' },
       contenders: { type: 'string' },
       duration: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       workers: { type: 'string' },
       'generator-workers': { type: 'string' },
@@ -81,6 +86,7 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
     only: idList(values.only),
     contenders: idList(values.contenders),
     durationSeconds: positiveInteger(values.duration, 'duration', quick ? 1 : 10),
+    rounds: positiveInteger(values.rounds, 'rounds', 1),
     warmupSeconds: quick ? 0 : 2,
     connections: positiveInteger(values.connections, 'connections', 64),
     workers,

@@ -9,6 +9,7 @@ import { type MeasureContext, measureContender } from './measure/measure-contend
 import { openFilesLimit } from './measure/open-files-limit.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
 import { startBulkSink } from './origins/bulk-sink.js';
+import { type GrpcOrigin, startGrpcOrigin } from './origins/grpc-origin.js';
 import { startNginxOrigin } from './origins/nginx-origin.js';
 import { startUwsOrigin } from './origins/uws-origin.js';
 import { DEFAULT_RESULTS_DIR } from './paths.js';
@@ -25,13 +26,15 @@ const ORIGIN_PORTS = 2;
 const DESCRIPTORS_KEPT_SPARE = 1024;
 
 function appliesTo(scenario: Scenario, contender: Contender): boolean {
+  if (clientProtocolOf(scenario) === 'grpc') return contender.servesGrpc;
   if (clientProtocolOf(scenario) === 'h2c') return contender.servesH2c;
   return contender.layer === 'direct' || scenario.layers.includes(contender.layer);
 }
 
 /** Why a scenario cannot run here (its load generator is not installed), or null. */
 function scenarioMissingReason(scenario: Scenario, h2loadBinary: string | null): string | null {
-  return scenario.load.kind === 'h2' && !h2loadBinary ? H2LOAD_MISSING : null;
+  const usesH2load = scenario.load.kind === 'h2' || scenario.load.kind === 'grpc-unary';
+  return usesH2load && !h2loadBinary ? H2LOAD_MISSING : null;
 }
 
 /** Idle connections need a descriptor each in this process; stay under the limit rather than fail half-way. */
@@ -45,6 +48,16 @@ function idleConnectionsWithinLimit(options: BenchOptions, progress: Progress): 
   return { ...options, idleConnections: allowed };
 }
 
+/** Each scenario's contenders, `rounds` times over, in reverse order every other round so none always runs first. */
+function planRuns(scenarios: Scenario[], contenders: Contender[], rounds: number) {
+  return scenarios.flatMap((scenario) => {
+    const applicable = contenders.filter((contender) => appliesTo(scenario, contender));
+    return Array.from({ length: rounds }, (_, index) => (index % 2 === 0 ? applicable : [...applicable].reverse())).flatMap(
+      (ordered, index) => ordered.map((contender) => ({ scenario, contender, round: index + 1 })),
+    );
+  });
+}
+
 function resultFileStem(date: string, options: BenchOptions): string {
   return `${date.replaceAll(':', '-').replace(/\.\d+Z$/, '')}${options.quick ? '-quick' : ''}`;
 }
@@ -55,9 +68,7 @@ async function main(): Promise<void> {
   const scenarios = selectScenarios(parsed.only);
   const contenders = selectContenders(parsed.contenders);
   const environment = describeEnvironment();
-  const plan = scenarios.flatMap((scenario) =>
-    contenders.filter((contender) => appliesTo(scenario, contender)).map((contender) => ({ scenario, contender })),
-  );
+  const plan = planRuns(scenarios, contenders, parsed.rounds);
   const progress = new Progress(plan.length);
   const options = idleConnectionsWithinLimit(parsed, progress);
   const missing = new Map(contenders.map((contender) => [contender.id, contender.missingReason()]));
@@ -67,21 +78,25 @@ async function main(): Promise<void> {
   for (const [id, reason] of scenarioMissing) if (reason) progress.note(`skipping scenario ${id}: ${reason}`);
   progress.note(
     `${environment.cores} cores, Node ${environment.node}, load average ${environment.loadAverageAtStart.join(' ')}; ` +
-      `${options.workers} worker(s) per contender, ${options.generatorWorkers} generator worker(s), ${options.connections} connections, ${options.durationSeconds} s per run`,
+      `${options.workers} worker(s) per contender, ${options.generatorWorkers} generator worker(s), ${options.connections} connections, ${options.durationSeconds} s per run` +
+      (options.rounds > 1 ? `, ${options.rounds} alternating rounds` : ''),
   );
 
   const workRoot = mkdtempSync(join(tmpdir(), 'fulcrum-bench-'));
   const rows: Measurement[] = [];
   let originDescriptions: string[] = [];
+  let grpcOrigin: GrpcOrigin | null = null;
   try {
     const nginxBinary = findBinary('nginx');
     const httpOrigin = nginxBinary
       ? await startNginxOrigin(nginxBinary, join(workRoot, 'origin'), options.workers, ORIGIN_PORTS)
       : await startUwsOrigin(options.workers, ORIGIN_PORTS);
     const bulkSink = scenarios.some((scenario) => scenario.load.kind === 'bulk-transfer') ? await startBulkSink() : null;
+    grpcOrigin = scenarios.some((scenario) => scenario.load.kind === 'grpc-unary') ? await startGrpcOrigin(ORIGIN_PORTS) : null;
     originDescriptions = [
       `HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`,
       ...(bulkSink ? [`bulk: ${bulkSink.description}`] : []),
+      ...(grpcOrigin ? [`gRPC: ${grpcOrigin.description} on ports ${grpcOrigin.ports.join(', ')}`] : []),
     ];
     progress.note(`origins: ${originDescriptions.join('; ')}`);
     const context: MeasureContext = {
@@ -89,20 +104,22 @@ async function main(): Promise<void> {
       workRoot,
       httpOrigin,
       bulkSink,
+      grpcOrigin,
       wrkBinary: findBinary('wrk'),
       h2loadBinary,
       cores: environment.cores,
     };
-    for (const { scenario, contender } of plan) {
-      progress.starting(scenario.id, contender.id);
+    for (const { scenario, contender, round } of plan) {
+      progress.starting(scenario.id, options.rounds > 1 ? `${contender.id} #${round}` : contender.id);
       const reason = missing.get(contender.id) ?? scenarioMissing.get(scenario.id);
       const measured = reason
         ? [notMeasured(scenario.id, contender.id, 'skipped', reason)]
         : await measureContender(scenario, contender, context);
       progress.finished(measured);
-      rows.push(...measured);
+      rows.push(...measured.map((row) => (options.rounds > 1 ? { ...row, round } : row)));
     }
   } finally {
+    grpcOrigin?.closeClient();
     await stopAllServerProcesses();
     rmSync(workRoot, { recursive: true, force: true });
   }

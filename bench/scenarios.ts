@@ -1,11 +1,14 @@
 // The scenarios of the suite: what load each one puts on a contender and which contenders it applies to.
-import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UPLOAD_PATH } from './origins/payloads.js';
+import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UNARY_PATH, UNARY_REQUEST_TEXT, UPLOAD_PATH } from './origins/payloads.js';
 
 /** http: an L7 proxy; tcp: an L4 proxy. Direct (no proxy) runs every scenario as the reference. */
 export type ProxyLayer = 'http' | 'tcp';
 export type Balance = 'round-robin' | 'hash-header';
-/** h2c: HTTP/2 in cleartext by prior knowledge (the client starts with the preface, no Upgrade). */
-export type ClientProtocol = 'http/1.1' | 'h2c';
+/**
+ * h2c: HTTP/2 in cleartext by prior knowledge (the client starts with the preface, no Upgrade), HTTP/1.1 upstream.
+ * grpc: gRPC, so h2c on both sides, to the gRPC origin.
+ */
+export type ClientProtocol = 'http/1.1' | 'h2c' | 'grpc';
 
 export interface HttpRequestShape {
   method: 'GET' | 'POST';
@@ -20,6 +23,8 @@ export type ScenarioLoad =
   | { kind: 'http'; request: HttpRequestShape; crossCheckWithWrk: boolean }
   /** h2load: `clients` connections, each with up to `streamsPerClient` requests in flight. */
   | { kind: 'h2'; request: HttpRequestShape; clients: number; streamsPerClient: number }
+  /** h2load POSTs of one small gRPC message to bench.Echo/Unary on the gRPC origin, same shape as h2. */
+  | { kind: 'grpc-unary'; clients: number; streamsPerClient: number }
   | { kind: 'idle-connections' }
   | { kind: 'bulk-transfer' };
 
@@ -44,6 +49,7 @@ function httpLoad(request: Partial<HttpRequestShape>, crossCheckWithWrk: boolean
 }
 
 export function clientProtocolOf(scenario: Scenario): ClientProtocol {
+  if (scenario.load.kind === 'grpc-unary') return 'grpc';
   return scenario.load.kind === 'h2' ? 'h2c' : 'http/1.1';
 }
 
@@ -96,6 +102,16 @@ export const SCENARIOS: readonly Scenario[] = [
     layers: ['http'],
     balance: 'round-robin',
     load: { kind: 'h2', request: requestShape({}), clients: 16, streamsPerClient: 32 },
+  },
+  {
+    id: 'grpc-unary',
+    title: 'gRPC unary calls (h2c both sides)',
+    description: `${UNARY_PATH} calls echoing a ${UNARY_REQUEST_TEXT.length}-character text (a ${UNARY_REQUEST_TEXT.length + 2}-byte message each way), 4 connections × 64 streams (h2load), h2c to one grpc-js origin: per-call overhead of a gRPC proxy (contenders that proxy gRPC only).`,
+    layers: ['http'],
+    balance: 'round-robin',
+    // Few connections with many streams each, as gRPC clients hold a channel; 64 stays under HAProxy's default
+    // limit of 100 concurrent streams per connection and NGINX's 128, so no contender queues calls the others send.
+    load: { kind: 'grpc-unary', clients: 4, streamsPerClient: 64 },
   },
   {
     id: 'idle-connections',

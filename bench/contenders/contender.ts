@@ -6,7 +6,7 @@ export interface ContenderSetup {
   /** Ports on 127.0.0.1 of the backends to balance over. */
   backendPorts: number[];
   balance: Balance;
-  /** What clients speak on the listening port: h2c means HTTP/2 by prior knowledge, no upgrade. */
+  /** What clients speak on the listening port: h2c means HTTP/2 by prior knowledge, no upgrade; grpc is h2c both sides. */
   clientProtocol: ClientProtocol;
   /** Threads or worker processes, the same for every contender. */
   workers: number;
@@ -29,6 +29,8 @@ export interface Contender {
   layer: ProxyLayer | 'direct';
   /** Whether it can serve clients HTTP/2 in cleartext by prior knowledge (the h2c scenarios run only these). */
   servesH2c: boolean;
+  /** Whether it proxies gRPC (h2c to clients and to the backends): the grpc-unary scenario runs only these. */
+  servesGrpc: boolean;
   /** Why it cannot run here (binary not installed), or null. */
   missingReason(): string | null;
   start(setup: ContenderSetup): Promise<RunningContender>;

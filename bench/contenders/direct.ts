@@ -5,8 +5,9 @@ export const direct: Contender = {
   id: 'direct',
   label: 'direct (no proxy)',
   layer: 'direct',
-  // The origins speak HTTP/1.1 only.
+  // The HTTP origins speak HTTP/1.1 only; the gRPC origin is grpc-js, h2c.
   servesH2c: false,
+  servesGrpc: true,
   missingReason: () => null,
   async start(setup) {
     const port = setup.backendPorts[0];

@@ -1,10 +1,12 @@
-// Fulcrum itself, as a user runs it: `node dist/cli.js` configured only through FULCRUM_* variables.
-import { existsSync } from 'node:fs';
-import { HASH_HEADER } from '../origins/payloads.js';
+// Fulcrum itself, as a user runs it: `node dist/cli.js` configured through FULCRUM_* variables (and, for gRPC, the
+// config file that declares the h2c pool).
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HASH_HEADER, UNARY_PATH } from '../origins/payloads.js';
 import { FULCRUM_CLI } from '../paths.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
-import type { Contender } from './contender.js';
+import type { Contender, ContenderSetup } from './contender.js';
 
 /** The L7 front (FULCRUM_PROTOCOLS): uWS for HTTP/1.1 only, or node:http + node:http2 for everything. */
 type Front = 'http/1.1' | 'all';
@@ -16,6 +18,40 @@ interface FulcrumVariant {
   front?: Front;
 }
 
+/**
+ * gRPC needs HTTP/2 to the backends, which only a config-file pool can ask for: `protocol: h2c`, with a route by
+ * the gRPC service's path prefix (how gRPC routing is configured) to that pool.
+ */
+function writeGrpcConfig(setup: ContenderSetup): string {
+  const path = join(setup.workDir, 'fulcrum-grpc.json');
+  const service = UNARY_PATH.slice(0, UNARY_PATH.lastIndexOf('/') + 1);
+  const config = {
+    pools: {
+      grpc: {
+        backends: setup.backendPorts.map((port) => `127.0.0.1:${port}`),
+        protocol: 'h2c',
+        // The default (auto) probe is an HTTP/1.1 GET, which an h2c-only backend fails, taking every backend down
+        // (found with this scenario, 2026-12-01); a connect probe is the nearest to HAProxy's and NGINX's no check.
+        healthCheck: { kind: 'tcp' },
+      },
+    },
+    routes: [{ match: { pathPrefix: service }, pool: 'grpc' }],
+  };
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+  return path;
+}
+
+/** Starts Fulcrum; a build without h2c pools (before issue #15) refuses the gRPC config, which is said plainly. */
+async function startFulcrum(env: Record<string, string>, readyPort: number) {
+  try {
+    return await startServerProcess({ command: process.execPath, args: [FULCRUM_CLI], env, readyPort });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/pools\.grpc\.protocol\S* is invalid: unknown key/.test(message)) throw error;
+    throw new Error(`this Fulcrum build has no HTTP/2 upstream pools (pools.<name>.protocol: h2c), which gRPC needs\n${message}`);
+  }
+}
+
 function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: FulcrumVariant = {}): Contender {
   const suffix = workerFactor === 1 ? '' : `-x${workerFactor}`;
   const completeFront = layer === 'http' && front === 'all';
@@ -24,13 +60,12 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: Fu
     label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}`,
     layer,
     servesH2c: completeFront,
+    servesGrpc: completeFront,
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
     async start(setup) {
       const hashed = setup.balance === 'hash-header';
-      const server = await startServerProcess({
-        command: process.execPath,
-        args: [FULCRUM_CLI],
-        env: {
+      const server = await startFulcrum(
+        {
           FULCRUM_MODE: layer,
           ...(layer === 'http' ? { FULCRUM_PROTOCOLS: front } : {}),
           FULCRUM_BACKENDS: setup.backendPorts.map((port) => `127.0.0.1:${port}`).join(','),
@@ -40,9 +75,10 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: Fu
           FULCRUM_LOG_LEVEL: 'warn',
           FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
           ...(hashed ? { FULCRUM_HASH_KEY: `header:${HASH_HEADER}` } : {}),
+          ...(setup.clientProtocol === 'grpc' ? { FULCRUM_CONFIG: writeGrpcConfig(setup) } : {}),
         },
-        readyPort: setup.listenPort,
-      });
+        setup.listenPort,
+      );
       return { port: setup.listenPort, ...server };
     },
   };

@@ -14,6 +14,7 @@ function maxConnections(): number {
 }
 
 function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
+  const grpc = setup.clientProtocol === 'grpc';
   const balance = setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
   // http-reuse always shares idle upstream connections across clients, as NGINX's keepalive pool and Fulcrum's do.
   const httpOnly = layer === 'http' ? ['http-reuse always'] : [];
@@ -42,13 +43,14 @@ function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
     '',
     'frontend bench_in',
     // proto h2: HTTP/2 by prior knowledge on a cleartext bind (HAProxy then refuses HTTP/1.1 there).
-    `  bind 127.0.0.1:${setup.listenPort}${setup.clientProtocol === 'h2c' ? ' proto h2' : ''}`,
+    `  bind 127.0.0.1:${setup.listenPort}${setup.clientProtocol === 'http/1.1' ? '' : ' proto h2'}`,
     ...forwarding.map((line) => `  ${line}`),
     '  default_backend bench_origins',
     '',
     'backend bench_origins',
     ...[...balance, ...httpOnly].map((line) => `  ${line}`),
-    ...setup.backendPorts.map((port, index) => `  server origin${index + 1} 127.0.0.1:${port}`),
+    // For gRPC, proto h2 on the server line too: h2c to the origin, streams multiplexed on shared connections.
+    ...setup.backendPorts.map((port, index) => `  server origin${index + 1} 127.0.0.1:${port}${grpc ? ' proto h2' : ''}`),
     '',
   ].join('\n');
 }
@@ -59,6 +61,7 @@ function haproxy(layer: ProxyLayer): Contender {
     label: `HAProxy ${layer}`,
     layer,
     servesH2c: layer === 'http',
+    servesGrpc: layer === 'http',
     missingReason: () => (findBinary('haproxy') ? null : 'haproxy is not installed (apt-get install haproxy)'),
     async start(setup) {
       const configPath = join(setup.workDir, 'haproxy.cfg');

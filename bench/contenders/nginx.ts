@@ -61,32 +61,40 @@ function upstreamBlock(setup: ContenderSetup, layer: ProxyLayer): string[] {
   return ['upstream bench_origins {', ...hash, ...setup.backendPorts.map((port) => `server 127.0.0.1:${port};`), ...keepalive, '}'];
 }
 
+/** The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request. */
+function forwardingHeaders(directive: 'proxy_set_header' | 'grpc_set_header'): string[] {
+  return [
+    `${directive} X-Forwarded-For $proxy_add_x_forwarded_for;`,
+    `${directive} X-Forwarded-Proto $scheme;`,
+    `${directive} X-Forwarded-Host $host;`,
+    `${directive} Forwarded "for=$remote_addr;proto=$scheme;host=\\"$host\\"";`,
+  ];
+}
+
+function httpLocation(setup: ContenderSetup): string[] {
+  if (setup.clientProtocol === 'grpc') {
+    // grpc_pass speaks h2c upstream, one call per upstream connection at a time (NGINX does not multiplex there),
+    // kept alive in the upstream's keepalive pool.
+    return ['grpc_pass grpc://bench_origins;', ...forwardingHeaders('grpc_set_header')];
+  }
+  return [
+    'proxy_pass http://bench_origins;',
+    'proxy_http_version 1.1;',
+    'proxy_set_header Connection "";',
+    ...forwardingHeaders('proxy_set_header'),
+    'proxy_request_buffering off;',
+  ];
+}
+
 function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: string[]): string {
   // nginx 1.22 has no `http2 on;`: `listen ... http2` on a plain port is HTTP/2 by prior knowledge only (no HTTP/1.1 there).
-  const http2 = setup.clientProtocol === 'h2c' ? ' http2' : '';
+  const http2 = setup.clientProtocol === 'http/1.1' ? '' : ' http2';
   const listen = `listen 127.0.0.1:${setup.listenPort}${http2} backlog=4096;`;
   const block =
     layer === 'http'
-      ? [
-          'http {',
-          ...nginxHttpHousekeeping(setup.workDir),
-          ...upstreamBlock(setup, layer),
-          'server {',
-          listen,
-          'location / {',
-          'proxy_pass http://bench_origins;',
-          'proxy_http_version 1.1;',
-          'proxy_set_header Connection "";',
-          // The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request.
-          'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-          'proxy_set_header X-Forwarded-Proto $scheme;',
-          'proxy_set_header X-Forwarded-Host $host;',
-          'proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$host\\"";',
-          'proxy_request_buffering off;',
-          '}',
-          '}',
-          '}',
-        ]
+      ? ['http {', ...nginxHttpHousekeeping(setup.workDir), ...upstreamBlock(setup, layer), 'server {', listen, 'location / {']
+          .concat(httpLocation(setup))
+          .concat(['}', '}', '}'])
       : ['stream {', ...upstreamBlock(setup, layer), 'server {', listen, 'proxy_pass bench_origins;', '}', '}'];
   return [...moduleLines, ...nginxMainContext(setup.workDir, setup.workers), ...block, ''].join('\n');
 }
@@ -102,6 +110,7 @@ function nginx(layer: ProxyLayer): Contender {
     label: layer === 'http' ? 'NGINX proxy' : 'NGINX stream',
     layer,
     servesH2c: layer === 'http',
+    servesGrpc: layer === 'http',
     missingReason() {
       if (!findBinary('nginx')) return 'nginx is not installed (apt-get install nginx)';
       return moduleLines() ? null : 'nginx has no stream module (apt-get install libnginx-mod-stream)';

@@ -7,9 +7,16 @@ import type { HttpRequestShape } from '../scenarios.js';
 import { concreteRequests } from './http-requests.js';
 import { describeErrors, type LatencyPercentiles, type LoadResult, sumOf } from './load-result.js';
 
+/** The one request h2load repeats: a GET, or a POST of a file's bytes (`-d`). */
+export interface H2loadRequest {
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  bodyFile: string | null;
+}
+
 export interface H2LoadSettings {
   port: number;
-  request: HttpRequestShape;
+  request: H2loadRequest;
   durationSeconds: number;
   clients: number;
   streamsPerClient: number;
@@ -47,16 +54,22 @@ export function latencyFromLogText(log: string): LatencyPercentiles | null {
   return { p50: percentile(sorted, 0.5) / 1000, p99: percentile(sorted, 0.99) / 1000, p99_9: percentile(sorted, 0.999) / 1000 };
 }
 
-function h2loadArgs(settings: H2LoadSettings, logPath: string | null): string[] {
-  const [request, ...others] = concreteRequests(settings.request);
-  // h2load sends one fixed request; a body or cycling header values would need another generator.
+/** An HTTP scenario's request as h2load's one fixed GET; cycling header values or a body would need another generator. */
+export function fixedGet(shape: HttpRequestShape): H2loadRequest {
+  const [request, ...others] = concreteRequests(shape);
   if (!request || others.length > 0 || request.body !== undefined) throw new Error('h2load runs only one fixed GET');
+  return { path: request.path, headers: request.headers, bodyFile: null };
+}
+
+function h2loadArgs(settings: H2LoadSettings, logPath: string | null): string[] {
+  const { request } = settings;
   const headers = Object.entries(request.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   return [
     ...['-c', String(settings.clients), '-m', String(settings.streamsPerClient)],
     ...['-t', String(Math.min(settings.threads, settings.clients))],
     ...['-D', String(settings.durationSeconds)],
     ...(logPath ? [`--log-file=${logPath}`] : []),
+    ...(request.bodyFile ? ['-d', request.bodyFile] : []),
     ...headers,
     `http://127.0.0.1:${settings.port}${request.path}`,
   ];
@@ -80,13 +93,23 @@ export async function warmUpH2load(binary: string, settings: H2LoadSettings): Pr
 
 /** The figures of h2load's summary that the suite uses. */
 export interface H2loadSummary {
-  /** Requests answered (any status); with -D, the ones that finished inside the measured duration. */
+  /** Requests answered with 2xx or 3xx; with -D, the ones that finished inside the measured duration. */
   succeeded: number;
   /** Failed requests, which include the errored and timed-out ones. */
   failed: number;
   non2xx: number;
+  /** h2load's own figure: every stream closed cleanly, 5xx answers included. */
   requestsPerSecond: number;
+  /** The measured time ("finished in"), in seconds. */
+  durationSeconds: number;
   trafficBytes: number;
+}
+
+/** h2load's "finished in 10.00s" or "finished in 950.12ms", in seconds. */
+function finishedInSeconds(output: string): number {
+  const match = /^finished in ([\d.]+)(s|ms|us),/m.exec(output);
+  if (!match?.[1]) throw new Error(`h2load printed no duration:\n${output.trim()}`);
+  return Number(match[1]) / ({ s: 1, ms: 1e3, us: 1e6 }[match[2] as 's' | 'ms' | 'us'] ?? 1);
 }
 
 export function parseH2loadSummary(output: string): H2loadSummary {
@@ -97,6 +120,7 @@ export function parseH2loadSummary(output: string): H2loadSummary {
     failed: figure(output, /^requests:.*? (\d+) failed/m, 'failed requests'),
     non2xx: families.reduce((sum, family) => sum + figure(output, new RegExp(`^status codes:.*? (\\d+) ${family}`, 'm'), family), 0),
     requestsPerSecond: figure(output, /^finished in [\d.]+\w*, ([\d.]+) req\/s/m, 'req/s'),
+    durationSeconds: finishedInSeconds(output),
     trafficBytes: figure(output, /^traffic: \S+ \((\d+)\) total/m, 'traffic'),
   };
 }
@@ -106,9 +130,9 @@ export async function runH2load(binary: string, workDir: string, settings: H2Loa
   const cpuBefore = reapedChildrenCpuSeconds();
   const output = await runToEnd(binary, h2loadArgs(settings, logPath));
   const generatorCpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
-  const { succeeded, failed, non2xx, requestsPerSecond, trafficBytes } = parseH2loadSummary(output);
-  // With -D, h2load's req/s is the succeeded requests over the measured duration.
-  const durationSeconds = requestsPerSecond > 0 ? succeeded / requestsPerSecond : settings.durationSeconds;
+  const { succeeded, failed, non2xx, durationSeconds, trafficBytes } = parseH2loadSummary(output);
+  // h2load's own req/s counts every stream that closed cleanly, 5xx answers included; only 2xx/3xx answers count here.
+  const requestsPerSecond = durationSeconds > 0 ? succeeded / durationSeconds : 0;
   const errorCounts = { failed, 'non-2xx': non2xx };
   return {
     generator: 'h2load',

@@ -1,22 +1,27 @@
 // Measures one contender under one scenario: start it, check it, warm it, load it, read its CPU and memory, stop it.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Contender, RunningContender } from '../contenders/contender.js';
 import { type HttpLoadSettings, runAutocannon } from '../load/autocannon-load.js';
 import { runBuiltInSender, runIperf3 } from '../load/bulk-transfer.js';
-import { type H2LoadSettings, runH2load, warmUpH2load } from '../load/h2load-load.js';
+import { fixedGet, type H2LoadSettings, runH2load, warmUpH2load } from '../load/h2load-load.js';
 import { concreteRequests } from '../load/http-requests.js';
 import { openIdleConnections } from '../load/idle-connections.js';
 import type { LoadResult } from '../load/load-result.js';
 import { runWrk } from '../load/wrk-load.js';
 import type { BenchOptions } from '../options.js';
 import type { BulkSink } from '../origins/bulk-sink.js';
+import { GRPC_REQUEST_HEADERS, unaryRequestFrame } from '../origins/grpc-echo.js';
+import type { GrpcOrigin } from '../origins/grpc-origin.js';
 import type { RunningOrigin } from '../origins/origin.js';
+import { UNARY_PATH } from '../origins/payloads.js';
 import { freePort } from '../processes/free-port.js';
 import { type IdleFigures, type Measurement, notMeasured } from '../report/measurement.js';
 import { clientProtocolOf, type Scenario } from '../scenarios.js';
 import { checkAnswers, checkAnswersH2c } from './check-answer.js';
+import { checkGrpcAnswers } from './check-grpc.js';
+import { crossCheckedWithOrigin } from './origin-cross-check.js';
 import { type ProcessTreeUsage, readProcessTreeUsage } from './process-usage.js';
 
 export interface MeasureContext {
@@ -24,12 +29,14 @@ export interface MeasureContext {
   workRoot: string;
   httpOrigin: RunningOrigin;
   bulkSink: BulkSink | null;
+  grpcOrigin: GrpcOrigin | null;
   wrkBinary: string | null;
   h2loadBinary: string | null;
   cores: number;
 }
 
 const SATURATION_SHARE = 0.9;
+
 const MEBIBYTE = 1024 * 1024;
 
 function usageOf(pid: number | null): ProcessTreeUsage | null {
@@ -141,7 +148,7 @@ async function measureH2(
   const { options } = context;
   const settings: H2LoadSettings = {
     port: running.port,
-    request: scenario.load.request,
+    request: fixedGet(scenario.load.request),
     durationSeconds: options.durationSeconds,
     clients: scenario.load.clients,
     streamsPerClient: scenario.load.streamsPerClient,
@@ -153,6 +160,34 @@ async function measureH2(
   const workDir = join(context.workRoot, `${scenario.id}-${contender.id}-h2load`);
   mkdirSync(workDir, { recursive: true });
   return measured(scenario, contender, running, context.httpOrigin.pid, context, () => runH2load(binary, workDir, settings));
+}
+
+async function measureGrpc(
+  scenario: Scenario,
+  contender: Contender,
+  running: RunningContender,
+  context: MeasureContext,
+): Promise<Measurement> {
+  const { h2loadBinary: binary, grpcOrigin: origin, options } = context;
+  if (scenario.load.kind !== 'grpc-unary' || !binary || !origin)
+    throw new Error('measureGrpc needs a gRPC scenario, h2load and the gRPC origin');
+  const workDir = join(context.workRoot, `${scenario.id}-${contender.id}-h2load`);
+  mkdirSync(workDir, { recursive: true });
+  const bodyFile = join(workDir, 'unary-request.bin');
+  writeFileSync(bodyFile, unaryRequestFrame());
+  const settings: H2LoadSettings = {
+    port: running.port,
+    request: { path: UNARY_PATH, headers: GRPC_REQUEST_HEADERS, bodyFile },
+    durationSeconds: options.durationSeconds,
+    clients: scenario.load.clients,
+    streamsPerClient: scenario.load.streamsPerClient,
+    threads: options.generatorWorkers,
+  };
+  await checkGrpcAnswers(running.port);
+  if (options.warmupSeconds > 0) await warmUpH2load(binary, { ...settings, durationSeconds: options.warmupSeconds });
+  const servedBefore = await origin.unaryCallsServed();
+  const row = await measured(scenario, contender, running, origin.pid, context, () => runH2load(binary, workDir, settings));
+  return crossCheckedWithOrigin(row, (await origin.unaryCallsServed()) - servedBefore);
 }
 
 async function measureIdle(
@@ -212,8 +247,12 @@ async function measureBulk(
 export async function measureContender(scenario: Scenario, contender: Contender, context: MeasureContext): Promise<Measurement[]> {
   const workDir = join(context.workRoot, `${scenario.id}-${contender.id}`);
   mkdirSync(workDir, { recursive: true });
-  const bulk = scenario.load.kind === 'bulk-transfer';
-  const backendPorts = bulk ? (context.bulkSink?.ports ?? []) : context.httpOrigin.ports;
+  const backendPorts =
+    scenario.load.kind === 'bulk-transfer'
+      ? (context.bulkSink?.ports ?? [])
+      : scenario.load.kind === 'grpc-unary'
+        ? (context.grpcOrigin?.ports ?? [])
+        : context.httpOrigin.ports;
   let running: RunningContender;
   try {
     running = await contender.start({
@@ -230,6 +269,7 @@ export async function measureContender(scenario: Scenario, contender: Contender,
   try {
     if (scenario.load.kind === 'http') return await measureHttp(scenario, contender, running, context);
     if (scenario.load.kind === 'h2') return [await measureH2(scenario, contender, running, context)];
+    if (scenario.load.kind === 'grpc-unary') return [await measureGrpc(scenario, contender, running, context)];
     if (scenario.load.kind === 'idle-connections') return [await measureIdle(scenario, contender, running, context)];
     return [await measureBulk(scenario, contender, running, context)];
   } catch (error) {

@@ -13,3 +13,7 @@ export const LARGE_RESPONSES = [
 
 /** Header the hash-routed scenario varies and every L7 contender hashes on. */
 export const HASH_HEADER = 'x-user';
+
+/** The grpc-unary scenario's method (bench/origins/echo.proto) and the text each call sends and gets back. */
+export const UNARY_PATH = '/bench.Echo/Unary';
+export const UNARY_REQUEST_TEXT = 'ping from the bench';

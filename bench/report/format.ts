@@ -23,6 +23,11 @@ export function formatMilliseconds(milliseconds: number): string {
   return milliseconds >= 10 ? milliseconds.toFixed(0) : milliseconds.toFixed(milliseconds >= 1 ? 1 : 2);
 }
 
+/** A row's contender, with its round when the run had several ("haproxy-http #2"). */
+export function contenderLabel(row: Measurement): string {
+  return row.round !== undefined && row.round > 1 ? `${row.contender} #${row.round}` : row.contender;
+}
+
 export function formatRatio(ratio: number | null): string {
   return ratio === null ? '–' : `${ratio.toFixed(2)}×`;
 }

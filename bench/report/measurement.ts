@@ -21,6 +21,8 @@ export interface Ratios {
 export interface Measurement {
   scenario: string;
   contender: string;
+  /** Which of the run's alternating rounds (1-based); absent in runs before --rounds existed. */
+  round?: number;
   status: 'ok' | 'failed' | 'skipped';
   /** Why it was skipped or failed (with the contender's own output when it failed to start). */
   reason: string;

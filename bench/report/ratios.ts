@@ -1,4 +1,4 @@
-// Puts each row next to HAProxy at the same layer and next to direct access, from the same run and generator.
+// Puts each row next to HAProxy at the same layer and next to direct access, from the same run, round and generator.
 import type { Scenario } from '../scenarios.js';
 import type { Measurement, Ratios } from './measurement.js';
 
@@ -28,7 +28,13 @@ export function withRatios(rows: Measurement[], scenarios: Scenario[], layerOf: 
     const scenario = scenarios.find((candidate) => candidate.id === row.scenario);
     if (!scenario) return row;
     const sameRun = (contenderId: string) =>
-      rows.find((other) => other.scenario === row.scenario && other.contender === contenderId && other.generator === row.generator);
+      rows.find(
+        (other) =>
+          other.scenario === row.scenario &&
+          other.contender === contenderId &&
+          other.generator === row.generator &&
+          (other.round ?? 1) === (row.round ?? 1),
+      );
     return {
       ...row,
       toHaproxy: ratiosBetween(row, sameRun(haproxyReferenceId(scenario, layerOf(row.contender)))),

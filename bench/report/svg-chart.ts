@@ -1,6 +1,6 @@
 // Draws the results as one SVG: a panel per scenario, a bar per contender, scaled to the best in that panel.
 import type { RunEnvironment } from './environment.js';
-import { formatBytes, formatPrimary, formatRatio, primaryFigureOf } from './format.js';
+import { contenderLabel, formatBytes, formatPrimary, formatRatio, primaryFigureOf } from './format.js';
 import type { Measurement } from './measurement.js';
 
 const WIDTH = 1060;
@@ -48,7 +48,7 @@ function panel(title: string, rows: Measurement[], top: number): { svg: string[]
   const largest = Math.max(...values, 1);
   rows.forEach((row, index) => {
     const y = top + 26 + index * ROW_HEIGHT;
-    const label = row.generator === 'wrk' ? `${row.contender} (wrk)` : row.contender;
+    const label = row.generator === 'wrk' ? `${contenderLabel(row)} (wrk)` : contenderLabel(row);
     svg.push(text(LABEL_WIDTH - 8, y + 14, label, 'text-anchor="end"'));
     if (row.status !== 'ok') {
       svg.push(text(LABEL_WIDTH, y + 14, `${row.status}: ${row.reason.split('\n')[0]?.slice(0, 90) ?? ''}`, 'fill="#b00020"'));

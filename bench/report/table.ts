@@ -1,5 +1,6 @@
 // The side-by-side table, in Markdown: printed at the end of a run and pasted into docs/bench.md.
 import {
+  contenderLabel,
   formatBytes,
   formatBytesPerSecond,
   formatCpuPerUnitOfWork,
@@ -54,13 +55,13 @@ function resultCell(row: Measurement): string {
 
 function cells(row: Measurement): string[] {
   if (row.status !== 'ok')
-    return [row.scenario, row.contender, row.generator ?? '–', resultCell(row), ...Array<string>(HEADER.length - 4).fill('–')];
+    return [row.scenario, contenderLabel(row), row.generator ?? '–', resultCell(row), ...Array<string>(HEADER.length - 4).fill('–')];
   const latency = row.latencyMs
     ? `${formatMilliseconds(row.latencyMs.p50)} / ${formatMilliseconds(row.latencyMs.p99)} / ${formatMilliseconds(row.latencyMs.p99_9)}`
     : '–';
   return [
     row.scenario,
-    row.contender,
+    contenderLabel(row),
     row.generator ?? '–',
     resultCell(row),
     row.idle || row.throughputBytesPerSecond === null ? '–' : formatBytesPerSecond(row.throughputBytesPerSecond),

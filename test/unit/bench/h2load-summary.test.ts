@@ -23,8 +23,17 @@ describe('parseH2loadSummary', () => {
       failed: 348,
       non2xx: 9,
       requestsPerSecond: 5333.33,
+      durationSeconds: 3,
       trafficBytes: 1153056,
     });
+  });
+
+  it('reads the measured duration whatever its unit, so req/s can count only 2xx/3xx answers', () => {
+    // h2load's own req/s counts streams closed cleanly, 5xx answers included (a gRPC proxy answering 503 to all).
+    const every5xx = NGINX_GOAWAY_OUTPUT.replace('finished in 3.00s, 5333.33', 'finished in 950.00ms, 3472.00')
+      .replace('16000 succeeded', '0 succeeded')
+      .replace('16000 2xx', '0 2xx');
+    expect(parseH2loadSummary(every5xx)).toMatchObject({ succeeded: 0, durationSeconds: 0.95, requestsPerSecond: 3472 });
   });
 
   it('names the missing figure and shows the output when h2load printed no summary', () => {
