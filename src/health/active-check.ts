@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import type { HealthCheckConfig } from '../config/types.js';
 import type { UpstreamTlsConfig } from '../config/upstream-protocol.js';
 import { grpcCheck } from './grpc-check.js';
+import { http2Check } from './http2-check.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -19,7 +20,9 @@ export type CheckTls = Pick<UpstreamTlsConfig, 'ca' | 'insecure' | 'serverName'>
 export interface CheckTarget {
   host: string;
   port: number;
-  /** gRPC checks: the TLS settings of an `protocol: h2` pool; absent or null speaks h2c. */
+  /** The backend speaks HTTP/2 (an h2c or h2 pool): HTTP checks go as HTTP/2 too. */
+  http2?: boolean;
+  /** HTTP/2 checks: the TLS settings of a `protocol: h2` pool; absent or null speaks h2c. */
   tls?: CheckTls | null;
 }
 
@@ -45,6 +48,7 @@ function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: Done): A
     done(false, 'http check without http settings');
     return () => undefined;
   }
+  if (target.http2) return http2Check(target, http, done);
   const outgoing = request({
     host: target.host,
     port: target.port,

@@ -1,10 +1,10 @@
 // The gRPC active check: one grpc.health.v1.Health/Check call over its own HTTP/2 connection (h2c by
 // prior knowledge, or h2 over TLS when the target carries TLS settings), judged by grpc-status and the
 // reply's serving status.
-import { type ClientHttp2Session, connect, constants, type IncomingHttpHeaders } from 'node:http2';
-import { isIPv6 } from 'node:net';
+import { constants, type IncomingHttpHeaders } from 'node:http2';
 import type { GrpcCheckConfig } from '../config/types.js';
 import type { Abort, CheckTarget, Done } from './active-check.js';
+import { describeSessionError, openCheckSession } from './check-session.js';
 import { decodeCheckReply, encodeCheckRequest, MalformedReply, SERVING, servingStatusName } from './grpc-health-wire.js';
 
 const CHECK_PATH = '/grpc.health.v1.Health/Check';
@@ -48,26 +48,6 @@ const RESET_CODE_NAMES = [
   'HTTP_1_1_REQUIRED',
 ] as const;
 
-function openSession(target: CheckTarget): ClientHttp2Session {
-  const host = isIPv6(target.host) ? `[${target.host}]` : target.host;
-  if (!target.tls) return connect(`http://${host}:${target.port}`);
-  const { ca, insecure, serverName } = target.tls;
-  return connect(`https://${host}:${target.port}`, {
-    ...(ca === null ? {} : { ca }),
-    rejectUnauthorized: !insecure,
-    ...(serverName === null ? {} : { servername: serverName }),
-  });
-}
-
-/**
- * A socket's or TLS's error code says it all (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT), as in the other
- * checks; node's own HTTP/2 codes do not (ERR_HTTP2_ERROR is a backend that does not speak HTTP/2 at all).
- */
-function describeSessionError(error: NodeJS.ErrnoException): string {
-  if (error.code?.startsWith('ERR_HTTP2')) return `http2 session error: ${error.message}`;
-  return error.code ?? error.message;
-}
-
 /** "grpc-status 12 (UNIMPLEMENTED): unknown service" from a reply's status and percent-encoded message. */
 function describeGrpcStatus(code: number, rawMessage: string | undefined): string {
   const name = GRPC_CODE_NAMES[code] ?? 'unknown code';
@@ -99,7 +79,7 @@ function judge(status: number, grpc: IncomingHttpHeaders, body: Buffer): [ok: bo
 
 /** Starts the call; returns what tears it down (the check's deadline). */
 export function grpcCheck(target: CheckTarget, check: GrpcCheckConfig, done: Done): Abort {
-  const session = openSession(target);
+  const session = openCheckSession(target);
   // Whatever the outcome, this connection carried its one call: close it once the verdict is in.
   const finish: Done = (ok, detail) => {
     done(ok, detail);

@@ -106,8 +106,13 @@ export class PoolHealth {
     if (!backend || !check) return;
     const colon = backend.address.lastIndexOf(':');
     const host = backend.address.slice(0, colon).replace(/^\[|\]$/g, '');
-    // An h2 pool's gRPC check verifies its backends' certificates as its traffic does; other pools' speak h2c.
-    const target = { host, port: Number(backend.address.slice(colon + 1)), tls: this.config.upstreamTls };
+    // A pool that speaks HTTP/2 upstream is checked over HTTP/2, an h2 pool's with its traffic's certificate checks.
+    const target = {
+      host,
+      port: Number(backend.address.slice(colon + 1)),
+      http2: this.config.protocol !== 'http/1.1',
+      tls: this.config.upstreamTls,
+    };
     const result = await runCheck(target, check);
     if (this.stopped || this.backends.get(index) !== backend) return;
     this.events.checks[result.ok ? 'passed' : 'failed']++;

@@ -4,9 +4,11 @@
 import { constants } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStats } from '../../helpers/admin.js';
 import { FrameType, frame, settingsFrame } from '../../helpers/h2-frames.js';
 import { answerWithName, type H2Origin, startH2Origin } from '../../helpers/h2-origin.js';
 import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
+import { freePort } from '../../helpers/origins.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
 /**
@@ -140,6 +142,47 @@ describe('HTTP/2 upstream (h2c)', () => {
     expect(reply.status).toBe(502);
     expect(reply.headers['x-fulcrum-error']).toMatch(/^upstream-(malformed|reset)$/);
     expect((await send(`${proxy.url}/after`)).body).toBe('plain');
+  });
+});
+
+describe('health checks of an h2c pool', () => {
+  let healthy: H2Origin;
+  let sick: H2Origin;
+  let proxy: L7Proxy;
+  let adminPort: number;
+
+  beforeAll(async () => {
+    healthy = await startH2Origin('healthy');
+    sick = await startH2Origin('sick', (stream) => {
+      stream.respond({ ':status': 503 });
+      stream.end();
+    });
+    adminPort = await freePort();
+    proxy = await startL7Proxy({
+      FULCRUM_UPSTREAM_PROTOCOL: 'h2c',
+      FULCRUM_BACKENDS: `${healthy.address},${sick.address}`,
+      // The default probe (auto: GET /, any status below 500), sent over HTTP/2 as the pool's traffic is.
+      FULCRUM_HEALTH_CHECK: 'auto',
+      FULCRUM_HEALTH_INTERVAL: '200ms',
+      FULCRUM_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await healthy?.close();
+    await sick?.close();
+  });
+
+  it('probes over HTTP/2: the backend answering 503 goes down, the other stays up', async () => {
+    await waitForStats(
+      adminPort,
+      (stats) => {
+        const states = stats.pools.default?.backends.map((backend) => backend.state);
+        return states?.[0] === 'up' && states?.[1] === 'down';
+      },
+      5_000,
+    );
+    for (let request = 0; request < 4; request++) expect((await send(proxy.url)).body).toBe('healthy');
   });
 });
 
