@@ -18,6 +18,8 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
+  /** A shorter response timeout for this exchange (a gRPC call's grpc-timeout); 0: the pool's FULCRUM_RESPONSE_TIMEOUT. */
+  responseTimeoutMs: number;
   /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;

@@ -90,8 +90,11 @@ export class UpstreamConnection implements SweptConnection {
     this.sweep.watch(this);
   }
 
-  /** Starts an exchange by writing the request head; a body, when `hasBody`, follows through writeBody and endRequestBody. */
-  begin(exchange: Exchange, head: string, isHeadRequest: boolean, hasBody: boolean): void {
+  /**
+   * Starts an exchange by writing the request head; a body, when `hasBody`, follows through writeBody and endRequestBody.
+   * `responseTimeoutMs` caps the response timeout for this exchange (0: none).
+   */
+  begin(exchange: Exchange, head: string, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void {
     this.exchange = exchange;
     this.headReceived = false;
     this.requestBodyPending = hasBody;
@@ -100,7 +103,7 @@ export class UpstreamConnection implements SweptConnection {
     this.parser.expect(this, isHeadRequest);
     // While a body is still being written, each write restarts the wait; the deadline starts once it is all sent.
     this.quietSince = this.sweep.now;
-    this.limitMs = this.timeouts.responseMs;
+    this.limitMs = responseTimeoutMs > 0 ? Math.min(responseTimeoutMs, this.timeouts.responseMs) : this.timeouts.responseMs;
     this.socket.write(head, 'latin1');
   }
 
@@ -171,7 +174,7 @@ export class UpstreamConnection implements SweptConnection {
     } else if (this.headReceived) {
       this.fail('idle-timeout', `upstream sent nothing for ${this.timeouts.idleMs} ms mid-response`);
     } else {
-      this.fail('response-timeout', `upstream sent no response head within ${this.timeouts.responseMs} ms`);
+      this.fail('response-timeout', `upstream sent no response head within ${this.limitMs} ms`);
     }
   }
 
