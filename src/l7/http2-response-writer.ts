@@ -58,11 +58,13 @@ export class Http2ResponseWriter extends NodeBodyWriter {
 
   /**
    * Ends a gRPC response the backend failed midway with UNAVAILABLE in its trailers, after the body sent so
-   * far; false when the stream can no longer carry trailers (then it is to be reset).
+   * far; false when the stream can no longer carry trailers (then it is to be reset). A client that is not
+   * taking the response (stalled) is reset too: its trailers would wait behind the body, and no client
+   * timeout watches the finished exchange, so the stream could stay open for good.
    */
   endUnavailable(code: string, message: string): boolean {
     const { stream } = this;
-    if (!this.grpc || !this.awaitingTrailers || stream.destroyed || stream.writableEnded) return false;
+    if (!this.grpc || !this.awaitingTrailers || this.stalled || stream.destroyed || stream.writableEnded) return false;
     this.trailers = grpcErrorFields(GRPC_UNAVAILABLE, code, message);
     stream.end();
     return true;

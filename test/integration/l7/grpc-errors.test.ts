@@ -2,6 +2,7 @@
 // response with the gRPC status Envoy would give (no route, no backend, a timeout, a size limit), UNAVAILABLE
 // in the trailers when the backend dies mid-response, INTERNAL when it ends without a grpc-status, and the
 // call's grpc-timeout capping Fulcrum's own response timeout. The backends are raw HTTP/1.1 sockets.
+import { connect, constants } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
@@ -194,6 +195,51 @@ describe('gRPC errors Fulcrum makes itself (complete front)', () => {
       expect(reply.headers['grpc-status']).toBeUndefined();
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('gRPC: a backend failing while the client takes none of the response', () => {
+  let backend: Server;
+  let proxy: L7Proxy;
+
+  beforeAll(async () => {
+    // One message far larger than the client's stream window, then silence past the upstream idle timeout.
+    const stalling = await startRawBackend((socket) => {
+      socket.write(GRPC_HEAD);
+      socket.write(chunk(grpcFrame('x'.repeat(1024 * 1024))));
+    });
+    backend = stalling.server;
+    proxy = await startL7Proxy(
+      { FULCRUM_PROTOCOLS: 'all', FULCRUM_UPSTREAM_IDLE_TIMEOUT: '500ms' },
+      { pools: { stalling: { backends: [stalling.address] } }, routes: [{ match: { pathPrefix: '/' }, pool: 'stalling' }] },
+    );
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await new Promise((resolve) => backend?.close(resolve));
+  });
+
+  it('resets the stream: its trailers would wait behind a body the client never takes', async () => {
+    // node's default 64 KiB stream window, which the response outgrows.
+    const session = connect(`http://127.0.0.1:${proxy.port}`);
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/stalling.Svc/Call',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      stream.end(grpcFrame('ping'));
+      stream.pause();
+      const ending = await new Promise<string>((resolve) => {
+        stream.once('trailers', (trailers) => resolve(`trailers ${JSON.stringify(trailers)}`));
+        // A paused stream reports the reset as an error; its 'close' waits for the unread body.
+        stream.once('error', () => resolve(`reset ${stream.rstCode}`));
+      });
+      expect(ending).toBe(`reset ${constants.NGHTTP2_INTERNAL_ERROR}`);
+    } finally {
+      session.destroy();
     }
   });
 });
