@@ -8,6 +8,7 @@ import { DEFAULT_POOL, type FulcrumConfig, type HealthCheckConfig, type Settings
 function describeCheck(check: HealthCheckConfig | null): string {
   if (!check) return 'off';
   const timing = `every ${check.intervalMs} ms, timeout ${check.timeoutMs} ms`;
+  if (check.grpc) return `grpc Health/Check of ${check.grpc.service ? `service "${check.grpc.service}"` : 'the whole server'}, ${timing}`;
   if (!check.http) return `tcp connect, ${timing}`;
   const statuses = check.http.expectStatus.map(([low, high]) => (low === high ? String(low) : `${low}-${high}`)).join(',');
   return `http ${check.http.method} ${check.http.path} (status ${statuses}), ${timing}`;

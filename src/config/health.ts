@@ -3,7 +3,7 @@
 import { InvalidValue, parseBoolean, parseDuration, parseInteger } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, type Document, isMapping, scalarText } from './shape.js';
-import type { HealthCheckConfig, HttpCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
+import type { GrpcCheckConfig, HealthCheckConfig, HttpCheckConfig, OutlierConfig, PoolConfig, Settings } from './types.js';
 
 const CHECK_KEYS = [
   'kind',
@@ -17,7 +17,11 @@ const CHECK_KEYS = [
   'host',
   'expectStatus',
   'expectBody',
+  'service',
 ] as const;
+/** Keys that only one kind of check takes, with the kind that does. */
+const HTTP_ONLY_KEYS = ['method', 'path', 'host', 'expectStatus', 'expectBody'] as const;
+const GRPC_ONLY_KEYS = ['service'] as const;
 const OUTLIER_KEYS = [
   'consecutiveFailures',
   'include5xx',
@@ -52,17 +56,23 @@ export function parseStatusRanges(raw: string): [number, number][] {
 const AUTO_HTTP_PROBE: HttpCheckConfig = { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]], expectBody: null };
 
 /** What the default check sends: FULCRUM_HEALTH_CHECK, with auto resolved by mode; null when off. */
-function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'http'> | null {
+function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'http' | 'grpc'> | null {
   const { healthCheck } = settings;
   switch (healthCheck.kind) {
     case 'off':
       return null;
     case 'tcp':
-      return { kind: 'tcp', http: null };
+      return { kind: 'tcp', http: null, grpc: null };
     case 'http':
-      return { kind: 'http', http: { method: 'GET', path: healthCheck.path, host: null, expectStatus: [[200, 399]], expectBody: null } };
+      return {
+        kind: 'http',
+        http: { method: 'GET', path: healthCheck.path, host: null, expectStatus: [[200, 399]], expectBody: null },
+        grpc: null,
+      };
+    case 'grpc':
+      return { kind: 'grpc', http: null, grpc: { service: healthCheck.service } };
     case 'auto':
-      return settings.mode === 'http' ? { kind: 'http', http: AUTO_HTTP_PROBE } : { kind: 'tcp', http: null };
+      return settings.mode === 'http' ? { kind: 'http', http: AUTO_HTTP_PROBE, grpc: null } : { kind: 'tcp', http: null, grpc: null };
   }
 }
 
@@ -101,12 +111,36 @@ function field<T>(node: Document, key: string, at: string, problems: ConfigProbl
   return parsed === undefined ? fallback : parsed;
 }
 
+function parseGrpcProbe(value: Document, at: string, problems: ConfigProblems, base: GrpcCheckConfig | null): GrpcCheckConfig {
+  const service = value.service;
+  if (service === undefined) return { service: base?.service ?? '' };
+  if (typeof service !== 'string') {
+    problems.add(`${at}.service`, service, 'expected a gRPC service name as a string, such as "" (the whole server) or "pkg.Service"');
+    return { service: '' };
+  }
+  return { service };
+}
+
+/** A key of another kind's probe is a mistake the operator should hear about, not a silent no-op. */
+function rejectOtherKindsKeys(value: Document, kind: HealthCheckConfig['kind'], at: string, problems: ConfigProblems): void {
+  const onlyFor: [readonly string[], 'http' | 'grpc'][] = [
+    [HTTP_ONLY_KEYS, 'http'],
+    [GRPC_ONLY_KEYS, 'grpc'],
+  ];
+  for (const [keys, owner] of onlyFor) {
+    if (kind === owner) continue;
+    for (const key of keys) {
+      if (value[key] !== undefined) problems.add(`${at}.${key}`, value[key], `only ${owner} checks take this key; set kind: ${owner}`);
+    }
+  }
+}
+
 export function parseHealthCheck(value: unknown, at: string, settings: Settings, problems: ConfigProblems): HealthCheckConfig | null {
   const base = defaultCheck(settings);
   if (value === undefined) return base;
   if (value === 'off' || value === false) return null;
   if (!isMapping(value)) {
-    problems.add(at, value, 'expected off or a mapping with kind (tcp | http) and timing');
+    problems.add(at, value, 'expected off or a mapping with kind (tcp | http | grpc) and timing');
     return base;
   }
   checkKeys(value, CHECK_KEYS, at, problems);
@@ -116,7 +150,7 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
     at,
     problems,
     (text) => {
-      if (text !== 'tcp' && text !== 'http') throw new InvalidValue('expected tcp or http');
+      if (text !== 'tcp' && text !== 'http' && text !== 'grpc') throw new InvalidValue('expected tcp, http or grpc');
       return text;
     },
     base?.kind ?? 'tcp',
@@ -144,6 +178,7 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
     rise: field(value, 'rise', at, problems, (text) => parseInteger(text, 1, 100), settings.healthRise),
     fall: field(value, 'fall', at, problems, (text) => parseInteger(text, 1, 100), settings.healthFall),
     http: null,
+    grpc: null,
   };
   if (kind === 'http') {
     check.http = {
@@ -181,11 +216,9 @@ export function parseHealthCheck(value: unknown, at: string, settings: Settings,
       ),
       expectBody: field<string | null>(value, 'expectBody', at, problems, (text) => text, null),
     };
-  } else {
-    for (const key of ['method', 'path', 'host', 'expectStatus', 'expectBody']) {
-      if (value[key] !== undefined) problems.add(`${at}.${key}`, value[key], 'only http checks take this key; set kind: http');
-    }
   }
+  if (kind === 'grpc') check.grpc = parseGrpcProbe(value, at, problems, base?.grpc ?? null);
+  rejectOtherKindsKeys(value, kind, at, problems);
   return check;
 }
 

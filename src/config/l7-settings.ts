@@ -5,6 +5,7 @@ import { formatCidrList, parseCidrList } from './cidr.js';
 import { formatDuration, formatHostPort, parseDuration, parseInteger, parseOneOf, parseOptionalHostPort } from './parsers.js';
 import { type SettingSpec, spec } from './setting-spec.js';
 import type { Settings } from './types.js';
+import { UPSTREAM_PROTOCOLS } from './upstream-protocol.js';
 
 const MAX_TIMEOUT_MS = 3_600_000;
 
@@ -23,6 +24,19 @@ export const L7_SETTINGS = [
       'http: the front that serves clients. http/1.1 = uWebSockets.js, the fast path for HTTP/1.1 keep-alive clients. ' +
       'all = node:http and node:http2: also HTTP/1.0, pipelining, absolute-form targets, h2c (prior knowledge) and, with TLS, h2 by ALPN.',
     parse: (raw) => parseOneOf(raw, ['http/1.1', 'all'] as const),
+    format: (value) => value,
+  }),
+  spec({
+    key: 'upstreamProtocol',
+    env: 'FULCRUM_UPSTREAM_PROTOCOL',
+    flag: '--upstream-protocol',
+    defaultText: 'http/1.1',
+    accepted: 'http/1.1 | h2c | h2',
+    description:
+      'How http-mode pools talk to their backends, unless a pool sets protocol (tcp mode refuses anything but http/1.1). h2c = HTTP/2 in cleartext (prior knowledge), ' +
+      "as gRPC backends expect; h2 = HTTP/2 over TLS, certificates checked against the system CAs (a pool's tls sets a CA). " +
+      'gRPC clients also need FULCRUM_PROTOCOLS=all.',
+    parse: (raw) => parseOneOf(raw, UPSTREAM_PROTOCOLS),
     format: (value) => value,
   }),
   spec({

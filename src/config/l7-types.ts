@@ -1,6 +1,7 @@
 // The L7 engine's part of the effective configuration: upstream timeouts, limits, forwarding trust, TLS.
 import type { CidrBlock } from './cidr.js';
 import type { HostPort } from './types.js';
+import type { UpstreamProtocol } from './upstream-protocol.js';
 
 /** Settings (env, flag, file key, default) the L7 engine reads; durations in ms, sizes in bytes. */
 /** FULCRUM_PROTOCOLS: which front serves clients. */
@@ -8,6 +9,7 @@ export type L7Protocols = 'http/1.1' | 'all';
 
 export interface L7Settings {
   protocols: L7Protocols;
+  upstreamProtocol: UpstreamProtocol;
   connectTimeout: number;
   responseTimeout: number;
   upstreamIdleTimeout: number;

@@ -12,6 +12,7 @@ import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from '.
 import { checkKeys, scalarText } from './shape.js';
 import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type SettingSource, type Settings } from './types.js';
+import { defaultUpstreamTls } from './upstream-protocol.js';
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -100,7 +101,14 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   if (complete.mode === 'tcp' && complete.hashKey.kind !== 'ip') {
     problems.add(where('hashKey'), file.hashKey ?? inputs.env.FULCRUM_HASH_KEY, 'tcp mode can only hash on ip (it sees no HTTP headers)');
   }
-  const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, problems);
+  if (complete.mode === 'tcp' && complete.upstreamProtocol !== 'http/1.1') {
+    problems.add(
+      where('upstreamProtocol'),
+      complete.upstreamProtocol,
+      'tcp mode relays bytes and speaks no HTTP upstream; remove it, or set FULCRUM_MODE=http for an HTTP/2 or gRPC upstream',
+    );
+  }
+  const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, configFile ? dirname(configFile) : process.cwd(), problems);
   const defaultPool: PoolConfig[] =
     complete.backends.length > 0
       ? [
@@ -110,6 +118,8 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
             hashKey: complete.hashKey,
             backends: complete.backends,
             ...defaultPoolHealth(complete),
+            protocol: complete.upstreamProtocol,
+            upstreamTls: defaultUpstreamTls(complete.upstreamProtocol),
           },
         ]
       : [];

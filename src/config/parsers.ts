@@ -155,5 +155,13 @@ export function parseHealthCheckDefault(raw: string): HealthCheckDefault {
   const value = raw.trim();
   if (value === 'auto' || value === 'off' || value === 'tcp') return { kind: value };
   if (value.startsWith('http:/')) return { kind: 'http', path: value.slice('http:'.length) };
-  throw new InvalidValue('expected auto, off, tcp, or http:PATH such as http:/healthz');
+  // grpc asks about the whole server (service ""), grpc:NAME about one service.
+  if (value === 'grpc' || value.startsWith('grpc:')) return { kind: 'grpc', service: value.slice('grpc:'.length) };
+  throw new InvalidValue('expected auto, off, tcp, http:PATH (such as http:/healthz) or grpc[:SERVICE] (such as grpc:shop.Cart)');
+}
+
+export function formatHealthCheckDefault(value: HealthCheckDefault): string {
+  if (value.kind === 'http') return `http:${value.path}`;
+  if (value.kind === 'grpc') return value.service ? `grpc:${value.service}` : 'grpc';
+  return value.kind;
 }

@@ -6,6 +6,7 @@ import { InvalidValue, parseBackend, parseHashKey, parseOneOf, parseWeight } fro
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, type Document, isMapping, scalarText } from './shape.js';
 import { ALGORITHMS, type BackendConfig, DEFAULT_POOL, type PoolConfig, type Settings } from './types.js';
+import { parseUpstreamProtocol } from './upstream-protocol.js';
 
 export const POOL_KEYS = [
   'algorithm',
@@ -16,6 +17,8 @@ export const POOL_KEYS = [
   'slowStart',
   'backup',
   ...L7_POOL_KEYS,
+  'protocol',
+  'tls',
 ] as const;
 const POOL_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
@@ -44,7 +47,14 @@ export function parseFileBackends(value: unknown, where: string, problems: Confi
   return backends;
 }
 
-export function parsePools(value: unknown, where: string, defaults: Settings, problems: ConfigProblems): PoolConfig[] {
+/** `baseDirectory` resolves relative file paths (an h2 pool's CA): the config file's folder. */
+export function parsePools(
+  value: unknown,
+  where: string,
+  defaults: Settings,
+  baseDirectory: string,
+  problems: ConfigProblems,
+): PoolConfig[] {
   if (value === undefined) return [];
   if (!isMapping(value)) {
     problems.add(where, value, 'expected a mapping of pool name to {algorithm, hashKey, backends}');
@@ -66,13 +76,20 @@ export function parsePools(value: unknown, where: string, defaults: Settings, pr
       continue;
     }
     checkKeys(node, POOL_KEYS, at, problems);
-    const pool = parsePool(name, node, at, defaults, problems);
+    const pool = parsePool(name, node, at, defaults, baseDirectory, problems);
     if (pool) pools.push(pool);
   }
   return pools;
 }
 
-function parsePool(name: string, node: Document, at: string, defaults: Settings, problems: ConfigProblems): PoolConfig | undefined {
+function parsePool(
+  name: string,
+  node: Document,
+  at: string,
+  defaults: Settings,
+  baseDirectory: string,
+  problems: ConfigProblems,
+): PoolConfig | undefined {
   const algorithmText = scalarText(node.algorithm);
   const algorithm =
     node.algorithm === undefined
@@ -93,6 +110,18 @@ function parsePool(name: string, node: Document, at: string, defaults: Settings,
   }
   const backup = typeof node.backup === 'string' ? node.backup : null;
   const l7Options = parseL7PoolOptions(node, at, problems);
+  const upstream = parseUpstreamProtocol(node, at, defaults.upstreamProtocol, baseDirectory, problems);
   if (!algorithm || !hashKey || !backends || backends.length === 0) return undefined;
-  return { name, algorithm, hashKey, backends, healthCheck, outlier, slowStartMs, backup, ...l7Options };
+  return {
+    name,
+    algorithm,
+    hashKey,
+    backends,
+    healthCheck,
+    outlier,
+    slowStartMs,
+    backup,
+    ...l7Options,
+    ...upstream,
+  };
 }

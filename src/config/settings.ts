@@ -6,6 +6,7 @@ import { L7_SETTINGS } from './l7-settings.js';
 import {
   formatDuration,
   formatHashKey,
+  formatHealthCheckDefault,
   formatHostPort,
   InvalidValue,
   parseBackendList,
@@ -121,11 +122,11 @@ export const SETTINGS = [
     env: 'FULCRUM_HEALTH_CHECK',
     flag: '--health-check',
     defaultText: 'auto',
-    accepted: 'auto | off | tcp | http:PATH',
+    accepted: 'auto | off | tcp | http:PATH | grpc[:SERVICE]',
     description:
-      'Active health check of every pool unless its config-file healthCheck says otherwise. auto: in http mode GET / where any status below 500 is up (a backend that accepts but never answers goes down), in tcp mode a connect. http:PATH expects 200-399.',
+      'Active health check of every pool unless its config-file healthCheck says otherwise. auto: in http mode GET / where any status below 500 is up (a backend that accepts but never answers goes down), in tcp mode a connect. http:PATH expects 200-399. grpc calls grpc.health.v1.Health/Check (over TLS for h2 pools, else h2c) for the whole server, grpc:SERVICE for one service; SERVING is up.',
     parse: parseHealthCheckDefault,
-    format: (value) => (value.kind === 'http' ? `http:${value.path}` : value.kind),
+    format: formatHealthCheckDefault,
   }),
   spec({
     key: 'healthInterval',

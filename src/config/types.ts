@@ -3,6 +3,7 @@ import type { Algorithm } from '../balance/pool-options.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
+import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -44,8 +45,13 @@ export interface HttpCheckConfig {
   expectBody: string | null;
 }
 
+export interface GrpcCheckConfig {
+  /** The service asked about in grpc.health.v1.Health/Check; "" asks about the whole server. */
+  service: string;
+}
+
 export interface HealthCheckConfig {
-  kind: 'tcp' | 'http';
+  kind: 'tcp' | 'http' | 'grpc';
   intervalMs: number;
   /** Used while a backend is between states (some passes or failures, not yet rise/fall). */
   fastIntervalMs: number;
@@ -53,6 +59,7 @@ export interface HealthCheckConfig {
   rise: number;
   fall: number;
   http: HttpCheckConfig | null;
+  grpc: GrpcCheckConfig | null;
 }
 
 export interface OutlierConfig {
@@ -82,6 +89,10 @@ export interface PoolConfig {
   /** Host header sent to this pool's backends instead of the client's (L7). */
   hostRewrite?: string;
   sticky?: StickyConfig;
+  /** How the L7 plane talks to the backends (the default pool: FULCRUM_UPSTREAM_PROTOCOL). */
+  protocol: UpstreamProtocol;
+  /** Certificate checks of an h2 pool; null for the other protocols. */
+  upstreamTls: UpstreamTlsConfig | null;
 }
 
 export interface HeaderMatch {
@@ -138,7 +149,12 @@ export interface Settings extends L7Settings, L4Settings {
 }
 
 /** auto: an http check (GET /, any status below 500 is up) in http mode, tcp in tcp mode. */
-export type HealthCheckDefault = { kind: 'auto' } | { kind: 'off' } | { kind: 'tcp' } | { kind: 'http'; path: string };
+export type HealthCheckDefault =
+  | { kind: 'auto' }
+  | { kind: 'off' }
+  | { kind: 'tcp' }
+  | { kind: 'http'; path: string }
+  | { kind: 'grpc'; service: string };
 
 export interface FulcrumConfig extends Settings {
   /** Every pool, the one built from the top-level settings ("default") included when it has backends. */

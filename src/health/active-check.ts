@@ -1,7 +1,10 @@
-// One active health check of one backend: a TCP connect, or an HTTP request judged by status and body.
+// One active health check of one backend: a TCP connect, an HTTP request judged by status and body, or a
+// gRPC Health/Check call (grpc-check.ts).
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheckConfig } from '../config/types.js';
+import type { UpstreamTlsConfig } from '../config/upstream-protocol.js';
+import { grpcCheck } from './grpc-check.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -10,16 +13,21 @@ export interface CheckResult {
   durationMs: number;
 }
 
+/** What a gRPC check needs of an `h2` pool's TLS settings. */
+export type CheckTls = Pick<UpstreamTlsConfig, 'ca' | 'insecure' | 'serverName'>;
+
 export interface CheckTarget {
   host: string;
   port: number;
+  /** gRPC checks: the TLS settings of an `protocol: h2` pool; absent or null speaks h2c. */
+  tls?: CheckTls | null;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-type Done = (ok: boolean, detail: string) => void;
+export type Done = (ok: boolean, detail: string) => void;
 /** Starts a check; returns what stops it (called when the check's deadline passes first). */
-type Abort = () => void;
+export type Abort = () => void;
 
 function tcpCheck(target: CheckTarget, done: Done): Abort {
   const socket = connect({ host: target.host, port: target.port });
@@ -70,6 +78,21 @@ function httpCheck(target: CheckTarget, check: HealthCheckConfig, done: Done): A
   return () => outgoing.destroy();
 }
 
+function startCheck(target: CheckTarget, check: HealthCheckConfig, done: Done): Abort {
+  switch (check.kind) {
+    case 'tcp':
+      return tcpCheck(target, done);
+    case 'http':
+      return httpCheck(target, check, done);
+    case 'grpc':
+      if (!check.grpc) {
+        done(false, 'grpc check without grpc settings');
+        return () => undefined;
+      }
+      return grpcCheck(target, check.grpc, done);
+  }
+}
+
 export function runCheck(target: CheckTarget, check: HealthCheckConfig): Promise<CheckResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -86,6 +109,6 @@ export function runCheck(target: CheckTarget, check: HealthCheckConfig): Promise
       abort();
       done(false, `timeout after ${check.timeoutMs} ms`);
     }, check.timeoutMs);
-    const abort = check.kind === 'tcp' ? tcpCheck(target, done) : httpCheck(target, check, done);
+    const abort = startCheck(target, check, done);
   });
 }

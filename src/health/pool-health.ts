@@ -106,7 +106,9 @@ export class PoolHealth {
     if (!backend || !check) return;
     const colon = backend.address.lastIndexOf(':');
     const host = backend.address.slice(0, colon).replace(/^\[|\]$/g, '');
-    const result = await runCheck({ host, port: Number(backend.address.slice(colon + 1)) }, check);
+    // An h2 pool's gRPC check verifies its backends' certificates as its traffic does; other pools' speak h2c.
+    const target = { host, port: Number(backend.address.slice(colon + 1)), tls: this.config.upstreamTls };
+    const result = await runCheck(target, check);
     if (this.stopped || this.backends.get(index) !== backend) return;
     this.events.checks[result.ok ? 'passed' : 'failed']++;
     if (backend.recordCheck(result, check.rise, check.fall)) {

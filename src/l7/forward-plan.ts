@@ -3,6 +3,7 @@
 import type { ClientSweep } from './client-sweep.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { RetryCounter } from './retry-counts.js';
+import type { UpstreamHead } from './upstream/link.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface ForwardPlan {
@@ -10,7 +11,8 @@ export interface ForwardPlan {
   hashKey: string | undefined;
   /** Backend named by the request's sticky cookie, or -1. */
   pinnedIndex: number;
-  head: string;
+  /** Built for the pool's protocol (HTTP/1.1 text or HTTP/2 fields). */
+  head: UpstreamHead;
   method: string;
   /** The request carries a body, which arrives through the downstream's onBody. */
   hasBody: boolean;
@@ -18,7 +20,7 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
-  /** A shorter response timeout for this exchange (a gRPC call's grpc-timeout); 0: the pool's FULCRUM_RESPONSE_TIMEOUT. */
+  /** Caps the wait for the response head (a gRPC request's grpc-timeout); 0: the pool's FULCRUM_RESPONSE_TIMEOUT. */
   responseTimeoutMs: number;
   /** For the access log (the client's address is the downstream's). */
   host: string;

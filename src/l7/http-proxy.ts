@@ -55,6 +55,8 @@ function workerPoolSpecs(pools: PoolConfig[]): WorkerPoolSpec[] {
     backup: pool.backup,
     countServerErrors: pool.outlier?.include5xx ?? false,
     slowResponseMs: pool.outlier?.slowResponseMs ?? 0,
+    protocol: pool.protocol,
+    upstreamTls: pool.upstreamTls,
   }));
 }
 

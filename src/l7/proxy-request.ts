@@ -11,8 +11,8 @@ import type { Downstream, RespondingExchange, ResponseSink } from './downstream.
 import type { ForwardPlan, WorkerTraffic } from './forward-plan.js';
 import { RequestBodyUpload, type UploadingExchange } from './request-body-upload.js';
 import { mayResend } from './retry-policy.js';
-import type { Exchange, UpstreamConnection } from './upstream/connection.js';
-import type { AcquireWaiter } from './upstream/pool.js';
+import type { Exchange } from './upstream/connection.js';
+import type { AcquireWaiter, UpstreamLink } from './upstream/link.js';
 import type { ResponseHead } from './upstream/response-parser.js';
 import { OUTCOME_OF, UpstreamError } from './upstream/upstream-error.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -36,8 +36,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   /** Set once the response ended or the client left: from then on nothing may touch the client (written here only). */
   finished = false;
   private backendIndex = -1;
-  /** The upstream connection carrying this exchange (written here only). */
-  connection: UpstreamConnection | null = null;
+  /** The upstream link (an HTTP/1.1 connection or an HTTP/2 stream) carrying this exchange (written here only). */
+  connection: UpstreamLink | null = null;
   private acquiring = false;
   private attempts = 0;
   private readonly upload: RequestBodyUpload;
@@ -94,7 +94,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     pool.upstream(index).acquire(this);
   }
 
-  onAcquired(error: UpstreamError | null, connection: UpstreamConnection | null): void {
+  onAcquired(error: UpstreamError | null, connection: UpstreamLink | null): void {
     this.acquiring = false;
     if (this.finished) {
       // The client left while the connection was being opened: it never carried anything.
@@ -107,8 +107,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     }
     this.connection = connection;
     this.sentAt = 0;
-    const { plan } = this;
-    connection.begin(this, plan.head, plan.method === 'HEAD', plan.hasBody, plan.responseTimeoutMs);
+    connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody, this.plan.responseTimeoutMs);
     this.upload.flushBody();
   }
 

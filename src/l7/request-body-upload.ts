@@ -1,11 +1,11 @@
-// The request body's way from the client (any front) to the upstream connection of one ProxiedRequest:
+// The request body's way from the client (any front) to the upstream link of one ProxiedRequest:
 // held while no connection is ready, written as it arrives, the client paused while the upstream cannot
 // take more. Runs on an L7 worker thread.
 import type { Downstream } from './downstream.js';
 import type { ForwardPlan } from './forward-plan.js';
-import type { UpstreamConnection } from './upstream/connection.js';
+import type { UpstreamLink } from './upstream/link.js';
 
-/** Body chunks held while no upstream connection is ready, before the client is paused. */
+/** Body chunks held while no upstream link is ready, before the client is paused. */
 const MAX_BUFFERED_CHUNKS = 16;
 
 /** What the upload reads from, and reports to, the exchange it belongs to. */
@@ -14,8 +14,8 @@ export interface UploadingExchange {
   readonly plan: ForwardPlan;
   /** Set once the response ended or the client left: from then on nothing may touch it. */
   readonly finished: boolean;
-  /** The upstream connection carrying the request; null while none is ready. */
-  readonly connection: UpstreamConnection | null;
+  /** The upstream link carrying the request; null while none is ready. */
+  readonly connection: UpstreamLink | null;
   /** The client made progress: its body timeout counts from now. */
   noteClientProgress(): void;
   /** The whole request (a body too, when there is one) went to the backend. */
@@ -26,7 +26,7 @@ export interface UploadingExchange {
 
 export class RequestBodyUpload {
   private readonly exchange: UploadingExchange;
-  /** Body chunks that arrived before an upstream connection was ready; null while none wait. */
+  /** Body chunks that arrived before an upstream link was ready; null while none wait. */
   private bufferedBody: Buffer[] | null = null;
   private bodyBytes = 0;
   /** The client sent all of the body (true from the start for a request without one). */
@@ -93,7 +93,7 @@ export class RequestBodyUpload {
   }
 
   private writeBody(chunk: Buffer): void {
-    const connection = this.exchange.connection as UpstreamConnection;
+    const connection = this.exchange.connection as UpstreamLink;
     if (chunk.length === 0) return;
     this.sent = true;
     const drained = connection.writeBody(chunk, this.exchange.plan.chunkedBody);

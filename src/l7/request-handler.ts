@@ -8,7 +8,7 @@ import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
-import { buildRequestHead } from './request-head.js';
+import { buildH2RequestHeaders, buildRequestHead, type IncomingRequest } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
 import type { TrafficSplit } from './traffic-split.js';
 import type { TrustedProxies } from './trusted-proxies.js';
@@ -98,7 +98,11 @@ export class RequestHandler {
     const hasBody = chunkedBody || (contentLength !== '' && contentLength !== '0');
     const framing = chunkedBody ? 'transfer-encoding: chunked' : hasBody ? `content-length: ${contentLength}` : null;
     const { hashKey, pinnedIndex } = this.affinity(pool, clientAddress, head);
-    const upstreamHead = this.upstreamHead(route, pool, head, host, clientAddress, framing);
+    const request = this.upstreamRequest(route, pool, head, host, clientAddress);
+    const upstreamHead =
+      pool.protocol === 'http/1.1'
+        ? buildRequestHead(request, framing)
+        : buildH2RequestHeaders(request, pool.protocol === 'h2', chunkedBody || !hasBody ? null : contentLength);
     new ProxiedRequest(
       downstream,
       {
@@ -261,30 +265,39 @@ export class RequestHandler {
     });
   }
 
+  /** An upgrade's HTTP/1.1 head (an upgrade goes upstream as HTTP/1.1 whatever the pool's protocol). */
   private upstreamHead(
+    route: RouteConfig,
+    pool: WorkerPool,
+    head: RequestHeadFacts,
+    host: string,
+    clientAddress: string,
+    /** Header lines after the others: an upgrade's Connection and Upgrade. */
+    framing: string | null,
+  ): string {
+    return buildRequestHead(this.upstreamRequest(route, pool, head, host, clientAddress), framing);
+  }
+
+  /** What goes upstream of the request being handled: target after prefix stripping, Host, forwarding facts. */
+  private upstreamRequest(
     route: RouteConfig,
     pool: WorkerPool,
     { method, path, query, scheme }: RequestHeadFacts,
     host: string,
     clientAddress: string,
-    /** Header lines after the others: the body's framing, or an upgrade's Connection and Upgrade. */
-    framing: string | null,
-  ): string {
+  ): IncomingRequest {
     const upstreamPath = path === '*' ? path : route.stripPrefix ? stripPrefix(path, route.match.pathPrefix as string) : path;
-    return buildRequestHead(
-      {
-        method,
-        target: query ? `${upstreamPath}?${query}` : upstreamPath,
-        headers: this.headers,
-        host,
-        clientAddress,
-        protocol: scheme,
-        trusted: this.parts.trustedProxies.trusts(clientAddress),
-        // HTTP/1.0 may come without a Host, HTTP/1.1 upstream may not: the pool's name stands in (NGINX's $proxy_host).
-        hostRewrite: pool.hostRewrite ?? (host === '' ? pool.name : null),
-      },
-      framing,
-    );
+    return {
+      method,
+      target: query ? `${upstreamPath}?${query}` : upstreamPath,
+      headers: this.headers,
+      host,
+      clientAddress,
+      protocol: scheme,
+      trusted: this.parts.trustedProxies.trusts(clientAddress),
+      // HTTP/1.0 may come without a Host, HTTP/1.1 upstream may not: the pool's name stands in (NGINX's $proxy_host).
+      hostRewrite: pool.hostRewrite ?? (host === '' ? pool.name : null),
+    };
   }
 }
 

@@ -1,5 +1,6 @@
-// Builds the request head sent upstream: hop-by-hop headers removed, Host kept or rewritten,
+// Builds the request head sent upstream, as HTTP/1.1 text or HTTP/2 fields: hop-by-hop headers removed, Host kept or rewritten,
 // X-Forwarded-* and Forwarded set (appended to only when the client is a trusted proxy).
+import type { OutgoingHttpHeaders } from 'node:http2';
 import { connectionOptions, HOP_BY_HOP_NAMES } from './upstream/header-names.js';
 
 const HOP_BY_HOP = new Set(HOP_BY_HOP_NAMES);
@@ -53,36 +54,98 @@ function appendTo(list: string, item: string): string {
   return list === '' ? item : `${list}, ${item}`;
 }
 
+/** Where the forwarded header fields go: HTTP/1.1 text, or an HTTP/2 header list. */
+interface HeadFields {
+  add(name: string, value: string): void;
+}
+
+class HeadText implements HeadFields {
+  text: string;
+
+  constructor(requestLine: string) {
+    this.text = requestLine;
+  }
+
+  add(name: string, value: string): void {
+    this.text += `${name}: ${value}\r\n`;
+  }
+}
+
+/** HTTP/2 fields (RFC 9113 §8.2.2): Host becomes :authority, and a repeated name is one field with joined values. */
+class HeadRecord implements HeadFields {
+  readonly record: OutgoingHttpHeaders;
+
+  constructor(record: OutgoingHttpHeaders) {
+    this.record = record;
+  }
+
+  add(name: string, value: string): void {
+    const { record } = this;
+    if (name === 'host') {
+      record[':authority'] = value;
+      return;
+    }
+    const previous = record[name];
+    record[name] = previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+}
+
 /**
- * `bodyFraming` is the header line that frames the body upstream ("content-length: N" or
- * "transfer-encoding: chunked"), or null when the request has no body.
+ * The HTTP/1.1 head. `bodyFraming` is the header line that frames the body upstream ("content-length: N"
+ * or "transfer-encoding: chunked"), or null when the request has no body.
  */
 export function buildRequestHead(request: IncomingRequest, bodyFraming: string | null): string {
+  const head = new HeadText(`${request.method} ${request.target} HTTP/1.1\r\n`);
+  addForwardedFields(request, head);
+  if (bodyFraming) head.text += `${bodyFraming}\r\n`;
+  return `${head.text}\r\n`;
+}
+
+/**
+ * The HTTP/2 head for an h2c or h2 pool (`secure`: h2). `declaredLength` is the body's Content-Length, or
+ * null: HTTP/2 frames the body itself. TE survives only as `te: trailers`, which gRPC servers require.
+ */
+export function buildH2RequestHeaders(request: IncomingRequest, secure: boolean, declaredLength: string | null): OutgoingHttpHeaders {
+  const head = new HeadRecord({ ':method': request.method, ':scheme': secure ? 'https' : 'http', ':path': request.target });
+  addForwardedFields(request, head);
+  const { record } = head;
+  if (declaredLength !== null) record['content-length'] = declaredLength;
+  if (wantsTrailers(request.headers)) record.te = 'trailers';
+  return record;
+}
+
+function wantsTrailers(headers: string[]): boolean {
+  for (let index = 0; index < headers.length; index += 2) {
+    if (headers[index] === 'te' && /(^|,)\s*trailers\s*(;|,|$)/i.test(headers[index + 1] as string)) return true;
+  }
+  return false;
+}
+
+/** Host, the client's end-to-end headers, and the forwarding headers. */
+function addForwardedFields(request: IncomingRequest, head: HeadFields): void {
   const { headers, host, clientAddress, protocol } = request;
   const listed = connectionListed(headers);
-  let head = `${request.method} ${request.target} HTTP/1.1\r\n`;
   const upstreamHost = request.hostRewrite ?? host;
-  if (upstreamHost) head += `host: ${upstreamHost}\r\n`;
+  if (upstreamHost) head.add('host', upstreamHost);
   for (let index = 0; index < headers.length; index += 2) {
     const name = headers[index] as string;
     if (HOP_BY_HOP.has(name) || FORWARDING.has(name) || CONSUMED.has(name)) continue;
     if (listed?.has(name)) continue;
-    head += `${name}: ${headers[index + 1]}\r\n`;
+    head.add(name, headers[index + 1] as string);
   }
   const forwardedElement = `for=${forwardedFor(clientAddress)};proto=${protocol}${host ? `;host="${host}"` : ''}`;
   if (request.trusted) {
     // A trusted proxy's chain is kept: the address it connected from is the next hop to record.
-    head += `x-forwarded-for: ${appendTo(incoming(headers, 'x-forwarded-for'), clientAddress)}\r\n`;
-    head += `x-forwarded-proto: ${incoming(headers, 'x-forwarded-proto') || protocol}\r\n`;
+    head.add('x-forwarded-for', appendTo(incoming(headers, 'x-forwarded-for'), clientAddress));
+    head.add('x-forwarded-proto', incoming(headers, 'x-forwarded-proto') || protocol);
     const forwardedHost = incoming(headers, 'x-forwarded-host') || host;
-    if (forwardedHost) head += `x-forwarded-host: ${forwardedHost}\r\n`;
-    head += `forwarded: ${appendTo(incoming(headers, 'forwarded'), forwardedElement)}\r\n`;
+    if (forwardedHost) head.add('x-forwarded-host', forwardedHost);
+    head.add('forwarded', appendTo(incoming(headers, 'forwarded'), forwardedElement));
   } else {
     // Anyone else could claim any address, so their forwarding headers are replaced.
-    head += `x-forwarded-for: ${clientAddress}\r\nx-forwarded-proto: ${protocol}\r\n`;
-    if (host) head += `x-forwarded-host: ${host}\r\n`;
-    head += `forwarded: ${forwardedElement}\r\n`;
+    head.add('x-forwarded-for', clientAddress);
+    head.add('x-forwarded-proto', protocol);
+    if (host) head.add('x-forwarded-host', host);
+    head.add('forwarded', forwardedElement);
   }
-  if (bodyFraming) head += `${bodyFraming}\r\n`;
-  return `${head}\r\n`;
 }

@@ -1,9 +1,12 @@
 // A pool as one L7 worker sees it: the shared native balancer for picking, plus this thread's
-// keep-alive upstream connections to each backend, and the pool's L7 options (Host rewrite, sticky cookie).
+// upstream connections (HTTP/1.1 keep-alive, or HTTP/2 sessions) to each backend, and the pool's L7 options (Host rewrite, sticky cookie).
 
 import { type BalancerPool, type Outcome, openPool } from '../balance/index.js';
 import type { HashKey } from '../config/types.js';
+import type { UpstreamProtocol, UpstreamTlsConfig } from '../config/upstream-protocol.js';
 import { StickyBackends } from './sticky-backends.js';
+import { H2SessionPool } from './upstream/h2-session-pool.js';
+import type { UpstreamSource } from './upstream/link.js';
 import { UpstreamPool } from './upstream/pool.js';
 import type { ExchangeTimeouts } from './upstream/upstream-error.js';
 
@@ -19,6 +22,8 @@ export interface WorkerPoolSpec {
   countServerErrors: boolean;
   /** A response head later than this after the request was sent counts as a failure (outlierDetection.slowResponse); 0 = off. */
   slowResponseMs: number;
+  protocol: UpstreamProtocol;
+  upstreamTls: UpstreamTlsConfig | null;
 }
 
 export interface UpstreamSettings {
@@ -39,12 +44,14 @@ export class WorkerPool {
   backup: WorkerPool | null = null;
   countServerErrors = false;
   slowResponseMs = 0;
+  protocol: UpstreamProtocol = 'http/1.1';
+  private upstreamTls: UpstreamTlsConfig | null = null;
   /** Tries per request, so one dead backend costs a retry rather than an error. */
   readonly maxAttempts: number;
   private readonly balancer: BalancerPool;
   private readonly settings: UpstreamSettings;
   /** By backend index. Indices are stable for a pool's life, so backends added by a reload simply appear here. */
-  private readonly upstreams: UpstreamPool[] = [];
+  private upstreams: UpstreamSource[] = [];
 
   constructor(spec: WorkerPoolSpec, settings: UpstreamSettings) {
     this.name = spec.name;
@@ -58,8 +65,16 @@ export class WorkerPool {
     return this.settings.connectTimeoutMs;
   }
 
-  /** Hot reload of the same pool: new options for new requests; upstream connections are kept. */
+  /** Hot reload of the same pool: new options for new requests; upstream connections are kept unless the protocol changed. */
   reconfigure(spec: WorkerPoolSpec): this {
+    if (spec.protocol !== this.protocol || JSON.stringify(spec.upstreamTls) !== JSON.stringify(this.upstreamTls)) {
+      // Open exchanges finish on the old connections, which close as they end; new requests open new ones.
+      const previous = this.upstreams;
+      this.upstreams = [];
+      for (const upstream of previous) upstream?.retire();
+      this.protocol = spec.protocol;
+      this.upstreamTls = spec.upstreamTls;
+    }
     this.hashKey = spec.usesKey ? spec.hashKey : null;
     this.hostRewrite = spec.hostRewrite;
     this.backupName = spec.backup;
@@ -93,19 +108,20 @@ export class WorkerPool {
     return this.balancer.address(index);
   }
 
-  upstream(index: number): UpstreamPool {
+  upstream(index: number): UpstreamSource {
     return this.upstreams[index] ?? this.openUpstream(index);
   }
 
-  private openUpstream(index: number): UpstreamPool {
+  private openUpstream(index: number): UpstreamSource {
     const { host, port } = splitAddress(this.balancer.address(index));
-    const upstream = new UpstreamPool({
+    const options = {
       host,
       port,
       maxSockets: this.settings.maxSocketsPerBackend,
       connectTimeoutMs: this.settings.connectTimeoutMs,
       timeouts: this.settings.timeouts,
-    });
+    };
+    const upstream = this.protocol === 'http/1.1' ? new UpstreamPool(options) : new H2SessionPool({ ...options, tls: this.upstreamTls });
     this.upstreams[index] = upstream;
     return upstream;
   }

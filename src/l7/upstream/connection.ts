@@ -1,6 +1,7 @@
 // One keep-alive connection to a backend, owned by one worker thread; carries one exchange at a time.
 import type { Socket } from 'node:net';
 import { mayTrail } from '../trailer-fields.js';
+import type { UpstreamHead, UpstreamLink } from './link.js';
 import { ParseError, type ResponseHandlers, ResponseParser } from './response-parser.js';
 import type { SweptConnection, TimeoutSweep } from './timeout-sweep.js';
 import { type ExchangeTimeouts, UpstreamError } from './upstream-error.js';
@@ -31,7 +32,7 @@ export interface ConnectionOwner {
   connectionFinished(connection: UpstreamConnection, reusable: boolean): void;
 }
 
-export class UpstreamConnection implements SweptConnection {
+export class UpstreamConnection implements SweptConnection, UpstreamLink {
   readonly socket: Socket;
   private readonly parser = new ResponseParser();
   private readonly owner: ConnectionOwner;
@@ -90,11 +91,8 @@ export class UpstreamConnection implements SweptConnection {
     this.sweep.watch(this);
   }
 
-  /**
-   * Starts an exchange by writing the request head; a body, when `hasBody`, follows through writeBody and endRequestBody.
-   * `responseTimeoutMs` caps the response timeout for this exchange (0: none).
-   */
-  begin(exchange: Exchange, head: string, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void {
+  /** Starts an exchange by writing the request head (HTTP/1.1 text); a body, when `hasBody`, follows through writeBody and endRequestBody. */
+  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void {
     this.exchange = exchange;
     this.headReceived = false;
     this.requestBodyPending = hasBody;
@@ -104,7 +102,7 @@ export class UpstreamConnection implements SweptConnection {
     // While a body is still being written, each write restarts the wait; the deadline starts once it is all sent.
     this.quietSince = this.sweep.now;
     this.limitMs = responseTimeoutMs > 0 ? Math.min(responseTimeoutMs, this.timeouts.responseMs) : this.timeouts.responseMs;
-    this.socket.write(head, 'latin1');
+    this.socket.write(head as string, 'latin1');
   }
 
   /** Writes request body bytes, re-chunked when `chunked`; false when the socket wants a 'drain' first. */
@@ -121,7 +119,7 @@ export class UpstreamConnection implements SweptConnection {
   }
 
   /** The whole request body was handed to writeBody; a re-chunked one gets its last chunk, and the client's trailers. */
-  endRequestBody(chunked: boolean, trailers: string[] | null = null): void {
+  endRequestBody(chunked: boolean, trailers: string[] | null): void {
     this.requestBodyPending = false;
     if (chunked) this.socket.write(trailers === null ? LAST_CHUNK : lastChunkWith(trailers), 'latin1');
     if (this.headReceived) return;

@@ -1,6 +1,7 @@
-// Keep-alive connections to one backend, per worker thread: reuse idle sockets, cap the total, queue the rest.
+// HTTP/1.1 keep-alive connections to one backend, per worker thread: reuse idle sockets, cap the total, queue the rest.
 import { connect } from 'node:net';
 import { type ConnectionOwner, UpstreamConnection } from './connection.js';
+import type { AcquireWaiter, UpstreamSource } from './link.js';
 import { TimeoutSweep } from './timeout-sweep.js';
 import { type ExchangeTimeouts, UpstreamError } from './upstream-error.js';
 
@@ -14,18 +15,15 @@ export interface UpstreamPoolOptions {
   timeouts: ExchangeTimeouts;
 }
 
-/** Waits for a connection; an object rather than a closure so a request costs no extra allocation. */
-export interface AcquireWaiter {
-  onAcquired(error: UpstreamError | null, connection: UpstreamConnection | null): void;
-}
-
-export class UpstreamPool implements ConnectionOwner {
+export class UpstreamPool implements ConnectionOwner, UpstreamSource {
   private readonly options: UpstreamPoolOptions;
   /** Most recently used last: reusing the warmest socket lets cold ones hit the idle timeout. */
   private readonly idle: UpstreamConnection[] = [];
   private readonly live = new Set<UpstreamConnection>();
   private readonly waiting: AcquireWaiter[] = [];
   private connectionsOpened = 0;
+  /** Replaced by a reload that changed the pool's protocol: no connection goes back to the idle list. */
+  private retired = false;
   private readonly sweep: TimeoutSweep;
   /** Every connection of the pool reads into this: reads on one thread run one at a time, each parsed before the next. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
@@ -60,6 +58,10 @@ export class UpstreamPool implements ConnectionOwner {
 
   connectionFinished(connection: UpstreamConnection, reusable: boolean): void {
     if (!this.live.has(connection)) return;
+    if (reusable && this.retired) {
+      connection.socket.destroy();
+      reusable = false;
+    }
     if (connection.idle) {
       // An idle socket died (closed by the backend or timed out); a finished exchange's socket is not listed.
       connection.idle = false;
@@ -77,6 +79,14 @@ export class UpstreamPool implements ConnectionOwner {
     } else {
       connection.idle = true;
       this.idle.push(connection);
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    for (const connection of this.idle.splice(0)) {
+      connection.idle = false;
+      connection.socket.destroy();
     }
   }
 

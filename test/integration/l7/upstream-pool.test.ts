@@ -1,6 +1,7 @@
 // The per-worker upstream pool against a real keep-alive origin: what a reused connection carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Exchange, UpstreamConnection } from '../../../src/l7/upstream/connection.js';
+import type { Exchange } from '../../../src/l7/upstream/connection.js';
+import type { UpstreamLink } from '../../../src/l7/upstream/link.js';
 import { UpstreamPool } from '../../../src/l7/upstream/pool.js';
 import type { UpstreamError } from '../../../src/l7/upstream/upstream-error.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origins.js';
@@ -12,7 +13,7 @@ interface Outcome {
 }
 
 /** Runs one GET on a connection from the pool; `onBody` sees the connection so it can act like a slow client. */
-function exchange(pool: UpstreamPool, onBody: (connection: UpstreamConnection) => void = () => {}): Promise<Outcome> {
+function exchange(pool: UpstreamPool, onBody: (connection: UpstreamLink) => void = () => {}): Promise<Outcome> {
   return new Promise((resolve) => {
     const outcome: Outcome = { status: 0, body: '', error: null };
     pool.acquire({

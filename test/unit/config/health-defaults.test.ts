@@ -45,7 +45,9 @@ describe('default active check', () => {
   });
 
   it('names auto among the accepted values when a value is wrong', () => {
-    expect(() => load({ ...BACKENDS, FULCRUM_HEALTH_CHECK: 'ping' })).toThrow(/expected auto, off, tcp, or http:PATH/);
+    expect(() => load({ ...BACKENDS, FULCRUM_HEALTH_CHECK: 'ping' })).toThrow(
+      /expected auto, off, tcp, http:PATH \(such as http:\/healthz\) or grpc\[:SERVICE\]/,
+    );
   });
 
   it('keeps the auto probe for a pool mapping that only retimes it, and 200-399 for one that names a path', () => {

@@ -53,6 +53,7 @@ describe('defaults', () => {
           rise: 2,
           fall: 3,
           http: { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]], expectBody: null },
+          grpc: null,
         },
         outlier: {
           consecutiveFailures: 5,
@@ -64,6 +65,8 @@ describe('defaults', () => {
         },
         slowStartMs: 0,
         backup: null,
+        protocol: 'http/1.1',
+        upstreamTls: null,
       },
     ]);
     expect(config.drainTimeout).toBe(10_000);

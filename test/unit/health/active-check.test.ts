@@ -14,7 +14,7 @@ afterEach(() => {
 function check(kind: 'tcp' | 'http'): HealthCheckConfig {
   const http =
     kind === 'http' ? { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]] as [number, number][], expectBody: null } : null;
-  return { kind, intervalMs: 1_000, fastIntervalMs: 250, timeoutMs: TIMEOUT_MS, rise: 1, fall: 1, http };
+  return { kind, intervalMs: 1_000, fastIntervalMs: 250, timeoutMs: TIMEOUT_MS, rise: 1, fall: 1, http, grpc: null };
 }
 
 /** An HTTP backend that sends its answer one byte every 50 ms: never silent, never done in time. */
