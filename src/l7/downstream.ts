@@ -55,6 +55,8 @@ export interface Downstream {
   readonly undeclaredBody: boolean;
   /** The longest Content-Length (in digits) the front can read; a longer one is refused (request-framing.ts). */
   readonly declaredLengthDigits: number;
+  /** A gRPC call (content-type application/grpc*, over HTTP/2): Fulcrum's own errors take gRPC's form. */
+  readonly grpc: boolean;
   /** `handler` runs once if the client goes away (or its stream is reset) before the response ended. */
   onAborted(handler: () => void): void;
   /**
@@ -71,8 +73,12 @@ export interface Downstream {
   replyError(status: number, code: string, message: string): void;
   /** The same, then the connection is closed: what follows the request's head cannot be trusted. */
   refuseAndClose(status: number, code: string, message: string): void;
-  /** Cuts the client off mid-response: the connection (HTTP/1) or the stream (HTTP/2) is reset. */
-  cut(): void;
+  /**
+   * Cuts the client off mid-response: the connection (HTTP/1) or the stream (HTTP/2) is reset. `failure`:
+   * the backend failed mid-response (Fulcrum's error code and message); a gRPC call then ends with an
+   * UNAVAILABLE status in its trailers instead, where the stream can still carry them.
+   */
+  cut(failure?: { code: string; message: string }): void;
 }
 
 /** The part of a Downstream that Fulcrum's own refusals need (a raw upgraded socket has only this). */

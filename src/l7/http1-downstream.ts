@@ -16,6 +16,8 @@ export class Http1Downstream implements Downstream {
   /** HTTP/1 announces every body: by Content-Length or Transfer-Encoding. */
   readonly undeclaredBody = false;
   readonly declaredLengthDigits = EXACT_DECLARED_DIGITS;
+  /** gRPC needs HTTP/2. */
+  readonly grpc = false;
   /** Fulcrum ended the response: a later 'close' is the connection's business, not an abort. */
   private ended = false;
 

@@ -3,6 +3,7 @@
 // Runs on an L7 worker thread.
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
+import { grpcErrorFields, grpcStatusOf } from './grpc-status.js';
 import { Http2ResponseWriter } from './http2-response-writer.js';
 import type { ReplyContext } from './replies.js';
 import { EXACT_DECLARED_DIGITS } from './request-framing.js';
@@ -24,15 +25,18 @@ export class Http2Downstream implements Downstream {
   readonly reply: ReplyContext;
   readonly undeclaredBody: boolean;
   readonly declaredLengthDigits = EXACT_DECLARED_DIGITS;
+  readonly grpc: boolean;
   /** Fulcrum cut the stream: its 'close' is not the client's abort. */
   private cutHere = false;
+  private writer: Http2ResponseWriter | null = null;
 
   private readonly received: ReceivedTrailers;
 
-  constructor(stream: ServerHttp2Stream, method: string, clientAddress: string, received: ReceivedTrailers) {
+  constructor(stream: ServerHttp2Stream, method: string, clientAddress: string, grpc: boolean, received: ReceivedTrailers) {
     this.stream = stream;
     this.received = received;
     this.clientAddress = clientAddress;
+    this.grpc = grpc;
     this.reply = { method, clientCloses: false };
     this.undeclaredBody = !stream.endAfterHeaders;
     stream.once('finish', () => endUnfinishedRequest(stream));
@@ -75,7 +79,8 @@ export class Http2Downstream implements Downstream {
   }
 
   responseSink(exchange: RespondingExchange): ResponseSink {
-    return new Http2ResponseWriter(this.stream, exchange);
+    this.writer = new Http2ResponseWriter(this.stream, exchange, this.grpc);
+    return this.writer;
   }
 
   replyError(status: number, code: string, message: string): void {
@@ -83,6 +88,12 @@ export class Http2Downstream implements Downstream {
     if (stream.destroyed) return;
     if (stream.headersSent) {
       this.cut();
+      return;
+    }
+    if (this.grpc) {
+      // Trailers-only (gRPC over HTTP/2): one HEADERS frame ending the stream, the error in grpc-status.
+      const fields = grpcErrorFields(grpcStatusOf(status, code), code, message);
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...fields }, { endStream: true });
       return;
     }
     const body = `${message}\n`;
@@ -104,7 +115,8 @@ export class Http2Downstream implements Downstream {
     this.replyError(status, code, message);
   }
 
-  cut(): void {
+  cut(failure?: { code: string; message: string }): void {
+    if (failure && this.writer?.endUnavailable(failure.code, failure.message)) return;
     this.cutHere = true;
     if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
   }

@@ -21,6 +21,7 @@ import { isIP, type Server as NetServer, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { native } from '../native/load.js';
 import type { Front, StartFailure } from './front.js';
+import { isGrpcContentType } from './grpc-status.js';
 import { Http1Downstream } from './http1-downstream.js';
 import { Http2Downstream, type ReceivedTrailers } from './http2-downstream.js';
 import type { TlsSpec } from './listener-app.js';
@@ -76,8 +77,8 @@ export class NodeFront implements Front {
     this.handler = handler;
     this.scheme = spec.tls ? 'https' : 'http';
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
-    const onStream = (stream: ServerHttp2Stream, _headers: unknown, _flags: number, rawHeaders: string[]): void =>
-      this.onStream(stream, rawHeaders);
+    const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]): void =>
+      this.onStream(stream, rawHeaders, isGrpcContentType(headers['content-type']));
     // Room past Fulcrum's own limits, so that Fulcrum answers 414 and 431 itself with its error codes.
     const headerRoom = spec.limits.maxHeaderSize + spec.limits.maxUrlLength + 1024;
     const settings: Settings = {
@@ -171,7 +172,7 @@ export class NodeFront implements Front {
     this.handler().handleHead(downstream, http1RequestHead(req, this.scheme));
   }
 
-  private onStream(stream: ServerHttp2Stream, rawHeaders: string[]): void {
+  private onStream(stream: ServerHttp2Stream, rawHeaders: string[], grpc: boolean): void {
     // A stream error (a reset, a protocol error) reaches the exchange through 'close'.
     stream.on('error', ignore);
     // After the rest of what was read with it: a stream the client reset in the same read (a rapid-reset
@@ -184,7 +185,8 @@ export class NodeFront implements Front {
     setImmediate(() => {
       if (stream.closed) return;
       const head = http2RequestHead(rawHeaders, this.scheme);
-      const downstream = new Http2Downstream(stream, head.method, clientAddressOf(stream.session?.socket?.remoteAddress), received);
+      const clientAddress = clientAddressOf(stream.session?.socket?.remoteAddress);
+      const downstream = new Http2Downstream(stream, head.method, clientAddress, grpc, received);
       this.handler().handleHead(downstream, head);
     });
   }

@@ -221,10 +221,11 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
     if (this.finished) return;
     if (this.response.started) {
-      // Headers already went out: the only honest signal left is to cut the client connection.
+      // Headers already went out: the only honest signal left is to cut the client connection (a gRPC call's
+      // stream ends with an error status instead, where it still can).
       this.errorCode = `upstream-${error.failure}`;
       this.markFinished();
-      this.downstream.cut();
+      this.downstream.cut({ code: this.errorCode, message: 'The backend failed mid-response.' });
       return;
     }
     if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.upload.sent)) {

@@ -4,6 +4,7 @@ import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
 import type { Downstream, Replier } from './downstream.js';
+import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
@@ -113,7 +114,8 @@ export class RequestHandler {
         hasBody,
         chunkedBody,
         maxBody: limits.maxBody,
-        responseTimeoutMs: 0,
+        // A gRPC client's deadline bounds the wait for the backend's answer (an invalid grpc-timeout is ignored).
+        responseTimeoutMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
         host,
         path,
       },

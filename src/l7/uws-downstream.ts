@@ -12,6 +12,8 @@ export class UwsDownstream implements Downstream {
   readonly reply: ReplyContext;
   readonly undeclaredBody = false;
   readonly declaredLengthDigits = UWS_DECLARED_DIGITS;
+  /** gRPC needs HTTP/2. */
+  readonly grpc = false;
 
   constructor(res: HttpResponse, clientAddress: string, reply: ReplyContext) {
     this.res = res;
