@@ -75,10 +75,17 @@ export interface Downstream {
   refuseAndClose(status: number, code: string, message: string): void;
   /**
    * Cuts the client off mid-response: the connection (HTTP/1) or the stream (HTTP/2) is reset. `failure`:
-   * the backend failed mid-response (Fulcrum's error code and message); a gRPC call then ends with an
-   * UNAVAILABLE status in its trailers instead, where the stream can still carry them.
+   * why Fulcrum gives up on the response (the status it would have answered, its error code and message);
+   * a gRPC call then ends with the matching gRPC status in its trailers instead, where the stream can still carry them.
    */
-  cut(failure?: { code: string; message: string }): void;
+  cut(failure?: CutFailure): void;
+}
+
+export interface CutFailure {
+  /** 502: the backend failed mid-response (UNAVAILABLE); 504: the call's deadline passed (DEADLINE_EXCEEDED). */
+  status: number;
+  code: string;
+  message: string;
 }
 
 /** The part of a Downstream that Fulcrum's own refusals need (a raw upgraded socket has only this). */

@@ -20,8 +20,8 @@ export interface ForwardPlan {
   chunkedBody: boolean;
   /** FULCRUM_MAX_BODY, enforced here for bodies whose length was not declared. */
   maxBody: number;
-  /** Caps the wait for the response head (a gRPC request's grpc-timeout); 0: the pool's FULCRUM_RESPONSE_TIMEOUT. */
-  responseTimeoutMs: number;
+  /** A gRPC call's grpc-timeout: the whole exchange must be over by then (DEADLINE_EXCEEDED); 0: no deadline. */
+  deadlineMs: number;
   /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;

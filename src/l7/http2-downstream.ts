@@ -2,7 +2,7 @@
 // compatibility layer, which costs about as much again per request) behind the Downstream interface.
 // Runs on an L7 worker thread.
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { Downstream, RespondingExchange, ResponseSink } from './downstream.js';
+import type { CutFailure, Downstream, RespondingExchange, ResponseSink } from './downstream.js';
 import { grpcErrorFields, grpcStatusOf } from './grpc-status.js';
 import { Http2ResponseWriter } from './http2-response-writer.js';
 import type { ReplyContext } from './replies.js';
@@ -115,8 +115,8 @@ export class Http2Downstream implements Downstream {
     this.replyError(status, code, message);
   }
 
-  cut(failure?: { code: string; message: string }): void {
-    if (failure && this.writer?.endUnavailable(failure.code, failure.message)) return;
+  cut(failure?: CutFailure): void {
+    if (failure && this.writer?.endWithFailure(failure)) return;
     this.cutHere = true;
     if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
   }

@@ -3,8 +3,8 @@
 // response may end with trailers, so its stream waits for them; so does every gRPC response, which always
 // ends with a grpc-status (Fulcrum's own when the backend gives none or fails midway). Runs on an L7 worker thread.
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { RespondingExchange } from './downstream.js';
-import { GRPC_INTERNAL, GRPC_UNAVAILABLE, grpcErrorFields } from './grpc-status.js';
+import type { CutFailure, RespondingExchange } from './downstream.js';
+import { GRPC_INTERNAL, grpcErrorFields, grpcStatusOf } from './grpc-status.js';
 import { NodeBodyWriter } from './node-body-writer.js';
 import { responseHeaders } from './node-response-headers.js';
 import { trailerRecord } from './trailer-fields.js';
@@ -57,15 +57,16 @@ export class Http2ResponseWriter extends NodeBodyWriter {
   }
 
   /**
-   * Ends a gRPC response the backend failed midway with UNAVAILABLE in its trailers, after the body sent so
+   * Ends a gRPC response Fulcrum gives up on midway (the backend failed: UNAVAILABLE; the deadline passed:
+   * DEADLINE_EXCEEDED) with that status in its trailers, after the body sent so
    * far; false when the stream can no longer carry trailers (then it is to be reset). A client that is not
    * taking the response (stalled) is reset too: its trailers would wait behind the body, and no client
    * timeout watches the finished exchange, so the stream could stay open for good.
    */
-  endUnavailable(code: string, message: string): boolean {
+  endWithFailure({ status, code, message }: CutFailure): boolean {
     const { stream } = this;
     if (!this.grpc || !this.awaitingTrailers || this.stalled || stream.destroyed || stream.writableEnded) return false;
-    this.trailers = grpcErrorFields(GRPC_UNAVAILABLE, code, message);
+    this.trailers = grpcErrorFields(grpcStatusOf(status, code), code, message);
     stream.end();
     return true;
   }

@@ -47,6 +47,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   private watchingClient = false;
   private clientProgressAt = 0;
   private timerRearmedAt = 0;
+  /** Ends a gRPC call at its grpc-timeout; null when it has none (or it fired). */
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(downstream: Downstream, plan: ForwardPlan, traffic: WorkerTraffic) {
     this.downstream = downstream;
@@ -61,6 +63,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       downstream.onBody((chunk, isLast, trailers) => this.upload.onClientBody(chunk, isLast, trailers));
       this.watchClient();
     }
+    if (plan.deadlineMs > 0) this.deadline = setTimeout(() => this.onDeadline(), plan.deadlineMs);
     this.connect(-1);
   }
 
@@ -107,7 +110,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     }
     this.connection = connection;
     this.sentAt = 0;
-    connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody, this.plan.responseTimeoutMs);
+    connection.begin(this, this.plan.head, this.plan.method === 'HEAD', this.plan.hasBody);
     this.upload.flushBody();
   }
 
@@ -225,7 +228,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       // stream ends with an error status instead, where it still can).
       this.errorCode = `upstream-${error.failure}`;
       this.markFinished();
-      this.downstream.cut({ code: this.errorCode, message: 'The backend failed mid-response.' });
+      this.downstream.cut({ status: 502, code: this.errorCode, message: 'The backend failed mid-response.' });
       return;
     }
     if (this.attempts < this.pool.maxAttempts && mayResend(error, this.plan.method, this.upload.sent)) {
@@ -241,6 +244,25 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     );
   }
 
+  /**
+   * A gRPC call's grpc-timeout passed (Envoy's behaviour): the backend's stream is cancelled, and the client
+   * told DEADLINE_EXCEEDED, in a trailers-only reply or in the trailers of a response already under way.
+   * Not the backend's failure: the client chose the deadline, so passive health hears nothing.
+   */
+  private onDeadline(): void {
+    this.deadline = null;
+    if (this.finished) return;
+    const message = `The call's grpc-timeout (${this.plan.deadlineMs} ms) passed.`;
+    this.dropUpstream('client-aborted');
+    if (this.response.started) {
+      this.errorCode = 'deadline-exceeded';
+      this.markFinished();
+      this.downstream.cut({ status: 504, code: 'deadline-exceeded', message });
+    } else {
+      this.respondError(504, 'deadline-exceeded', message);
+    }
+  }
+
   private respondError(status: 502 | 503 | 504, code: string, message: string): void {
     if (this.finished) return;
     this.status = status;
@@ -252,6 +274,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   markFinished(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.deadline !== null) clearTimeout(this.deadline);
     this.traffic.inFlight--;
     if (this.watchingClient) this.traffic.clients.unwatch(this);
     this.upload.releaseClient(this.clientAborted);

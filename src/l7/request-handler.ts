@@ -114,8 +114,8 @@ export class RequestHandler {
         hasBody,
         chunkedBody,
         maxBody: limits.maxBody,
-        // A gRPC client's deadline bounds the wait for the backend's answer (an invalid grpc-timeout is ignored).
-        responseTimeoutMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
+        // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
+        deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
         host,
         path,
       },

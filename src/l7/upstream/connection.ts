@@ -92,7 +92,7 @@ export class UpstreamConnection implements SweptConnection, UpstreamLink {
   }
 
   /** Starts an exchange by writing the request head (HTTP/1.1 text); a body, when `hasBody`, follows through writeBody and endRequestBody. */
-  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void {
+  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean): void {
     this.exchange = exchange;
     this.headReceived = false;
     this.requestBodyPending = hasBody;
@@ -101,7 +101,7 @@ export class UpstreamConnection implements SweptConnection, UpstreamLink {
     this.parser.expect(this, isHeadRequest);
     // While a body is still being written, each write restarts the wait; the deadline starts once it is all sent.
     this.quietSince = this.sweep.now;
-    this.limitMs = responseTimeoutMs > 0 ? Math.min(responseTimeoutMs, this.timeouts.responseMs) : this.timeouts.responseMs;
+    this.limitMs = this.timeouts.responseMs;
     this.socket.write(head as string, 'latin1');
   }
 

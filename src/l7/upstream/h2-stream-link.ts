@@ -53,7 +53,7 @@ export class H2StreamLink implements UpstreamLink, SweptConnection {
     return this.stream ?? NO_FLOW;
   }
 
-  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void {
+  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean): void {
     this.exchange = exchange;
     this.requestWasHead = isHeadRequest;
     this.requestEnded = !hasBody;
@@ -77,7 +77,7 @@ export class H2StreamLink implements UpstreamLink, SweptConnection {
     // The close that follows says how the stream ended; the error itself adds nothing.
     stream.on('error', () => undefined);
     if (hasBody) stream.once('wantTrailers', () => stream.sendTrailers(this.requestTrailers));
-    this.limitMs = responseTimeoutMs > 0 ? Math.min(responseTimeoutMs, this.timeouts.responseMs) : this.timeouts.responseMs;
+    this.limitMs = this.timeouts.responseMs;
     this.quietSince = this.sweep.now;
     this.sweep.watch(this);
   }

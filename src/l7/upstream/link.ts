@@ -21,11 +21,8 @@ export interface LinkFlow {
 /** Carries one exchange at a time to one backend. */
 export interface UpstreamLink {
   readonly socket: LinkFlow;
-  /**
-   * Sends the request head; a body, when `hasBody`, follows through writeBody and endRequestBody.
-   * `responseTimeoutMs` caps the wait for the response head (0: the pool's FULCRUM_RESPONSE_TIMEOUT).
-   */
-  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean, responseTimeoutMs: number): void;
+  /** Sends the request head; a body, when `hasBody`, follows through writeBody and endRequestBody. */
+  begin(exchange: Exchange, head: UpstreamHead, isHeadRequest: boolean, hasBody: boolean): void;
   /** Writes request body bytes (re-chunked for HTTP/1.1 when `chunked`); false when the flow wants a 'drain' first. */
   writeBody(chunk: Buffer, chunked: boolean): boolean;
   /** The whole body was handed to writeBody; the client's trailers go after it where the framing has room for them. */

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStats, waitForStats } from '../../helpers/admin.js';
 import { EchoClient, type EchoReply, type GrpcOrigin, grpc, startGrpcOrigin, unary } from '../../helpers/grpc-origin.js';
+import { openH2Session } from '../../helpers/h2-client.js';
 import { type L7Proxy, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort } from '../../helpers/origins.js';
 
@@ -16,6 +17,8 @@ describe('gRPC calls that end early', () => {
   let adminPort: number;
   // biome-ignore lint/suspicious/noExplicitAny: grpc-js generates the client at run time.
   let client: any;
+
+  const cancelledCalls = () => origins.reduce((sum, origin) => sum + origin.cancelled, 0);
 
   beforeAll(async () => {
     origins = [await startGrpcOrigin('one'), await startGrpcOrigin('two')];
@@ -36,17 +39,17 @@ describe('gRPC calls that end early', () => {
   });
 
   it('ends a call past its deadline with DEADLINE_EXCEEDED, and cancels it at the backend', async () => {
-    const cancelledBefore = origins[0].cancelled + origins[1].cancelled;
+    const cancelledBefore = cancelledCalls();
     const started = Date.now();
     const error = await unary(client, { text: 'slow', delayMs: 3_000 }, { deadlineMs: 300 }).catch((failure) => failure);
     expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(Date.now() - started).toBeLessThan(2_000);
-    await expect.poll(() => origins[0].cancelled + origins[1].cancelled, { timeout: 2_000 }).toBe(cancelledBefore + 1);
+    await expect.poll(() => cancelledCalls(), { timeout: 2_000 }).toBe(cancelledBefore + 1);
     await waitForStats(adminPort, (stats) => activeStreams(stats) === 0, 2_000);
   });
 
   it('cancels a server stream at the backend when the client cancels, and releases the pick', async () => {
-    const cancelledBefore = origins[0].cancelled + origins[1].cancelled;
+    const cancelledBefore = cancelledCalls();
     const call = client.ServerStream({ text: 'long', count: 1_000, delayMs: 20 });
     const received: EchoReply[] = [];
     const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
@@ -59,9 +62,44 @@ describe('gRPC calls that end early', () => {
     expect(activeStreams(await getStats(adminPort))).toBe(1);
     call.cancel();
     expect((await ended).code).toBe(grpc.status.CANCELLED);
-    await expect.poll(() => origins[0].cancelled + origins[1].cancelled, { timeout: 2_000 }).toBe(cancelledBefore + 1);
+    await expect.poll(() => cancelledCalls(), { timeout: 2_000 }).toBe(cancelledBefore + 1);
     await waitForStats(adminPort, (stats) => activeStreams(stats) === 0, 2_000);
     expect(received.length).toBeLessThan(1_000);
+  });
+
+  it("ends a stream under way at its grpc-timeout with DEADLINE_EXCEEDED in the trailers, and cancels the backend's", async () => {
+    const cancelledBefore = cancelledCalls();
+    // EchoRequest { text: "x", count: 100, delay_ms: 20 } in one gRPC message frame: a 2 s stream.
+    const message = Buffer.from([0x0a, 0x01, 0x78, 0x10, 100, 0x18, 20]);
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const session = await openH2Session(proxy.port);
+    const started = performance.now();
+    const reply = await new Promise<{ trailers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/fulcrum.test.Echo/ServerStream',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': '300m',
+      });
+      let bytes = 0;
+      let trailers: Record<string, unknown> = {};
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      stream.on('trailers', (fields) => {
+        trailers = fields;
+      });
+      stream.on('close', () => resolve({ trailers, bytes }));
+      stream.on('error', reject);
+      stream.end(frame);
+    });
+    session.close();
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(reply.bytes).toBeGreaterThan(0);
+    expect(reply.trailers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    await expect.poll(cancelledCalls, { timeout: 2_000 }).toBe(cancelledBefore + 1);
+    await waitForStats(adminPort, (stats) => activeStreams(stats) === 0, 2_000);
   });
 
   it('carries 1,000 concurrent calls on one client connection, spread over both backends by least connections', async () => {
@@ -69,7 +107,7 @@ describe('gRPC calls that end early', () => {
     const replies = await Promise.all(Array.from({ length: 1_000 }, (_, index) => unary(client, { text: `c${index}`, delayMs: 20 })));
     expect(replies.map(({ reply }) => reply.text)).toEqual(Array.from({ length: 1_000 }, (_, index) => `c${index}`));
     const served = origins.map((origin, index) => origin.calls - (callsBefore[index] as number));
-    expect(served[0] + served[1]).toBe(1_000);
+    expect((served[0] as number) + (served[1] as number)).toBe(1_000);
     // Least connections counts open streams across the worker: neither backend takes the lion's share.
     expect(Math.min(...served)).toBeGreaterThan(300);
     await waitForStats(adminPort, (stats) => activeStreams(stats) === 0, 2_000);

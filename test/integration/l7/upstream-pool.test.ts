@@ -29,7 +29,7 @@ function exchange(pool: UpstreamPool, onBody: (connection: UpstreamLink) => void
           onComplete: () => resolve(outcome),
           onError: (failure: UpstreamError) => resolve({ ...outcome, error: failure.failure }),
         };
-        connection.begin(handlers, 'GET / HTTP/1.1\r\nhost: origin\r\n\r\n', false, false, 0);
+        connection.begin(handlers, 'GET / HTTP/1.1\r\nhost: origin\r\n\r\n', false, false);
       },
     });
   });
