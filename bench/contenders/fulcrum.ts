@@ -30,9 +30,6 @@ function writeGrpcConfig(setup: ContenderSetup): string {
       grpc: {
         backends: setup.backendPorts.map((port) => `127.0.0.1:${port}`),
         protocol: 'h2c',
-        // The default (auto) probe is an HTTP/1.1 GET, which an h2c-only backend fails, taking every backend down
-        // (found with this scenario, 2026-12-01); a connect probe is the nearest to HAProxy's and NGINX's no check.
-        healthCheck: { kind: 'tcp' },
       },
     },
     routes: [{ match: { pathPrefix: service }, pool: 'grpc' }],
@@ -41,15 +38,8 @@ function writeGrpcConfig(setup: ContenderSetup): string {
   return path;
 }
 
-/** Starts Fulcrum; a build without h2c pools (before issue #15) refuses the gRPC config, which is said plainly. */
-async function startFulcrum(env: Record<string, string>, readyPort: number) {
-  try {
-    return await startServerProcess({ command: process.execPath, args: [FULCRUM_CLI], env, readyPort });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (!/pools\.grpc\.protocol\S* is invalid: unknown key/.test(message)) throw error;
-    throw new Error(`this Fulcrum build has no HTTP/2 upstream pools (pools.<name>.protocol: h2c), which gRPC needs\n${message}`);
-  }
+function startFulcrum(env: Record<string, string>, readyPort: number) {
+  return startServerProcess({ command: process.execPath, args: [FULCRUM_CLI], env, readyPort });
 }
 
 function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: FulcrumVariant = {}): Contender {

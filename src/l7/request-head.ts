@@ -103,7 +103,8 @@ export function buildRequestHead(request: IncomingRequest, bodyFraming: string |
 
 /**
  * The HTTP/2 head for an h2c or h2 pool (`secure`: h2). `declaredLength` is the body's Content-Length, or
- * null: HTTP/2 frames the body itself. TE survives only as `te: trailers`, which gRPC servers require.
+ * null: HTTP/2 frames the body itself. TE survives only as `te: trailers`, which gRPC servers require, and
+ * Trailer, which announces request trailers (the upstream stream then waits for them: h2-stream-link.ts).
  */
 export function buildH2RequestHeaders(request: IncomingRequest, secure: boolean, declaredLength: string | null): OutgoingHttpHeaders {
   const head = new HeadRecord({ ':method': request.method, ':scheme': secure ? 'https' : 'http', ':path': request.target });
@@ -111,6 +112,8 @@ export function buildH2RequestHeaders(request: IncomingRequest, secure: boolean,
   const { record } = head;
   if (declaredLength !== null) record['content-length'] = declaredLength;
   if (wantsTrailers(request.headers)) record.te = 'trailers';
+  const announced = incoming(request.headers, 'trailer');
+  if (announced !== '') record.trailer = announced;
   return record;
 }
 

@@ -23,11 +23,15 @@ export interface H2Origin {
 
 export type H2Handler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, origin: H2Origin) => void;
 
-/** Answers 200 with the origin's name, and echoes the request's method, path and body length in headers. */
+/** Answers 200 with the origin's name, and echoes the request's method, path, body length and trailers in headers. */
 export const answerWithName: H2Handler = (stream, headers, origin) => {
   let bytes = 0;
+  let trailers = '';
   stream.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
+  });
+  stream.on('trailers', (fields: IncomingHttpHeaders) => {
+    trailers = JSON.stringify(fields);
   });
   stream.on('end', () => {
     if (stream.destroyed) return;
@@ -39,6 +43,7 @@ export const answerWithName: H2Handler = (stream, headers, origin) => {
       'x-body-bytes': String(bytes),
       'x-authority': String(headers[':authority'] ?? ''),
       'x-te': String(headers.te ?? ''),
+      'x-request-trailers': trailers,
     });
     stream.end(origin.name);
   });

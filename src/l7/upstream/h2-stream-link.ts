@@ -58,9 +58,11 @@ export class H2StreamLink implements UpstreamLink, SweptConnection {
     this.requestWasHead = isHeadRequest;
     this.requestEnded = !hasBody;
     let stream: ClientHttp2Stream;
+    // Request trailers go after the last DATA frame only when the client announced them (Trailer): waiting for
+    // them costs a frame and an event per request, about a fifth of node:http2's cost of a small gRPC call.
+    const trailersAnnounced = hasBody && (head as OutgoingHttpHeaders).trailer !== undefined;
     try {
-      // waitForTrailers: the client's trailers (a chunked body may end with some) go after the last DATA frame.
-      stream = this.host.request(head as OutgoingHttpHeaders, { endStream: !hasBody, waitForTrailers: hasBody });
+      stream = this.host.request(head as OutgoingHttpHeaders, { endStream: !hasBody, waitForTrailers: trailersAnnounced });
     } catch (error) {
       // The session refused a new stream (it just received GOAWAY): nothing reached the backend.
       queueMicrotask(() => this.fail('reset', false, `upstream HTTP/2 session refused a new stream: ${(error as Error).message}`));
@@ -76,7 +78,7 @@ export class H2StreamLink implements UpstreamLink, SweptConnection {
     stream.once('close', () => this.onClose());
     // The close that follows says how the stream ended; the error itself adds nothing.
     stream.on('error', () => undefined);
-    if (hasBody) stream.once('wantTrailers', () => stream.sendTrailers(this.requestTrailers));
+    if (trailersAnnounced) stream.once('wantTrailers', () => stream.sendTrailers(this.requestTrailers));
     this.limitMs = this.timeouts.responseMs;
     this.quietSince = this.sweep.now;
     this.sweep.watch(this);

@@ -5,6 +5,7 @@ import { constants } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStats } from '../../helpers/admin.js';
+import { openH2Session } from '../../helpers/h2-client.js';
 import { FrameType, frame, settingsFrame } from '../../helpers/h2-frames.js';
 import { answerWithName, type H2Origin, startH2Origin } from '../../helpers/h2-origin.js';
 import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
@@ -142,6 +143,46 @@ describe('HTTP/2 upstream (h2c)', () => {
     expect(reply.status).toBe(502);
     expect(reply.headers['x-fulcrum-error']).toMatch(/^upstream-(malformed|reset)$/);
     expect((await send(`${proxy.url}/after`)).body).toBe('plain');
+  });
+});
+
+describe('request trailers to an h2c pool', () => {
+  let origin: H2Origin;
+  let proxy: L7Proxy;
+
+  beforeAll(async () => {
+    origin = await startH2Origin('trailers');
+    proxy = await startL7Proxy({ FULCRUM_PROTOCOLS: 'all', FULCRUM_UPSTREAM_PROTOCOL: 'h2c', FULCRUM_BACKENDS: origin.address });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await origin?.close();
+  });
+
+  /** A POST over HTTP/2 whose body ends with `x-checksum: abc` in its trailers. */
+  async function postWithTrailers(announce: boolean): Promise<string> {
+    const session = await openH2Session(proxy.port);
+    try {
+      const stream = session.request(
+        { ':method': 'POST', ':path': '/t', ...(announce ? { trailer: 'x-checksum' } : {}) },
+        { waitForTrailers: true },
+      );
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'x-checksum': 'abc' }));
+      const echoed = new Promise<string>((resolve) => stream.once('response', (headers) => resolve(String(headers['x-request-trailers']))));
+      stream.resume();
+      stream.end('body');
+      return await echoed;
+    } finally {
+      session.close();
+    }
+  }
+
+  it('passes trailers the client announced with Trailer', async () => {
+    expect(JSON.parse(await postWithTrailers(true))).toMatchObject({ 'x-checksum': 'abc' });
+  });
+
+  it('drops trailers the client did not announce (waiting for them would cost every request a frame)', async () => {
+    expect(await postWithTrailers(false)).toBe('');
   });
 });
 
