@@ -2,7 +2,7 @@
 // HTTP/1.1 client become streams of a few reused sessions; refused streams are retried, GOAWAY is honoured,
 // a backend that breaks the protocol costs one 502, and certificates are checked unless told otherwise.
 import { constants } from 'node:http2';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStats } from '../../helpers/admin.js';
 import { openH2Session } from '../../helpers/h2-client.js';
@@ -143,6 +143,78 @@ describe('HTTP/2 upstream (h2c)', () => {
     expect(reply.status).toBe(502);
     expect(reply.headers['x-fulcrum-error']).toMatch(/^upstream-(malformed|reset)$/);
     expect((await send(`${proxy.url}/after`)).body).toBe('plain');
+  });
+});
+
+/** A TCP relay to `port` that can go silent both ways while keeping its connections open (a path that died). */
+function startFreezableRelay(port: number): Promise<{ port: number; freeze(frozen: boolean): void; close(): void }> {
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+      from.on('data', (chunk: Buffer) => {
+        if (!frozen) to.write(chunk);
+      });
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as { port: number }).port,
+        freeze: (value) => {
+          frozen = value;
+        },
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+describe('an HTTP/2 session whose path goes silent', () => {
+  let origin: H2Origin;
+  let relay: Awaited<ReturnType<typeof startFreezableRelay>>;
+  let proxy: L7Proxy;
+
+  beforeAll(async () => {
+    origin = await startH2Origin('behind-relay', (stream, headers, self) => {
+      if (headers[':path'] === '/slow') setTimeout(() => answerWithName(stream, headers, self), 3_000);
+      else answerWithName(stream, headers, self);
+    });
+    relay = await startFreezableRelay(origin.port);
+    proxy = await startL7Proxy({
+      FULCRUM_UPSTREAM_PROTOCOL: 'h2c',
+      FULCRUM_BACKENDS: `127.0.0.1:${relay.port}`,
+      // PINGs every second; one unanswered for 300 ms drops the session.
+      FULCRUM_UPSTREAM_IDLE_TIMEOUT: '1s',
+      FULCRUM_CONNECT_TIMEOUT: '300ms',
+    });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    relay?.close();
+    await origin?.close();
+  });
+
+  it('is dropped when a PING goes unanswered, failing its calls long before the response timeout', async () => {
+    expect((await send(proxy.url)).body).toBe('behind-relay');
+    const sessionsBefore = origin.sessions;
+    const started = Date.now();
+    const pending = send(`${proxy.url}/slow`, { method: 'POST' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    relay.freeze(true);
+    const reply = await pending;
+    // A POST is not sent again: its answer is Fulcrum's, at the first unanswered PING, not the 30 s response timeout.
+    expect(reply.status).toBe(502);
+    expect(reply.headers['x-fulcrum-error']).toBe('upstream-reset');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    relay.freeze(false);
+    expect((await send(proxy.url)).body).toBe('behind-relay');
+    expect(origin.sessions).toBeGreaterThan(sessionsBefore);
   });
 });
 
