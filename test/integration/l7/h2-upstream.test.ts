@@ -5,6 +5,7 @@ import { constants } from 'node:http2';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForStats } from '../../helpers/admin.js';
+import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
 import { openH2Session } from '../../helpers/h2-client.js';
 import { FrameType, frame, settingsFrame } from '../../helpers/h2-frames.js';
 import { answerWithName, type H2Origin, startH2Origin } from '../../helpers/h2-origin.js';
@@ -215,6 +216,34 @@ describe('an HTTP/2 session whose path goes silent', () => {
     relay.freeze(false);
     expect((await send(proxy.url)).body).toBe('behind-relay');
     expect(origin.sessions).toBeGreaterThan(sessionsBefore);
+  });
+});
+
+describe('a reload that changes a pool protocol', () => {
+  let origin: H2Origin;
+  let proxy: L7Proxy;
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await origin?.close();
+  });
+
+  it('switches the pool to HTTP/2 in place: new requests use the new protocol', async () => {
+    origin = await startH2Origin('h2c-only');
+    const configPath = tempConfigPath('fulcrum.yaml');
+    const pool = (protocol: string) => [
+      'pools:',
+      `  api: { backends: ["${origin.address}"], protocol: ${protocol} }`,
+      'routes:',
+      '  - { match: { pathPrefix: / }, pool: api }',
+    ];
+    writeConfig(configPath, pool('http/1.1'));
+    proxy = await startL7Proxy({ FULCRUM_CONFIG: configPath });
+    // An h2c-only backend cannot parse HTTP/1.1.
+    expect((await send(proxy.url)).status).toBe(502);
+    writeConfig(configPath, pool('h2c'));
+    proxy.process.child.kill('SIGHUP');
+    await expect.poll(async () => (await send(proxy.url)).body, { timeout: 5_000, interval: 100 }).toBe('h2c-only');
   });
 });
 
