@@ -1,10 +1,10 @@
-// The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp).
+// The data plane for the configured mode behind one small interface: L7 workers (http) or native L4 threads (tcp, udp).
 
 import { type LatencyPercentiles, LatencyStats } from './admin/latency-stats.js';
 import { formatHostPort } from './config/parsers.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
-import { startTcpProxy, type TcpProxyOptions } from './l4/index.js';
+import { startTcpProxy, startUdpProxy, type TcpProxyOptions, type UdpProxyOptions } from './l4/index.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
 import { type Logger, logsAt } from './log.js';
@@ -49,7 +49,41 @@ export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' |
   };
 }
 
+/** Everything the UDP plane takes from the config (read by test/unit/config/setting-modes.test.ts, as l4Plan). */
+export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent'> {
+  return {
+    listen: config.listen,
+    poolName: DEFAULT_POOL,
+    workers: config.workers,
+    idleTimeoutMs: config.udpIdleTimeout,
+    maxFlows: config.udpMaxFlows,
+    responses: config.udpResponses,
+    perPacket: config.udpPerPacket,
+  };
+}
+
+/** The native UDP threads; each flow's pick is the balancer's active count, so the pools' stats show open flows. */
+function startUdpPlane(config: FulcrumConfig, logger: Logger): DataPlane {
+  let proxy: ReturnType<typeof startUdpProxy>;
+  try {
+    proxy = startUdpProxy({ ...udpPlan(config), onEvent: (message) => logger.warn({ plane: 'udp' }, message) });
+  } catch (error) {
+    throw namingListenSetting(error);
+  }
+  return {
+    stats: () => ({ udp: proxy.stats() }),
+    backendLatency: () => null,
+    backendRetries: () => null,
+    reconfigure: () => undefined,
+    drain: async (deadlineMs) => {
+      const { forcedCloses } = await proxy.drain(deadlineMs);
+      if (forcedCloses > 0) logger.warn({ forcedCloses }, 'drain deadline passed: closed open udp flows');
+    },
+  };
+}
+
 export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[], logger: Logger): Promise<DataPlane> {
+  if (config.mode === 'udp') return startUdpPlane(config, logger);
   if (config.mode === 'tcp') {
     const { accessLog, ...options } = l4Plan(config);
     const proxy = await startTcpProxy({

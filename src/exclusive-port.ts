@@ -1,9 +1,11 @@
-// Refuses to start on an address another process already listens on: SO_REUSEPORT (which both the L4
+// Refuses to start on an address another process already listens on (TCP, or UDP in udp mode): SO_REUSEPORT (which both the L4
 // listeners and uWS set) would otherwise let two Fulcrums start and silently split the port's traffic.
 // Checked before the first data plane listens, and at a reload for the addresses it moves to; the
 // addresses this process already listens on are its own. FULCRUM_REUSE_PORT=true shares on purpose.
+
+import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { constants } from 'node:os';
 import { formatHostPort } from './config/parsers.js';
 import type { FulcrumConfig, HostPort } from './config/types.js';
@@ -15,6 +17,21 @@ function proxyAddresses(config: FulcrumConfig): HostPort[] {
   const redirect = config.mode === 'http' && config.tlsCert ? config.httpsRedirectListen : null;
   const extra = config.listeners.map((listener) => listener.address);
   return redirect ? [config.listen, ...extra, redirect] : [config.listen, ...extra];
+}
+
+/** A UDP port is taken when a plain bind (without SO_REUSEPORT) fails with EADDRINUSE; the probe socket closes at once. */
+function udpPortTaken(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createSocket({ type: isIPv6(ip) ? 'udp6' : 'udp4', reuseAddr: false });
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      probe.close();
+      resolve(error.code === 'EADDRINUSE');
+    });
+    probe.bind(port, ip, () => {
+      probe.close();
+      resolve(false);
+    });
+  });
 }
 
 /** @param ours the config this process already listens by (at a reload), whose addresses are skipped. */
@@ -32,8 +49,11 @@ export async function refuseAddressesInUse(config: FulcrumConfig, ours: FulcrumC
           () => null,
         );
     if (ip === null) continue;
-    const error = native.l4.probeListeningElsewhere(ip, address.port);
-    if (error !== constants.errno.EADDRINUSE) continue;
+    const taken =
+      config.mode === 'udp'
+        ? await udpPortTaken(ip, address.port)
+        : native.l4.probeListeningElsewhere(ip, address.port) === constants.errno.EADDRINUSE;
+    if (!taken) continue;
     throw new FulcrumError(
       'FULCRUM_ERR_PORT_IN_USE',
       `another process already listens on ${formatHostPort(address)}; two proxies sharing a port with SO_REUSEPORT would ` +

@@ -78,6 +78,15 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     registers: [registry],
   });
 
+  // udp mode: the native engine's counters (native/l4/udp_*), by name: fulcrum_udp_datagrams_in_total and so on.
+  const udp = new Counter({
+    name: 'fulcrum_udp_total',
+    help: 'udp mode: datagrams and bytes each way, flows opened, closed and refused, replies timed out, backend errors (by counter)',
+    labelNames: ['counter'],
+    registers: [registry],
+  });
+  const udpFlows = new Gauge({ name: 'fulcrum_udp_flows_active', help: 'udp mode: open flows', registers: [registry] });
+
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
     for (const metric of [state, active, weight, picks, failures, retries, checks, ejections, reloads, restarts]) metric.reset();
@@ -102,8 +111,18 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     }
     reloads.inc({ result: 'applied' }, fulcrum.reloads.applied);
     reloads.inc({ result: 'rejected' }, fulcrum.reloads.rejected);
-    const workerRestarts = fulcrum.dataPlaneStats().workerRestarts;
+    const planeStats = fulcrum.dataPlaneStats();
+    const workerRestarts = planeStats.workerRestarts;
     if (typeof workerRestarts === 'number') restarts.inc(workerRestarts);
+    udp.reset();
+    udpFlows.reset();
+    const udpStats = planeStats.udp as Record<string, number> | undefined;
+    if (udpStats) {
+      for (const [counter, value] of Object.entries(udpStats)) {
+        if (counter === 'flowsActive') udpFlows.set(value);
+        else udp.inc({ counter }, value);
+      }
+    }
   };
   return {
     contentType: registry.contentType,

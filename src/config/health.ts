@@ -56,7 +56,7 @@ export function parseStatusRanges(raw: string): [number, number][] {
 const AUTO_HTTP_PROBE: HttpCheckConfig = { method: 'GET', path: '/', host: null, expectStatus: [[100, 499]], expectBody: null };
 
 /** What the default check sends: FULCRUM_HEALTH_CHECK, with auto resolved by mode; null when off. */
-function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'http' | 'grpc'> | null {
+function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'http' | 'grpc' | 'datagram'> | null {
   const { healthCheck } = settings;
   switch (healthCheck.kind) {
     case 'off':
@@ -71,7 +71,13 @@ function defaultProbe(settings: Settings): Pick<HealthCheckConfig, 'kind' | 'htt
       };
     case 'grpc':
       return { kind: 'grpc', http: null, grpc: { service: healthCheck.service } };
+    case 'udp':
+      return { kind: 'udp', http: null, grpc: null, datagram: { payload: healthCheck.payload, dnsName: null } };
+    case 'dns':
+      return { kind: 'dns', http: null, grpc: null, datagram: { payload: '', dnsName: healthCheck.name } };
     case 'auto':
+      // A UDP backend accepts no connection to test, and has no universal request: udp mode checks only when told how.
+      if (settings.mode === 'udp') return null;
       return settings.mode === 'http' ? { kind: 'http', http: AUTO_HTTP_PROBE, grpc: null } : { kind: 'tcp', http: null, grpc: null };
   }
 }

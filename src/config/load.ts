@@ -4,7 +4,7 @@ import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkLi
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
 import { parseListeners } from './listeners.js';
-import { formatHostPort } from './parsers.js';
+import { formatHealthCheckDefault, formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRoutes } from './routes.js';
@@ -98,14 +98,31 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
       'the admin API listens beyond loopback, so it needs FULCRUM_ADMIN_TOKEN (16+ characters) set too',
     );
   }
-  if (complete.mode === 'tcp' && complete.hashKey.kind !== 'ip') {
-    problems.add(where('hashKey'), file.hashKey ?? inputs.env.FULCRUM_HASH_KEY, 'tcp mode can only hash on ip (it sees no HTTP headers)');
+  // tcp and udp relay bytes or datagrams: no HTTP, one pool.
+  const l4 = complete.mode !== 'http';
+  const datagramCheck = complete.healthCheck.kind === 'udp' || complete.healthCheck.kind === 'dns';
+  if (complete.mode === 'udp' && !datagramCheck && complete.healthCheck.kind !== 'auto' && complete.healthCheck.kind !== 'off') {
+    problems.add(
+      where('healthCheck'),
+      formatHealthCheckDefault(complete.healthCheck),
+      'udp backends take no connection or HTTP request; use udp:TEXT (any reply is up), dns:NAME (a DNS query) or off',
+    );
   }
-  if (complete.mode === 'tcp' && complete.upstreamProtocol !== 'http/1.1') {
+  if (complete.mode !== 'udp' && datagramCheck) {
+    problems.add(where('healthCheck'), formatHealthCheckDefault(complete.healthCheck), 'udp: and dns: checks are for FULCRUM_MODE=udp');
+  }
+  if (l4 && complete.hashKey.kind !== 'ip') {
+    problems.add(
+      where('hashKey'),
+      file.hashKey ?? inputs.env.FULCRUM_HASH_KEY,
+      `${complete.mode} mode can only hash on ip (it sees no HTTP headers)`,
+    );
+  }
+  if (l4 && complete.upstreamProtocol !== 'http/1.1') {
     problems.add(
       where('upstreamProtocol'),
       complete.upstreamProtocol,
-      'tcp mode relays bytes and speaks no HTTP upstream; remove it, or set FULCRUM_MODE=http for an HTTP/2 or gRPC upstream',
+      `${complete.mode} mode relays bytes and speaks no HTTP upstream; remove it, or set FULCRUM_MODE=http for an HTTP/2 or gRPC upstream`,
     );
   }
   const filePools = parsePools(file.pools, `${fileLabel}: pools`, complete, configFile ? dirname(configFile) : process.cwd(), problems);
@@ -153,11 +170,11 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   checkExtraListeners(complete, listeners, where, `${fileLabel}: listeners`, problems);
   problems.throwIfAny();
 
-  if (complete.mode === 'tcp' && (filePools.length > 0 || routes.length > 0)) {
+  if (l4 && (filePools.length > 0 || routes.length > 0)) {
     problems.add(
       `${fileLabel}: pools`,
       Object.keys(file.pools ?? {}),
-      `tcp mode serves the "${DEFAULT_POOL}" pool only; set FULCRUM_BACKENDS and remove pools/routes`,
+      `${complete.mode} mode serves the "${DEFAULT_POOL}" pool only; set FULCRUM_BACKENDS and remove pools/routes`,
     );
   } else if (pools.length === 0 && !inputs.allowNoBackends) {
     problems.add(

@@ -157,11 +157,23 @@ export function parseHealthCheckDefault(raw: string): HealthCheckDefault {
   if (value.startsWith('http:/')) return { kind: 'http', path: value.slice('http:'.length) };
   // grpc asks about the whole server (service ""), grpc:NAME about one service.
   if (value === 'grpc' || value.startsWith('grpc:')) return { kind: 'grpc', service: value.slice('grpc:'.length) };
-  throw new InvalidValue('expected auto, off, tcp, http:PATH (such as http:/healthz) or grpc[:SERVICE] (such as grpc:shop.Cart)');
+  // udp mode: udp:TEXT sends TEXT and any reply is up; dns:NAME asks for NAME's A record, NOERROR is up.
+  if (value.startsWith('udp:') && value.length > 'udp:'.length) return { kind: 'udp', payload: value.slice('udp:'.length) };
+  if (value.startsWith('dns:')) {
+    const name = value.slice('dns:'.length).replace(/\.$/, '');
+    if (!HOSTNAME.test(name)) throw new InvalidValue('expected dns:NAME with a domain name, such as dns:example.com');
+    return { kind: 'dns', name };
+  }
+  throw new InvalidValue(
+    'expected auto, off, tcp, http:PATH (such as http:/healthz), grpc[:SERVICE] (such as grpc:shop.Cart), ' +
+      'or in udp mode udp:TEXT or dns:NAME (such as dns:example.com)',
+  );
 }
 
 export function formatHealthCheckDefault(value: HealthCheckDefault): string {
   if (value.kind === 'http') return `http:${value.path}`;
   if (value.kind === 'grpc') return value.service ? `grpc:${value.service}` : 'grpc';
+  if (value.kind === 'udp') return `udp:${value.payload}`;
+  if (value.kind === 'dns') return `dns:${value.name}`;
   return value.kind;
 }

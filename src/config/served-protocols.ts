@@ -4,7 +4,7 @@ import { formatHostPort } from './parsers.js';
 import type { FulcrumConfig } from './types.js';
 
 export function servedProtocols(config: Pick<FulcrumConfig, 'mode' | 'protocols'>, tls: boolean): string {
-  if (config.mode !== 'http') return 'tcp';
+  if (config.mode !== 'http') return config.mode;
   if (config.protocols === 'all') {
     return tls
       ? 'h2 and http/1.1 by ALPN, HTTP/1.0 (node:http/node:http2 front)'

@@ -22,6 +22,7 @@ import {
 } from './parsers.js';
 import { type SettingSpec, spec } from './setting-spec.js';
 import { ALGORITHMS, LOG_LEVELS, type Settings } from './types.js';
+import { UDP_SETTINGS } from './udp-settings.js';
 
 export type { SettingSpec } from './setting-spec.js';
 
@@ -31,9 +32,11 @@ export const SETTINGS = [
     env: 'FULCRUM_MODE',
     flag: '--mode',
     defaultText: 'http',
-    accepted: 'http | tcp',
-    description: 'Which proxy runs: http = L7 reverse proxy (uWebSockets.js workers), tcp = L4 proxy (native epoll + splice threads).',
-    parse: (raw) => parseOneOf(raw, ['http', 'tcp'] as const),
+    accepted: 'http | tcp | udp',
+    description:
+      'Which proxy runs: http = L7 reverse proxy (uWebSockets.js workers), tcp = L4 proxy (native epoll + splice threads), ' +
+      'udp = L4 datagram proxy (native threads, a flow per client).',
+    parse: (raw) => parseOneOf(raw, ['http', 'tcp', 'udp'] as const),
     format: (value) => value,
   }),
   spec({
@@ -261,6 +264,7 @@ export const SETTINGS = [
   }),
   ...L7_SETTINGS,
   ...L4_SETTINGS,
+  ...UDP_SETTINGS,
 ] as const satisfies readonly SettingSpec<keyof Settings>[];
 
 function parseSecret(raw: string): string | null {

@@ -3,9 +3,10 @@ import type { Algorithm } from '../balance/pool-options.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
+import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
-export type Mode = 'http' | 'tcp';
+export type Mode = 'http' | 'tcp' | 'udp';
 
 export { ALGORITHMS, type Algorithm } from '../balance/pool-options.js';
 
@@ -50,8 +51,16 @@ export interface GrpcCheckConfig {
   service: string;
 }
 
+/** udp mode's checks: a datagram and any reply (udp), or a DNS query answered NOERROR (dns). */
+export interface DatagramCheckConfig {
+  /** udp: the datagram's text. */
+  payload: string;
+  /** dns: the name queried (type A); null for a plain udp check. */
+  dnsName: string | null;
+}
+
 export interface HealthCheckConfig {
-  kind: 'tcp' | 'http' | 'grpc';
+  kind: 'tcp' | 'http' | 'grpc' | 'udp' | 'dns';
   intervalMs: number;
   /** Used while a backend is between states (some passes or failures, not yet rise/fall). */
   fastIntervalMs: number;
@@ -60,6 +69,8 @@ export interface HealthCheckConfig {
   fall: number;
   http: HttpCheckConfig | null;
   grpc: GrpcCheckConfig | null;
+  /** udp and dns checks (udp mode). */
+  datagram?: DatagramCheckConfig;
 }
 
 export interface OutlierConfig {
@@ -118,7 +129,7 @@ export interface RouteConfig {
   stripPrefix?: boolean;
 }
 
-export interface Settings extends L7Settings, L4Settings {
+export interface Settings extends L7Settings, L4Settings, UdpSettings {
   mode: Mode;
   listen: HostPort;
   reusePort: boolean;
@@ -148,13 +159,15 @@ export interface Settings extends L7Settings, L4Settings {
   accessLog: boolean;
 }
 
-/** auto: an http check (GET /, any status below 500 is up) in http mode, tcp in tcp mode. */
+/** auto: an http check (GET /, any status below 500 is up) in http mode, tcp in tcp mode, none in udp mode. */
 export type HealthCheckDefault =
   | { kind: 'auto' }
   | { kind: 'off' }
   | { kind: 'tcp' }
   | { kind: 'http'; path: string }
-  | { kind: 'grpc'; service: string };
+  | { kind: 'grpc'; service: string }
+  | { kind: 'udp'; payload: string }
+  | { kind: 'dns'; name: string };
 
 export interface FulcrumConfig extends Settings {
   /** Every pool, the one built from the top-level settings ("default") included when it has backends. */

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheckConfig } from '../config/types.js';
 import type { UpstreamTlsConfig } from '../config/upstream-protocol.js';
+import { datagramCheck } from './datagram-check.js';
 import { grpcCheck } from './grpc-check.js';
 import { http2Check } from './http2-check.js';
 
@@ -94,6 +95,13 @@ function startCheck(target: CheckTarget, check: HealthCheckConfig, done: Done): 
         return () => undefined;
       }
       return grpcCheck(target, check.grpc, done);
+    case 'udp':
+    case 'dns':
+      if (!check.datagram) {
+        done(false, `${check.kind} check without its settings`);
+        return () => undefined;
+      }
+      return datagramCheck(target, check.datagram, done);
   }
 }
 

@@ -81,8 +81,49 @@ export interface NativeL4Listener {
   drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
 }
 
+export interface NativeUdpListenerOptions {
+  host: string;
+  port: number;
+  poolName: string;
+  workers: number;
+  idleTimeoutMs: number;
+  maxFlows: number;
+  /** Replies that end a flow; 0: only the idle timeout ends it. */
+  responses: number;
+  /** Balance each datagram on its own: a flow is (client, backend). */
+  perPacket: boolean;
+}
+
+/** native/l4/udp_*: relaxed atomics, read while the loops run. */
+export interface NativeUdpStats {
+  datagramsIn: number;
+  bytesIn: number;
+  datagramsOut: number;
+  bytesOut: number;
+  backendDatagramsOut: number;
+  backendDatagramsIn: number;
+  flowsOpened: number;
+  flowsClosed: number;
+  flowsActive: number;
+  flowsRefused: number;
+  noBackend: number;
+  timeouts: number;
+  backendErrors: number;
+  sendErrors: number;
+  emptyDatagrams: number;
+}
+
+export interface NativeUdpListener {
+  readonly port: number;
+  readonly workers: number;
+  stats(): NativeUdpStats;
+  takeEvents(): string[];
+  drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
+}
+
 export interface NativeL4 {
   Listener: new (options: NativeL4ListenerOptions) => NativeL4Listener;
+  UdpListener: new (options: NativeUdpListenerOptions) => NativeUdpListener;
   /** 0 when no socket listens on the numeric host:port, else the errno of a bind without SO_REUSEPORT (EADDRINUSE). */
   probeListeningElsewhere(host: string, port: number): number;
   /** A non-blocking SO_REUSEPORT listening socket's fd (for server.listen({ fd })); throws naming the failed step. */

@@ -46,7 +46,7 @@ describe('default active check', () => {
 
   it('names auto among the accepted values when a value is wrong', () => {
     expect(() => load({ ...BACKENDS, FULCRUM_HEALTH_CHECK: 'ping' })).toThrow(
-      /expected auto, off, tcp, http:PATH \(such as http:\/healthz\) or grpc\[:SERVICE\]/,
+      /expected auto, off, tcp, http:PATH \(such as http:\/healthz\), grpc\[:SERVICE\] \(such as grpc:shop.Cart\), or in udp mode udp:TEXT or dns:NAME/,
     );
   });
 

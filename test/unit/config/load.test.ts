@@ -104,7 +104,7 @@ describe('valid values', () => {
 
 describe('invalid values are rejected naming the variable, the value and what is accepted', () => {
   it.each([
-    ['FULCRUM_MODE', 'udp', 'expected one of: http, tcp'],
+    ['FULCRUM_MODE', 'quic', 'expected one of: http, tcp, udp'],
     ['FULCRUM_LISTEN', '8080', 'expected host:port'],
     ['FULCRUM_LISTEN', '127.0.0.1:0', 'port 0 is out of range'],
     ['FULCRUM_LISTEN', '127.0.0.1:70000', 'out of range'],
@@ -130,7 +130,7 @@ describe('invalid values are rejected naming the variable, the value and what is
   });
 
   it('reports every problem at once', () => {
-    const message = problemOf({ FULCRUM_MODE: 'udp', FULCRUM_WORKERS: 'x', FULCRUM_BACKENDS: 'y' });
+    const message = problemOf({ FULCRUM_MODE: 'sctp', FULCRUM_WORKERS: 'x', FULCRUM_BACKENDS: 'y' });
     expect(message).toContain('3 configuration problems');
   });
 

@@ -1,10 +1,10 @@
-// A setting's "http:" or "tcp:" label (README, --help) must follow from where the code reads it: the
+// A setting's "http:", "tcp:" or "udp:" label (README, --help) must follow from where the code reads it: the
 // L7 and L4 planes take their settings through l7Plan and l4Plan, so a recording config shows which.
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { SETTINGS } from '../../../src/config/settings.js';
 import type { FulcrumConfig } from '../../../src/config/types.js';
-import { l4Plan } from '../../../src/data-plane.js';
+import { l4Plan, udpPlan } from '../../../src/data-plane.js';
 import { l7Plan } from '../../../src/l7/http-proxy.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
@@ -37,10 +37,12 @@ it('each setting is labelled http: or tcp: exactly when only that mode reads it'
   });
   const http = settingsRead((recording) => l7Plan(recording, recording.pools), config);
   const tcp = settingsRead(l4Plan, config);
+  const udp = settingsRead(udpPlan, config);
+  const planes = { http, tcp, udp };
   const mislabelled = SETTINGS.flatMap((setting) => {
-    const label = /^(http|tcp)\b[^:]{0,12}:/.exec(setting.description)?.[1] ?? 'none';
-    const readBy =
-      http.has(setting.key) && !tcp.has(setting.key) ? 'http' : tcp.has(setting.key) && !http.has(setting.key) ? 'tcp' : 'none';
+    const label = /^(http|tcp|udp)\b[^:]{0,12}:/.exec(setting.description)?.[1] ?? 'none';
+    const readers = Object.entries(planes).filter(([, read]) => read.has(setting.key));
+    const readBy = readers.length === 1 ? (readers[0] as [string, Set<string>])[0] : 'none';
     return label === readBy
       ? []
       : [`${setting.env}: labelled ${label}, but ${readBy === 'none' ? 'both modes or neither read it' : `only ${readBy} mode reads it`}`];
