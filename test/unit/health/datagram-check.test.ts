@@ -58,7 +58,7 @@ describe('datagram checks', () => {
   });
 
   it('dns: NOERROR is up, NXDOMAIN is down, and the query asks for the name', async () => {
-    let asked = Buffer.alloc(0);
+    let asked: Buffer = Buffer.alloc(0);
     const good = await udpServer((query) => {
       asked = query;
       return dnsAnswer(query, 0);
