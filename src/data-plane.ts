@@ -4,7 +4,7 @@ import { type LatencyPercentiles, LatencyStats } from './admin/latency-stats.js'
 import { formatHostPort } from './config/parsers.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
-import { startTcpProxy, startUdpProxy, type TcpProxyOptions, type UdpProxyOptions } from './l4/index.js';
+import { startTcpProxy, startUdpProxy, type TcpProxy, type TcpProxyOptions, type UdpProxy, type UdpProxyOptions } from './l4/index.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
 import { type Logger, logsAt } from './log.js';
@@ -62,54 +62,71 @@ export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent'>
   };
 }
 
-/** The native UDP threads; each flow's pick is the balancer's active count, so the pools' stats show open flows. */
-function startUdpPlane(config: FulcrumConfig, logger: Logger): DataPlane {
-  let proxy: ReturnType<typeof startUdpProxy>;
+/** Counters of several listeners of one kind, added up name by name. */
+function summed<T extends object>(stats: T[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const one of stats) {
+    for (const [name, value] of Object.entries(one)) if (typeof value === 'number') total[name] = (total[name] ?? 0) + value;
+  }
+  return total;
+}
+
+/**
+ * tcp and udp mode: FULCRUM_LISTEN in the mode's transport, plus the file's `listeners` in either, all over
+ * the default pool. /stats shows the TCP counters at the top (as before UDP existed) and the UDP ones under `udp`.
+ */
+async function startL4Plane(config: FulcrumConfig, logger: Logger): Promise<DataPlane> {
+  const addresses = [
+    { address: config.listen, transport: config.mode },
+    ...config.l4Listeners.map((l) => ({ address: l.address, transport: l.transport })),
+  ];
+  const { accessLog, ...tcpOptions } = l4Plan(config);
+  const tcp: TcpProxy[] = [];
+  const udp: UdpProxy[] = [];
   try {
-    proxy = startUdpProxy({ ...udpPlan(config), onEvent: (message) => logger.warn({ plane: 'udp' }, message) });
+    for (const { address, transport } of addresses) {
+      if (transport === 'udp') {
+        udp.push(startUdpProxy({ ...udpPlan(config), listen: address, onEvent: (message) => logger.warn({ plane: 'udp' }, message) }));
+        continue;
+      }
+      tcp.push(
+        await startTcpProxy({
+          ...tcpOptions,
+          listen: address,
+          onEvent: (message) => logger.warn({ plane: 'tcp' }, message),
+          ...(accessLog
+            ? {
+                onConnectionClosed: (batch) => {
+                  for (const record of batch) logger.info({ ...record }, 'tcp connection');
+                },
+              }
+            : {}),
+        }),
+      );
+    }
   } catch (error) {
+    // A later listener failed: the ones already listening are closed, not left behind.
+    await Promise.all([...tcp.map((proxy) => proxy.close()), ...udp.map((proxy) => proxy.drain(0))]);
     throw namingListenSetting(error);
   }
   return {
-    stats: () => ({ udp: proxy.stats() }),
+    stats: () => ({
+      ...(tcp.length > 0 ? summed(tcp.map((proxy) => proxy.stats())) : {}),
+      ...(udp.length > 0 ? { udp: summed(udp.map((proxy) => proxy.stats())) } : {}),
+    }),
     backendLatency: () => null,
     backendRetries: () => null,
     reconfigure: () => undefined,
     drain: async (deadlineMs) => {
-      const { forcedCloses } = await proxy.drain(deadlineMs);
-      if (forcedCloses > 0) logger.warn({ forcedCloses }, 'drain deadline passed: closed open udp flows');
+      const results = await Promise.all([...tcp.map((proxy) => proxy.drain(deadlineMs)), ...udp.map((proxy) => proxy.drain(deadlineMs))]);
+      const forcedCloses = results.reduce((sum, result) => sum + result.forcedCloses, 0);
+      if (forcedCloses > 0) logger.warn({ forcedCloses }, 'drain deadline passed: closed live tcp connections and udp flows');
     },
   };
 }
 
 export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[], logger: Logger): Promise<DataPlane> {
-  if (config.mode === 'udp') return startUdpPlane(config, logger);
-  if (config.mode === 'tcp') {
-    const { accessLog, ...options } = l4Plan(config);
-    const proxy = await startTcpProxy({
-      ...options,
-      onEvent: (message) => logger.warn({ plane: 'tcp' }, message),
-      ...(accessLog
-        ? {
-            onConnectionClosed: (batch) => {
-              for (const record of batch) logger.info({ ...record }, 'tcp connection');
-            },
-          }
-        : {}),
-    }).catch((error: unknown) => {
-      throw namingListenSetting(error);
-    });
-    return {
-      stats: () => ({ ...proxy.stats() }),
-      backendLatency: () => null,
-      backendRetries: () => null,
-      reconfigure: () => undefined,
-      drain: async (deadlineMs) => {
-        const { forcedCloses } = await proxy.drain(deadlineMs);
-        if (forcedCloses > 0) logger.warn({ forcedCloses }, 'drain deadline passed: closed live tcp connections');
-      },
-    };
-  }
+  if (config.mode !== 'http') return startL4Plane(config, logger);
   const latency = new LatencyStats();
   const retries = new RetryTotals();
   const proxy = await startHttpProxy(config, pools, {

@@ -12,11 +12,25 @@ import type { FulcrumConfig, HostPort } from './config/types.js';
 import { FulcrumError } from './errors.js';
 import { native } from './native/load.js';
 
+interface ProxyAddress extends HostPort {
+  udp: boolean;
+}
+
 /** The proxy's own listen addresses (the admin API binds without SO_REUSEPORT and fails on its own). */
-function proxyAddresses(config: FulcrumConfig): HostPort[] {
+function proxyAddresses(config: FulcrumConfig): ProxyAddress[] {
+  const tcp = (address: HostPort): ProxyAddress => ({ ...address, udp: false });
   const redirect = config.mode === 'http' && config.tlsCert ? config.httpsRedirectListen : null;
-  const extra = config.listeners.map((listener) => listener.address);
-  return redirect ? [config.listen, ...extra, redirect] : [config.listen, ...extra];
+  return [
+    { ...config.listen, udp: config.mode === 'udp' },
+    ...config.listeners.map((listener) => tcp(listener.address)),
+    ...config.l4Listeners.map((listener) => ({ ...listener.address, udp: listener.transport === 'udp' })),
+    ...(redirect ? [tcp(redirect)] : []),
+  ];
+}
+
+/** One spelling per address and transport, to tell this process's own listeners apart. */
+function addressKey(address: ProxyAddress): string {
+  return `${formatHostPort(address)}/${address.udp ? 'udp' : 'tcp'}`;
 }
 
 /** A UDP port is taken when a plain bind (without SO_REUSEPORT) fails with EADDRINUSE; the probe socket closes at once. */
@@ -37,9 +51,9 @@ function udpPortTaken(ip: string, port: number): Promise<boolean> {
 /** @param ours the config this process already listens by (at a reload), whose addresses are skipped. */
 export async function refuseAddressesInUse(config: FulcrumConfig, ours: FulcrumConfig | null = null): Promise<void> {
   if (config.reusePort) return;
-  const listening = ours ? proxyAddresses(ours).map(formatHostPort) : [];
+  const listening = ours ? proxyAddresses(ours).map(addressKey) : [];
   for (const address of proxyAddresses(config)) {
-    if (listening.includes(formatHostPort(address))) continue;
+    if (listening.includes(addressKey(address))) continue;
     // A host name is resolved the way the listener will resolve it: its first address. One that does
     // not resolve is left to the listener, whose error says so.
     const ip = isIP(address.host)
@@ -49,14 +63,13 @@ export async function refuseAddressesInUse(config: FulcrumConfig, ours: FulcrumC
           () => null,
         );
     if (ip === null) continue;
-    const taken =
-      config.mode === 'udp'
-        ? await udpPortTaken(ip, address.port)
-        : native.l4.probeListeningElsewhere(ip, address.port) === constants.errno.EADDRINUSE;
+    const taken = address.udp
+      ? await udpPortTaken(ip, address.port)
+      : native.l4.probeListeningElsewhere(ip, address.port) === constants.errno.EADDRINUSE;
     if (!taken) continue;
     throw new FulcrumError(
       'FULCRUM_ERR_PORT_IN_USE',
-      `another process already listens on ${formatHostPort(address)}; two proxies sharing a port with SO_REUSEPORT would ` +
+      `another process already listens on ${addressKey(address)}; two proxies sharing a port with SO_REUSEPORT would ` +
         'silently split its traffic. Stop the other process or choose a free FULCRUM_LISTEN, or set FULCRUM_REUSE_PORT=true ' +
         'to share the port on purpose (e.g. a binary upgrade without downtime: start the new Fulcrum, then SIGTERM the old).',
     );

@@ -164,7 +164,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         {
           mode: config.mode,
           listen: formatHostPort(config.listen),
-          protocols: config.mode === 'http' ? listenerLines(config) : undefined,
+          protocols: listenerLines(config),
           workers: config.workers,
           pools: [...pools.keys()],
           admin: config.adminListen && formatHostPort(config.adminListen),

@@ -15,7 +15,7 @@ function canonicalHost(host: string): string {
 }
 
 /** Whether binding both would collide: same port, and the same host or a wildcard on either side. */
-function overlaps(a: HostPort, b: HostPort): boolean {
+export function overlaps(a: HostPort, b: HostPort): boolean {
   if (a.port !== b.port) return false;
   const [hostA, hostB] = [canonicalHost(a.host), canonicalHost(b.host)];
   return hostA === hostB || WILDCARDS.has(hostA) || WILDCARDS.has(hostB);

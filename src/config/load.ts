@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
+import { parseL4Listeners, type Transport } from './l4-listeners.js';
 import { parseListeners } from './listeners.js';
 import { formatHealthCheckDefault, formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
@@ -161,13 +162,13 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
-  const listeners = parseListeners(
-    file.listeners,
-    `${fileLabel}: listeners`,
-    { protocols: complete.protocols, tls: complete.tlsCert !== null },
-    problems,
-  );
-  checkExtraListeners(complete, listeners, where, `${fileLabel}: listeners`, problems);
+  const listenersAt = `${fileLabel}: listeners`;
+  // http mode's extra listeners choose a front; tcp and udp mode's a transport over the same backends.
+  const listeners = l4
+    ? []
+    : parseListeners(file.listeners, listenersAt, { protocols: complete.protocols, tls: complete.tlsCert !== null }, problems);
+  const l4Listeners = l4 ? parseL4Listeners(file.listeners, listenersAt, complete.listen, complete.mode as Transport, problems) : [];
+  checkExtraListeners(complete, listeners, where, listenersAt, problems);
   problems.throwIfAny();
 
   if (l4 && (filePools.length > 0 || routes.length > 0)) {
@@ -187,5 +188,14 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems.add(`${fileLabel}: routes`, [], 'pools are defined but no route points at them and FULCRUM_BACKENDS is empty; add routes');
   }
   problems.throwIfAny();
-  return { ...complete, pools, routes, tlsCertificates, listeners, sources: sources as FulcrumConfig['sources'], configFile };
+  return {
+    ...complete,
+    pools,
+    routes,
+    tlsCertificates,
+    listeners,
+    l4Listeners,
+    sources: sources as FulcrumConfig['sources'],
+    configFile,
+  };
 }

@@ -16,6 +16,8 @@ export function servedProtocols(config: Pick<FulcrumConfig, 'mode' | 'protocols'
 /** Every listener of the proxy with what it serves: FULCRUM_LISTEN first, then the file's `listeners`. */
 export function listenerLines(config: FulcrumConfig): string[] {
   const main = `${formatHostPort(config.listen)}: ${servedProtocols(config, config.tlsCert !== null)}`;
+  if (config.mode !== 'http')
+    return [main, ...config.l4Listeners.map((listener) => `${formatHostPort(listener.address)}: ${listener.transport}`)];
   return [
     main,
     ...config.listeners.map(

@@ -1,5 +1,6 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
 import type { Algorithm } from '../balance/pool-options.js';
+import type { L4ListenerConfig } from './l4-listeners.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
@@ -178,6 +179,8 @@ export interface FulcrumConfig extends Settings {
   tlsCertificates: TlsCertificateConfig[];
   /** Config file `listeners`: more L7 listeners beside FULCRUM_LISTEN, each with its front. */
   listeners: ListenerConfig[];
+  /** Config file `listeners` in tcp and udp mode: more TCP or UDP listeners over the default pool. */
+  l4Listeners: L4ListenerConfig[];
   /** Where each setting's value came from, for --check-config. */
   sources: Record<keyof Settings, SettingSource>;
   configFile: string | null;

@@ -40,7 +40,7 @@ describe('fulcrum --check-config', () => {
 
   it.each([
     [{ FULCRUM_BACKENDS: 'nonsense' }, 'FULCRUM_BACKENDS="nonsense" is invalid'],
-    [{ FULCRUM_BACKENDS: '127.0.0.1:1', FULCRUM_MODE: 'udp' }, 'FULCRUM_MODE="udp" is invalid: expected one of: http, tcp'],
+    [{ FULCRUM_BACKENDS: '127.0.0.1:1', FULCRUM_MODE: 'sctp' }, 'FULCRUM_MODE="sctp" is invalid: expected one of: http, tcp, udp'],
     [{}, 'no backends are configured'],
   ])('rejects a bad env with exit 2, one clear paragraph and no stack: %j', (env, expected) => {
     const result = runCli(['--check-config'], env);

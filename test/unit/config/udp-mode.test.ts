@@ -1,4 +1,8 @@
-// FULCRUM_MODE=udp: its settings, the checks it takes (udp:TEXT, dns:NAME, none by default), and what it refuses.
+// FULCRUM_MODE=udp: its settings, the checks it takes (udp:TEXT, dns:NAME, none by default), what it refuses,
+// and the file's TCP and UDP listeners beside FULCRUM_LISTEN in tcp and udp mode.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 
@@ -8,9 +12,10 @@ function load(env: Record<string, string>) {
   return loadConfig({ env, flags: new Map() });
 }
 
-function refusal(env: Record<string, string>): string {
+function refusal(attempt: Record<string, string> | (() => unknown)): string {
   try {
-    load(env);
+    if (typeof attempt === 'function') attempt();
+    else load(attempt);
   } catch (error) {
     return (error as Error).message;
   }
@@ -58,5 +63,34 @@ describe('FULCRUM_MODE=udp', () => {
     expect(refusal({ FULCRUM_BACKENDS: '127.0.0.1:80', FULCRUM_HEALTH_CHECK: 'dns:who.test' })).toMatch(
       /udp: and dns: checks are for FULCRUM_MODE=udp/,
     );
+  });
+});
+
+describe('listeners in tcp and udp mode', () => {
+  function withListeners(mode: 'tcp' | 'udp', lines: string[]) {
+    const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-l4-listeners-')), 'fulcrum.yaml');
+    writeFileSync(path, ['listen: 127.0.0.1:5353', 'listeners:', ...lines.map((line) => `  - ${line}`), ''].join('\n'));
+    return () => load({ FULCRUM_MODE: mode, FULCRUM_BACKENDS: '127.0.0.1:53', FULCRUM_CONFIG: path });
+  }
+
+  it('serves UDP beside TCP on the same port number, and more addresses of either', () => {
+    const config = withListeners('tcp', ['{ listen: 127.0.0.1:5353, protocol: udp }', '{ listen: 127.0.0.1:5354, protocol: tcp }'])();
+    expect(config.l4Listeners).toEqual([
+      { address: { host: '127.0.0.1', port: 5353 }, transport: 'udp' },
+      { address: { host: '127.0.0.1', port: 5354 }, transport: 'tcp' },
+    ]);
+    expect(config.listeners).toEqual([]);
+  });
+
+  it.each([
+    [['{ listen: 127.0.0.1:5353, protocol: tcp }'], /tcp on this address is already FULCRUM_LISTEN \(tcp\); give it another port/],
+    [
+      ['{ listen: 0.0.0.0:6000, protocol: udp }', '{ listen: 127.0.0.1:6000, protocol: udp }'],
+      /udp on this address is already .*listeners\[0\]/,
+    ],
+    [['{ listen: 127.0.0.1:6000 }'], /expected \{listen: HOST:PORT, protocol: tcp \| udp\}/],
+    [['{ listen: 127.0.0.1:6000, protocol: sctp }'], /listeners\[0\]\.protocol.*expected one of: tcp, udp/],
+  ])('refuses %j', (lines, message) => {
+    expect(refusal(() => withListeners('tcp', lines)())).toMatch(message);
   });
 });
