@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectContenders } from './contenders/all.js';
 import type { Contender } from './contenders/contender.js';
+import { DNSPERF_MISSING } from './load/dnsperf-load.js';
 import { H2LOAD_MISSING } from './load/h2load-load.js';
 import { type MeasureContext, measureContender } from './measure/measure-contender.js';
 import { openFilesLimit } from './measure/open-files-limit.js';
 import { type BenchOptions, parseBenchOptions, USAGE } from './options.js';
 import { startBulkSink } from './origins/bulk-sink.js';
+import { type DnsOrigin, dnsOriginMissingReason, startDnsOrigin } from './origins/dns-origin.js';
 import { type GrpcOrigin, startGrpcOrigin } from './origins/grpc-origin.js';
 import { startNginxOrigin } from './origins/nginx-origin.js';
 import { startUwsOrigin } from './origins/uws-origin.js';
@@ -31,10 +33,14 @@ function appliesTo(scenario: Scenario, contender: Contender): boolean {
   return contender.layer === 'direct' || scenario.layers.includes(contender.layer);
 }
 
-/** Why a scenario cannot run here (its load generator is not installed), or null. */
-function scenarioMissingReason(scenario: Scenario, h2loadBinary: string | null): string | null {
+/** Why a scenario cannot run here (its load generator or its origin is not installed), or null. */
+function scenarioMissingReason(scenario: Scenario): string | null {
   const usesH2load = scenario.load.kind === 'h2' || scenario.load.kind === 'grpc-unary';
-  return usesH2load && !h2loadBinary ? H2LOAD_MISSING : null;
+  if (usesH2load && !findBinary('h2load')) return H2LOAD_MISSING;
+  if (scenario.load.kind === 'udp-dns') return findBinary('dnsperf') ? dnsOriginMissingReason() : DNSPERF_MISSING;
+  // The built-in sender speaks TCP only.
+  if (scenario.load.kind === 'udp-bulk' && !findBinary('iperf3')) return 'iperf3 is not installed (apt-get install iperf3)';
+  return null;
 }
 
 /** Idle connections need a descriptor each in this process; stay under the limit rather than fail half-way. */
@@ -74,7 +80,9 @@ async function main(): Promise<void> {
   const missing = new Map(contenders.map((contender) => [contender.id, contender.missingReason()]));
   for (const [id, reason] of missing) if (reason) progress.note(`skipping ${id}: ${reason}`);
   const h2loadBinary = findBinary('h2load');
-  const scenarioMissing = new Map(scenarios.map((scenario) => [scenario.id, scenarioMissingReason(scenario, h2loadBinary)]));
+  const scenarioMissing = new Map(scenarios.map((scenario) => [scenario.id, scenarioMissingReason(scenario)]));
+  const runs = (kind: Scenario['load']['kind']) =>
+    scenarios.some((scenario) => scenario.load.kind === kind && !scenarioMissing.get(scenario.id));
   for (const [id, reason] of scenarioMissing) if (reason) progress.note(`skipping scenario ${id}: ${reason}`);
   progress.note(
     `${environment.cores} cores, Node ${environment.node}, load average ${environment.loadAverageAtStart.join(' ')}; ` +
@@ -86,17 +94,20 @@ async function main(): Promise<void> {
   const rows: Measurement[] = [];
   let originDescriptions: string[] = [];
   let grpcOrigin: GrpcOrigin | null = null;
+  let dnsOrigin: DnsOrigin | null = null;
   try {
     const nginxBinary = findBinary('nginx');
     const httpOrigin = nginxBinary
       ? await startNginxOrigin(nginxBinary, join(workRoot, 'origin'), options.workers, ORIGIN_PORTS)
       : await startUwsOrigin(options.workers, ORIGIN_PORTS);
-    const bulkSink = scenarios.some((scenario) => scenario.load.kind === 'bulk-transfer') ? await startBulkSink() : null;
+    const bulkSink = runs('bulk-transfer') || runs('udp-bulk') ? await startBulkSink() : null;
     grpcOrigin = scenarios.some((scenario) => scenario.load.kind === 'grpc-unary') ? await startGrpcOrigin(ORIGIN_PORTS) : null;
+    dnsOrigin = runs('udp-dns') ? await startDnsOrigin(ORIGIN_PORTS, options.workers) : null;
     originDescriptions = [
       `HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`,
       ...(bulkSink ? [`bulk: ${bulkSink.description}`] : []),
       ...(grpcOrigin ? [`gRPC: ${grpcOrigin.description} on ports ${grpcOrigin.ports.join(', ')}`] : []),
+      ...(dnsOrigin ? [`DNS: ${dnsOrigin.description} on ports ${dnsOrigin.ports.join(', ')}`] : []),
     ];
     progress.note(`origins: ${originDescriptions.join('; ')}`);
     const context: MeasureContext = {
@@ -105,8 +116,10 @@ async function main(): Promise<void> {
       httpOrigin,
       bulkSink,
       grpcOrigin,
+      dnsOrigin,
       wrkBinary: findBinary('wrk'),
       h2loadBinary,
+      dnsperfBinary: findBinary('dnsperf'),
       cores: environment.cores,
     };
     for (const { scenario, contender, round } of plan) {
@@ -120,6 +133,7 @@ async function main(): Promise<void> {
     }
   } finally {
     grpcOrigin?.closeClient();
+    await dnsOrigin?.stop();
     await stopAllServerProcesses();
     rmSync(workRoot, { recursive: true, force: true });
   }

@@ -1,14 +1,16 @@
 // The scenarios of the suite: what load each one puts on a contender and which contenders it applies to.
 import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UNARY_PATH, UNARY_REQUEST_TEXT, UPLOAD_PATH } from './origins/payloads.js';
 
-/** http: an L7 proxy; tcp: an L4 proxy. Direct (no proxy) runs every scenario as the reference. */
-export type ProxyLayer = 'http' | 'tcp';
+/** http: an L7 proxy; tcp: an L4 proxy; udp: an L4 proxy of datagrams. Direct (no proxy) runs every scenario as the reference. */
+export type ProxyLayer = 'http' | 'tcp' | 'udp';
 export type Balance = 'round-robin' | 'hash-header';
 /**
  * h2c: HTTP/2 in cleartext by prior knowledge (the client starts with the preface, no Upgrade), HTTP/1.1 upstream.
  * grpc: gRPC, so h2c on both sides, to the gRPC origin.
+ * dns: DNS over UDP, one reply per query (a proxy may end the flow at the reply: proxy_responses 1).
+ * udp: a stream of datagrams both ways with no reply count (iperf3 -u).
  */
-export type ClientProtocol = 'http/1.1' | 'h2c' | 'grpc';
+export type ClientProtocol = 'http/1.1' | 'h2c' | 'grpc' | 'dns' | 'udp';
 
 export interface HttpRequestShape {
   method: 'GET' | 'POST';
@@ -26,7 +28,11 @@ export type ScenarioLoad =
   /** h2load POSTs of one small gRPC message to bench.Echo/Unary on the gRPC origin, same shape as h2. */
   | { kind: 'grpc-unary'; clients: number; streamsPerClient: number }
   | { kind: 'idle-connections' }
-  | { kind: 'bulk-transfer' };
+  | { kind: 'bulk-transfer' }
+  /** dnsperf over UDP: `clients` source ports with `outstanding` queries in flight over all of them. */
+  | { kind: 'udp-dns'; clients: number; outstanding: number }
+  /** iperf3 -u, unlimited rate, datagrams of `datagramBytes`. */
+  | { kind: 'udp-bulk'; datagramBytes: number };
 
 export interface Scenario {
   id: string;
@@ -50,6 +56,8 @@ function httpLoad(request: Partial<HttpRequestShape>, crossCheckWithWrk: boolean
 
 export function clientProtocolOf(scenario: Scenario): ClientProtocol {
   if (scenario.load.kind === 'grpc-unary') return 'grpc';
+  if (scenario.load.kind === 'udp-dns') return 'dns';
+  if (scenario.load.kind === 'udp-bulk') return 'udp';
   return scenario.load.kind === 'h2' ? 'h2c' : 'http/1.1';
 }
 
@@ -136,6 +144,24 @@ export const SCENARIOS: readonly Scenario[] = [
     layers: ['tcp'],
     balance: 'round-robin',
     load: { kind: 'bulk-transfer' },
+  },
+  {
+    id: 'udp-dns',
+    title: 'DNS over UDP (dnsperf)',
+    description:
+      'dnsperf A queries over UDP for names of a local zone, 16 source ports × 128 queries in flight, to two unbound resolvers; the proxies end each flow at its reply (proxy_responses 1): queries/s, p99 and lost queries (UDP contenders only).',
+    layers: ['udp'],
+    balance: 'round-robin',
+    load: { kind: 'udp-dns', clients: 16, outstanding: 128 },
+  },
+  {
+    id: 'udp-bulk',
+    title: 'UDP bulk stream (iperf3 -u)',
+    description:
+      'One iperf3 -u stream of 1400-byte datagrams at unlimited rate through the proxy to an iperf3 server: received bandwidth and datagrams lost (UDP contenders only).',
+    layers: ['udp'],
+    balance: 'round-robin',
+    load: { kind: 'udp-bulk', datagramBytes: 1400 },
   },
 ];
 

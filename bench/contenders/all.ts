@@ -1,9 +1,9 @@
 // Every contender, in the order each scenario runs them (the references first).
 import type { Contender } from './contender.js';
 import { direct } from './direct.js';
-import { fulcrumAll, fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp } from './fulcrum.js';
+import { fulcrumAll, fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp, fulcrumUdp } from './fulcrum.js';
 import { haproxyHttp, haproxyTcp } from './haproxy.js';
-import { nginxProxy, nginxStream } from './nginx.js';
+import { nginxProxy, nginxStream, nginxStreamUdp } from './nginx.js';
 
 export const CONTENDERS: readonly Contender[] = [
   direct,
@@ -11,10 +11,12 @@ export const CONTENDERS: readonly Contender[] = [
   haproxyTcp,
   nginxProxy,
   nginxStream,
+  nginxStreamUdp,
   fulcrumHttp,
   fulcrumHttpDoubleWorkers,
   fulcrumAll,
   fulcrumTcp,
+  fulcrumUdp,
 ];
 
 export function selectContenders(ids: string[] | null): Contender[] {

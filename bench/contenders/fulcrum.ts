@@ -38,8 +38,30 @@ function writeGrpcConfig(setup: ContenderSetup): string {
   return path;
 }
 
-function startFulcrum(env: Record<string, string>, readyPort: number) {
-  return startServerProcess({ command: process.execPath, args: [FULCRUM_CLI], env, readyPort });
+function startFulcrum(env: Record<string, string>, readyPort: number, layer: ProxyLayer) {
+  return startServerProcess({
+    command: process.execPath,
+    args: [FULCRUM_CLI],
+    env,
+    readyPort,
+    readyProtocol: layer === 'udp' ? 'udp' : 'tcp',
+  });
+}
+
+/** A build from before UDP mode refuses FULCRUM_MODE=udp; say so in the row's first line, not "see --help". */
+async function startedOrExplained(layer: ProxyLayer, started: ReturnType<typeof startFulcrum>): ReturnType<typeof startFulcrum> {
+  try {
+    return await started;
+  } catch (error) {
+    const refused = /FULCRUM_MODE="udp" is invalid[^\n]*/.exec((error as Error).message)?.[0];
+    if (layer !== 'udp' || !refused) throw error;
+    throw new Error(`this Fulcrum build has no UDP mode (${refused}); build a Fulcrum with FULCRUM_MODE=udp (npm run build)`);
+  }
+}
+
+/** UDP mode's own settings: DNS flows end at their one reply, as NGINX's proxy_responses 1. */
+function udpSettings(setup: ContenderSetup): Record<string, string> {
+  return setup.clientProtocol === 'dns' ? { FULCRUM_UDP_RESPONSES: '1' } : {};
 }
 
 function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: FulcrumVariant = {}): Contender {
@@ -54,20 +76,25 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: Fu
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
     async start(setup) {
       const hashed = setup.balance === 'hash-header';
-      const server = await startFulcrum(
-        {
-          FULCRUM_MODE: layer,
-          ...(layer === 'http' ? { FULCRUM_PROTOCOLS: front } : {}),
-          FULCRUM_BACKENDS: setup.backendPorts.map((port) => `127.0.0.1:${port}`).join(','),
-          FULCRUM_LISTEN: `127.0.0.1:${setup.listenPort}`,
-          FULCRUM_WORKERS: String(setup.workers * workerFactor),
-          FULCRUM_ADMIN_LISTEN: 'off',
-          FULCRUM_LOG_LEVEL: 'warn',
-          FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
-          ...(hashed ? { FULCRUM_HASH_KEY: `header:${HASH_HEADER}` } : {}),
-          ...(setup.clientProtocol === 'grpc' ? { FULCRUM_CONFIG: writeGrpcConfig(setup) } : {}),
-        },
-        setup.listenPort,
+      const server = await startedOrExplained(
+        layer,
+        startFulcrum(
+          {
+            FULCRUM_MODE: layer,
+            ...(layer === 'http' ? { FULCRUM_PROTOCOLS: front } : {}),
+            FULCRUM_BACKENDS: setup.backendPorts.map((port) => `127.0.0.1:${port}`).join(','),
+            FULCRUM_LISTEN: `127.0.0.1:${setup.listenPort}`,
+            FULCRUM_WORKERS: String(setup.workers * workerFactor),
+            FULCRUM_ADMIN_LISTEN: 'off',
+            FULCRUM_LOG_LEVEL: 'warn',
+            FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
+            ...(hashed ? { FULCRUM_HASH_KEY: `header:${HASH_HEADER}` } : {}),
+            ...(setup.clientProtocol === 'grpc' ? { FULCRUM_CONFIG: writeGrpcConfig(setup) } : {}),
+            ...(layer === 'udp' ? udpSettings(setup) : {}),
+          },
+          setup.listenPort,
+          layer,
+        ),
       );
       return { port: setup.listenPort, ...server };
     },
@@ -79,3 +106,4 @@ export const fulcrumHttpDoubleWorkers = fulcrum('http', { workerFactor: 2 });
 /** The complete front (FULCRUM_PROTOCOLS=all): HTTP/1.0, pipelining, h2c; compared with the uWS front above. */
 export const fulcrumAll = fulcrum('http', { front: 'all' });
 export const fulcrumTcp = fulcrum('tcp');
+export const fulcrumUdp = fulcrum('udp');

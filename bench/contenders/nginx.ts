@@ -86,6 +86,13 @@ function httpLocation(setup: ContenderSetup): string[] {
   ];
 }
 
+/** A stream server's body; for UDP, DNS flows end at their one reply and other flows at NGINX's default timeout. */
+function streamServer(layer: ProxyLayer, setup: ContenderSetup): string[] {
+  if (layer === 'tcp') return [`listen 127.0.0.1:${setup.listenPort} backlog=4096;`, 'proxy_pass bench_origins;'];
+  const responses = setup.clientProtocol === 'dns' ? ['proxy_responses 1;'] : [];
+  return [`listen 127.0.0.1:${setup.listenPort} udp;`, 'proxy_pass bench_origins;', ...responses];
+}
+
 function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: string[]): string {
   // nginx 1.22 has no `http2 on;`: `listen ... http2` on a plain port is HTTP/2 by prior knowledge only (no HTTP/1.1 there).
   const http2 = setup.clientProtocol === 'http/1.1' ? '' : ' http2';
@@ -95,7 +102,7 @@ function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: stri
       ? ['http {', ...nginxHttpHousekeeping(setup.workDir), ...upstreamBlock(setup, layer), 'server {', listen, 'location / {']
           .concat(httpLocation(setup))
           .concat(['}', '}', '}'])
-      : ['stream {', ...upstreamBlock(setup, layer), 'server {', listen, 'proxy_pass bench_origins;', '}', '}'];
+      : ['stream {', ...upstreamBlock(setup, layer), 'server {', ...streamServer(layer, setup), '}', '}'];
   return [...moduleLines, ...nginxMainContext(setup.workDir, setup.workers), ...block, ''].join('\n');
 }
 
@@ -106,8 +113,8 @@ function nginx(layer: ProxyLayer): Contender {
     return layer === 'http' ? [] : streamModuleLines(binary);
   };
   return {
-    id: layer === 'http' ? 'nginx-proxy' : 'nginx-stream',
-    label: layer === 'http' ? 'NGINX proxy' : 'NGINX stream',
+    id: { http: 'nginx-proxy', tcp: 'nginx-stream', udp: 'nginx-stream-udp' }[layer],
+    label: { http: 'NGINX proxy', tcp: 'NGINX stream', udp: 'NGINX stream udp' }[layer],
     layer,
     servesH2c: layer === 'http',
     servesGrpc: layer === 'http',
@@ -119,7 +126,12 @@ function nginx(layer: ProxyLayer): Contender {
       const configPath = join(setup.workDir, 'nginx.conf');
       writeFileSync(configPath, nginxConfig(layer, setup, moduleLines() ?? []));
       const [command, ...args] = nginxStartCommand(findBinary('nginx') as string, setup.workDir, configPath);
-      const server = await startServerProcess({ command: command as string, args, readyPort: setup.listenPort });
+      const server = await startServerProcess({
+        command: command as string,
+        args,
+        readyPort: setup.listenPort,
+        readyProtocol: layer === 'udp' ? 'udp' : 'tcp',
+      });
       return { port: setup.listenPort, ...server };
     },
   };
@@ -127,3 +139,4 @@ function nginx(layer: ProxyLayer): Contender {
 
 export const nginxProxy = nginx('http');
 export const nginxStream = nginx('tcp');
+export const nginxStreamUdp = nginx('udp');

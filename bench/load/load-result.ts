@@ -1,5 +1,5 @@
 // What one load run measured, whatever generated the load.
-export type GeneratorName = 'autocannon' | 'wrk' | 'h2load' | 'iperf3' | 'bulk-sender' | 'idle-holder';
+export type GeneratorName = 'autocannon' | 'wrk' | 'h2load' | 'iperf3' | 'iperf3-udp' | 'dnsperf' | 'bulk-sender' | 'idle-holder';
 
 export interface LatencyPercentiles {
   p50: number;

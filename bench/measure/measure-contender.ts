@@ -12,6 +12,7 @@ import type { LoadResult } from '../load/load-result.js';
 import { runWrk } from '../load/wrk-load.js';
 import type { BenchOptions } from '../options.js';
 import type { BulkSink } from '../origins/bulk-sink.js';
+import type { DnsOrigin } from '../origins/dns-origin.js';
 import { GRPC_REQUEST_HEADERS, unaryRequestFrame } from '../origins/grpc-echo.js';
 import type { GrpcOrigin } from '../origins/grpc-origin.js';
 import type { RunningOrigin } from '../origins/origin.js';
@@ -21,6 +22,7 @@ import { type IdleFigures, type Measurement, notMeasured } from '../report/measu
 import { clientProtocolOf, type Scenario } from '../scenarios.js';
 import { checkAnswers, checkAnswersH2c } from './check-answer.js';
 import { checkGrpcAnswers } from './check-grpc.js';
+import { measureUdpBulk, measureUdpDns } from './measure-udp.js';
 import { crossCheckedWithOrigin } from './origin-cross-check.js';
 import { type ProcessTreeUsage, readProcessTreeUsage } from './process-usage.js';
 
@@ -30,8 +32,10 @@ export interface MeasureContext {
   httpOrigin: RunningOrigin;
   bulkSink: BulkSink | null;
   grpcOrigin: GrpcOrigin | null;
+  dnsOrigin: DnsOrigin | null;
   wrkBinary: string | null;
   h2loadBinary: string | null;
+  dnsperfBinary: string | null;
   cores: number;
 }
 
@@ -82,20 +86,24 @@ function toMeasurement(
   };
 }
 
-/** Runs `load` while counting the contender's and the origin's CPU time around it. */
-async function measured(
+function originCpuSecondsOf(originPids: number | readonly number[]): number {
+  return [originPids].flat().reduce((sum, pid) => sum + readProcessTreeUsage(pid).cpuSeconds, 0);
+}
+
+/** Runs `load` while counting the contender's and the origin's (every origin process's) CPU time around it. */
+export async function measured(
   scenario: Scenario,
   contender: Contender,
   running: RunningContender,
-  originPid: number,
+  originPids: number | readonly number[],
   context: MeasureContext,
   load: () => Promise<LoadResult>,
 ): Promise<Measurement> {
   const contenderBefore = usageOf(running.pid);
-  const originBefore = readProcessTreeUsage(originPid);
+  const originBefore = originCpuSecondsOf(originPids);
   const result = await load();
   const contenderAfter = usageOf(running.pid);
-  const originCpuSeconds = readProcessTreeUsage(originPid).cpuSeconds - originBefore.cpuSeconds;
+  const originCpuSeconds = originCpuSecondsOf(originPids) - originBefore;
   const contenderCpuSeconds = contenderBefore && contenderAfter ? contenderAfter.cpuSeconds - contenderBefore.cpuSeconds : null;
   return toMeasurement(
     scenario,
@@ -244,15 +252,24 @@ async function measureBulk(
   );
 }
 
+function backendPortsOf(scenario: Scenario, context: MeasureContext): number[] {
+  switch (scenario.load.kind) {
+    case 'bulk-transfer':
+    case 'udp-bulk':
+      return context.bulkSink?.ports ?? [];
+    case 'grpc-unary':
+      return context.grpcOrigin?.ports ?? [];
+    case 'udp-dns':
+      return context.dnsOrigin?.ports ?? [];
+    default:
+      return context.httpOrigin.ports;
+  }
+}
+
 export async function measureContender(scenario: Scenario, contender: Contender, context: MeasureContext): Promise<Measurement[]> {
   const workDir = join(context.workRoot, `${scenario.id}-${contender.id}`);
   mkdirSync(workDir, { recursive: true });
-  const backendPorts =
-    scenario.load.kind === 'bulk-transfer'
-      ? (context.bulkSink?.ports ?? [])
-      : scenario.load.kind === 'grpc-unary'
-        ? (context.grpcOrigin?.ports ?? [])
-        : context.httpOrigin.ports;
+  const backendPorts = backendPortsOf(scenario, context);
   let running: RunningContender;
   try {
     running = await contender.start({
@@ -271,6 +288,8 @@ export async function measureContender(scenario: Scenario, contender: Contender,
     if (scenario.load.kind === 'h2') return [await measureH2(scenario, contender, running, context)];
     if (scenario.load.kind === 'grpc-unary') return [await measureGrpc(scenario, contender, running, context)];
     if (scenario.load.kind === 'idle-connections') return [await measureIdle(scenario, contender, running, context)];
+    if (scenario.load.kind === 'udp-dns') return [await measureUdpDns(scenario, contender, running, context)];
+    if (scenario.load.kind === 'udp-bulk') return [await measureUdpBulk(scenario, contender, running, context)];
     return [await measureBulk(scenario, contender, running, context)];
   } catch (error) {
     const output = running.output().trim();

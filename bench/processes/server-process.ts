@@ -1,5 +1,6 @@
-// Starts a server program as a child process, waits until its port accepts, and stops it by its own pid.
+// Starts a server program as a child process, waits until its port accepts (or, for UDP, is bound), and stops it by its own pid.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -16,6 +17,8 @@ export interface ServerCommand {
   env?: Record<string, string>;
   /** Port that accepts connections once the server is ready. */
   readyPort: number;
+  /** udp: ready once a socket is bound to readyPort on 127.0.0.1 (a UDP port answers nothing by itself). Default tcp. */
+  readyProtocol?: 'tcp' | 'udp';
   readyTimeoutMs?: number;
 }
 
@@ -31,6 +34,16 @@ function portAccepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether some socket is bound to 127.0.0.1:port (or any address) for UDP, from /proc/net/udp. */
+export function udpPortBound(port: number): boolean {
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const lines = readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1);
+  return lines.some((line) => {
+    const local = line.trim().split(/\s+/)[1] ?? '';
+    return local.endsWith(wanted) && (local.startsWith('0100007F') || local.startsWith('00000000'));
   });
 }
 
@@ -81,7 +94,7 @@ export async function startServerProcess(server: ServerCommand): Promise<ServerP
       const how = spawnError ? `could not start: ${(spawnError as Error).message}` : `exited with ${child.exitCode ?? child.signalCode}`;
       throw new Error(`${server.command} ${how} before it accepted on port ${server.readyPort}${lastLineOf(output)}\n${output.trim()}`);
     }
-    if (await portAccepts(server.readyPort)) break;
+    if (server.readyProtocol === 'udp' ? udpPortBound(server.readyPort) : await portAccepts(server.readyPort)) break;
     if (Date.now() > deadline) {
       await stopChild(child);
       throw new Error(`${server.command} did not accept on port ${server.readyPort} in time${lastLineOf(output)}\n${output.trim()}`);

@@ -1,8 +1,8 @@
 // With --rounds, one line per scenario, contender and generator: the median and range over its alternating rounds.
-import { formatCount, formatMilliseconds, formatRatio } from './format.js';
+import { formatBytesPerSecond, formatCount, formatMilliseconds, formatRatio } from './format.js';
 import type { Measurement } from './measurement.js';
 
-const HEADER = ['scenario', 'contender', 'generator', 'rounds ok', 'req/s', 'p99 ms', 'CPU µs/req', '× HAProxy'];
+const HEADER = ['scenario', 'contender', 'generator', 'rounds ok', 'req/s (or bandwidth)', 'p99 ms', 'CPU µs/req (or /MiB)', '× HAProxy'];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -39,10 +39,16 @@ export function roundsSummary(rows: Measurement[]): string {
       first.contender,
       first.generator ?? '–',
       `${ok.length}${failedRounds > 0 ? ` (${failedRounds} failed)` : ''}`,
-      spread(
-        ok.map((row) => row.requestsPerSecond),
-        formatCount,
-      ),
+      // Bulk streams have no requests: their bandwidth is the figure.
+      first.requestsPerSecond === null
+        ? spread(
+            ok.map((row) => row.throughputBytesPerSecond),
+            formatBytesPerSecond,
+          )
+        : spread(
+            ok.map((row) => row.requestsPerSecond),
+            formatCount,
+          ),
       spread(
         ok.map((row) => row.latencyMs?.p99),
         formatMilliseconds,
