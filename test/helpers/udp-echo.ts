@@ -10,14 +10,16 @@ export interface UdpEchoServer {
   close(): Promise<void>;
 }
 
-export type ReplyStyle = 'tagged' | 'plain' | 'silent';
+export type ReplyStyle = 'tagged' | 'plain' | 'silent' | 'other-port';
 
 /**
  * tagged: replies `${id}:` + the datagram; plain: the datagram unchanged (for sizes up to the UDP
- * maximum, where a tag would not fit); silent: never replies.
+ * maximum, where a tag would not fit); silent: never replies; other-port: replies tagged, but from a
+ * second socket on another port (as a misconfigured or multi-homed server might).
  */
 export async function startUdpEcho(id: string, style: ReplyStyle = 'tagged', host = '127.0.0.1'): Promise<UdpEchoServer> {
   const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const replier = style === 'other-port' ? createSocket(host.includes(':') ? 'udp6' : 'udp4') : socket;
   let received = 0;
   const sources = new Set<number>();
   socket.on('message', (message: Buffer, remote: RemoteInfo) => {
@@ -25,16 +27,20 @@ export async function startUdpEcho(id: string, style: ReplyStyle = 'tagged', hos
     sources.add(remote.port);
     if (style === 'silent') return;
     const reply = style === 'tagged' ? Buffer.concat([Buffer.from(`${id}:`), message]) : message;
-    socket.send(reply, remote.port, remote.address);
+    replier.send(reply, remote.port, remote.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  if (replier !== socket) await new Promise<void>((resolve) => replier.bind(0, host, resolve));
   const { port } = socket.address();
   return {
     id,
     address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
     received: () => received,
     sources: () => sources,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: async () => {
+      if (replier !== socket) await new Promise<void>((resolve) => replier.close(() => resolve()));
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
   };
 }
 

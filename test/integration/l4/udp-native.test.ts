@@ -110,6 +110,16 @@ describe('native UDP engine', () => {
     expect(openPool(poolName).snapshot().backends[0]).toMatchObject({ activeConnections: 0, failures: 1 });
   });
 
+  it('never forwards a reply a backend sends from another port (the connected flow socket filters it)', async () => {
+    const stray = await echo('X', 'other-port');
+    const { listener } = listen([stray.address], { responses: 1, idleTimeoutMs: 200 });
+    const peer = await client(listener.port);
+    expect(await peer.ask('hello?', 300)).toBeNull();
+    expect(stray.received()).toBe(1);
+    expect(await eventually(() => listener.stats().flowsClosed === 1, 3_000)).toBe(true);
+    expect(listener.stats()).toMatchObject({ backendDatagramsIn: 0, datagramsOut: 0, timeouts: 1 });
+  });
+
   it('closes idle flows after idleTimeoutMs, and a later datagram opens a new flow', async () => {
     const server = await echo('A');
     const { listener } = listen([server.address], { idleTimeoutMs: 200 });
