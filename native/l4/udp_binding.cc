@@ -36,11 +36,6 @@ bool ReadOptions(const Napi::Object& object, UdpListenerOptions* options, std::s
   return true;
 }
 
-template <typename Counter>
-void SetCount(Napi::Object& object, const char* name, const Counter& counter) {
-  object.Set(name, static_cast<double>(counter.load(std::memory_order_relaxed)));
-}
-
 // Joins the loop threads off the JS thread, then resolves with how many flows the deadline cut.
 class UdpJoinWorker : public Napi::AsyncWorker {
  public:
@@ -50,7 +45,7 @@ class UdpJoinWorker : public Napi::AsyncWorker {
   void Execute() override { listener_->Join(); }
   void OnOK() override {
     Napi::Object result = Napi::Object::New(Env());
-    SetCount(result, "forcedCloses", listener_->counters.drainForcedCloses);
+    result.Set("forcedCloses", static_cast<double>(listener_->Sum(&UdpCounters::drainForcedCloses)));
     deferred_.Resolve(result);
   }
 
@@ -104,28 +99,31 @@ class UdpListenerWrap : public Napi::ObjectWrap<UdpListenerWrap> {
     return Napi::Number::New(info.Env(), listener_ ? listener_->maxFlows() : 0);
   }
 
+  void SetSum(Napi::Object& stats, const char* name, std::atomic<uint64_t> UdpCounters::*counter) {
+    stats.Set(name, static_cast<double>(listener_->Sum(counter)));
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Object stats = Napi::Object::New(info.Env());
     if (!listener_) return stats;
-    const UdpCounters& counters = listener_->counters;
-    SetCount(stats, "datagramsIn", counters.datagramsIn);
-    SetCount(stats, "bytesIn", counters.bytesIn);
-    SetCount(stats, "datagramsOut", counters.datagramsOut);
-    SetCount(stats, "bytesOut", counters.bytesOut);
-    SetCount(stats, "backendDatagramsOut", counters.backendDatagramsOut);
-    SetCount(stats, "backendDatagramsIn", counters.backendDatagramsIn);
-    SetCount(stats, "flowsOpened", counters.flowsOpened);
-    SetCount(stats, "flowsClosed", counters.flowsClosed);
-    SetCount(stats, "flowsActive", counters.flowsActive);
-    SetCount(stats, "flowsRefused", counters.flowsRefused);
-    SetCount(stats, "drainDrops", counters.drainDrops);
-    SetCount(stats, "noBackend", counters.noBackend);
-    SetCount(stats, "timeouts", counters.timeouts);
-    SetCount(stats, "backendErrors", counters.backendErrors);
-    SetCount(stats, "sendErrors", counters.sendErrors);
-    SetCount(stats, "socketErrors", counters.socketErrors);
-    SetCount(stats, "emptyDatagrams", counters.emptyDatagrams);
-    SetCount(stats, "drainForcedCloses", counters.drainForcedCloses);
+    SetSum(stats, "datagramsIn", &UdpCounters::datagramsIn);
+    SetSum(stats, "bytesIn", &UdpCounters::bytesIn);
+    SetSum(stats, "datagramsOut", &UdpCounters::datagramsOut);
+    SetSum(stats, "bytesOut", &UdpCounters::bytesOut);
+    SetSum(stats, "backendDatagramsOut", &UdpCounters::backendDatagramsOut);
+    SetSum(stats, "backendDatagramsIn", &UdpCounters::backendDatagramsIn);
+    SetSum(stats, "flowsOpened", &UdpCounters::flowsOpened);
+    SetSum(stats, "flowsClosed", &UdpCounters::flowsClosed);
+    stats.Set("flowsActive", static_cast<double>(listener_->flowsActive()));
+    SetSum(stats, "flowsRefused", &UdpCounters::flowsRefused);
+    SetSum(stats, "drainDrops", &UdpCounters::drainDrops);
+    SetSum(stats, "noBackend", &UdpCounters::noBackend);
+    SetSum(stats, "timeouts", &UdpCounters::timeouts);
+    SetSum(stats, "backendErrors", &UdpCounters::backendErrors);
+    SetSum(stats, "sendErrors", &UdpCounters::sendErrors);
+    SetSum(stats, "socketErrors", &UdpCounters::socketErrors);
+    SetSum(stats, "emptyDatagrams", &UdpCounters::emptyDatagrams);
+    SetSum(stats, "drainForcedCloses", &UdpCounters::drainForcedCloses);
     stats.Set("droppedEvents", static_cast<double>(listener_->log.dropped()));
     return stats;
   }

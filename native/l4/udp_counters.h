@@ -6,8 +6,10 @@
 
 namespace fulcrum::l4 {
 
-// One per UDP listener, shared by its loop threads. "Client side" is the listener socket: in = from
-// clients, out = replies sent to clients; the backend side is the flows' connected sockets.
+// One per loop thread, written only by it, so two loops never bump the same cache line per datagram;
+// stats() sums them. "Client side" is the listener socket: in = from clients, out = replies sent to
+// clients; the backend side is the flows' connected sockets. The open-flow count is the listener's own
+// (one atomic for all loops, so the cap is exact).
 struct alignas(64) UdpCounters {
   std::atomic<uint64_t> datagramsIn{0};
   std::atomic<uint64_t> bytesIn{0};
@@ -17,8 +19,6 @@ struct alignas(64) UdpCounters {
   std::atomic<uint64_t> backendDatagramsIn{0};
   std::atomic<uint64_t> flowsOpened{0};
   std::atomic<uint64_t> flowsClosed{0};
-  // Open flows across all threads; a flow reserves its slot here before it is opened, so maxFlows is exact.
-  std::atomic<int64_t> flowsActive{0};
   std::atomic<uint64_t> flowsRefused{0};    // a new client's datagram dropped because maxFlows flows were open
   std::atomic<uint64_t> drainDrops{0};      // a new client's datagram dropped because the listener is draining
   std::atomic<uint64_t> noBackend{0};       // the pool had no backend up: the datagram was dropped

@@ -45,17 +45,16 @@ void UdpLoop::ReadClientDatagrams() {
 
 void UdpLoop::OnClientDatagram(const sockaddr_storage& client, socklen_t clientLength, const uint8_t* data,
                                size_t length) {
-  UdpCounters& counters = listener_.counters;
-  counters.datagramsIn.fetch_add(1, std::memory_order_relaxed);
-  counters.bytesIn.fetch_add(length, std::memory_order_relaxed);
-  if (length == 0) counters.emptyDatagrams.fetch_add(1, std::memory_order_relaxed);
+  counters_.datagramsIn.fetch_add(1, std::memory_order_relaxed);
+  counters_.bytesIn.fetch_add(length, std::memory_order_relaxed);
+  if (length == 0) counters_.emptyDatagrams.fetch_add(1, std::memory_order_relaxed);
   UdpFlowKey key = UdpFlowKey::From(client);
   int32_t picked = balancer::Pool::kNoBackend;
   if (perPacket_) {
     // Each datagram is balanced on its own; the flow is this client's flow to the backend picked.
     picked = PickBackend(key);
     if (picked == balancer::Pool::kNoBackend) {
-      counters.noBackend.fetch_add(1, std::memory_order_relaxed);
+      counters_.noBackend.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     key.backendIndex = picked;
@@ -79,7 +78,6 @@ int32_t UdpLoop::PickBackend(const UdpFlowKey& key) {
 // kNoBackend to pick here. Returns null when the datagram is dropped (counted by the reason).
 UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client, socklen_t clientLength,
                            int32_t picked) {
-  UdpCounters& counters = listener_.counters;
   auto dropPick = [&] {
     if (picked != balancer::Pool::kNoBackend) pool_.release(picked, balancer::Outcome::ClientAborted);
   };
@@ -87,18 +85,18 @@ UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client
   // whose datagram this loop reads before it has seen the wake-up.
   if (listener_.drainRequested()) {
     dropPick();
-    counters.drainDrops.fetch_add(1, std::memory_order_relaxed);
+    counters_.drainDrops.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
   if (!listener_.TryReserveFlow()) {
     dropPick();
-    counters.flowsRefused.fetch_add(1, std::memory_order_relaxed);
+    counters_.flowsRefused.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
   if (picked == balancer::Pool::kNoBackend) picked = PickBackend(key);
   if (picked == balancer::Pool::kNoBackend) {
     listener_.ReleaseFlow();
-    counters.noBackend.fetch_add(1, std::memory_order_relaxed);
+    counters_.noBackend.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
   const balancer::Backend& backend = pool_.backend(picked);
@@ -107,7 +105,7 @@ UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client
     // Our own shortage (or a backend address the kernel cannot route): not the backend's failure.
     pool_.release(picked, balancer::Outcome::ClientAborted);
     listener_.ReleaseFlow();
-    counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
+    counters_.socketErrors.fetch_add(1, std::memory_order_relaxed);
     if (!socketShortageLogged_) {
       socketShortageLogged_ = true;
       listener_.log.Add(std::string("cannot open a UDP socket to a backend: ") + strerror(-fd) +
@@ -127,9 +125,9 @@ UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client
   event.events = EPOLLIN;  // EPOLLERR (an ICMP error such as port unreachable) is always reported
   event.data.ptr = &flow->source;
   flows_.Insert(*flow, nowMs_);
-  counters.flowsOpened.fetch_add(1, std::memory_order_relaxed);
+  counters_.flowsOpened.fetch_add(1, std::memory_order_relaxed);
   if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-    counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
+    counters_.socketErrors.fetch_add(1, std::memory_order_relaxed);
     CloseFlow(*flow, balancer::Outcome::ClientAborted);
     return nullptr;
   }
@@ -141,13 +139,13 @@ void UdpLoop::ForwardToBackend(UdpFlow& flow, const uint8_t* data, size_t length
   while (send(flow.fd, data, length, 0) < 0) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      listener_.counters.sendErrors.fetch_add(1, std::memory_order_relaxed);
+      counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
     } else {
       OnFlowError(flow, errno);  // an ICMP error from an earlier datagram surfaces on this send
     }
     return;
   }
-  listener_.counters.backendDatagramsOut.fetch_add(1, std::memory_order_relaxed);
+  counters_.backendDatagramsOut.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UdpLoop::ReadReplies(UdpFlow& flow) {
@@ -163,7 +161,7 @@ void UdpLoop::ReadReplies(UdpFlow& flow) {
       return;
     }
     auto count = static_cast<unsigned>(received);
-    listener_.counters.backendDatagramsIn.fetch_add(count, std::memory_order_relaxed);
+    counters_.backendDatagramsIn.fetch_add(count, std::memory_order_relaxed);
     flow.replies += count;
     flows_.Touch(flow, nowMs_);
     SendToClient(flow, count);
@@ -178,25 +176,24 @@ void UdpLoop::ReadReplies(UdpFlow& flow) {
 // Replies leave from the loop's listener socket, so the client sees them come from the address it
 // sent to. A full send buffer drops the rest of the batch, as a router would: UDP promises no delivery.
 void UdpLoop::SendToClient(UdpFlow& flow, unsigned count) {
-  UdpCounters& counters = listener_.counters;
   mmsghdr* messages = batch_.ForSendTo(count, flow.client, flow.clientLength);
   unsigned done = 0;
   while (done < count) {
     int sent = sendmmsg(socketFd_, messages + done, count - done, 0);
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      counters.sendErrors.fetch_add(count - done, std::memory_order_relaxed);
+      counters_.sendErrors.fetch_add(count - done, std::memory_order_relaxed);
       return;
     }
     if (sent < 0) {  // this one datagram failed (the first of the rest); skip it and go on
-      counters.sendErrors.fetch_add(1, std::memory_order_relaxed);
+      counters_.sendErrors.fetch_add(1, std::memory_order_relaxed);
       ++done;
       continue;
     }
     for (unsigned index = done; index < done + static_cast<unsigned>(sent); ++index) {
-      counters.bytesOut.fetch_add(batch_.length(index), std::memory_order_relaxed);
+      counters_.bytesOut.fetch_add(batch_.length(index), std::memory_order_relaxed);
     }
-    counters.datagramsOut.fetch_add(static_cast<uint64_t>(sent), std::memory_order_relaxed);
+    counters_.datagramsOut.fetch_add(static_cast<uint64_t>(sent), std::memory_order_relaxed);
     done += static_cast<unsigned>(sent);
   }
 }
@@ -204,7 +201,7 @@ void UdpLoop::SendToClient(UdpFlow& flow, unsigned count) {
 // An ICMP error on the flow's connected socket: ECONNREFUSED is the backend's port unreachable,
 // others (host or network unreachable) say the same of the path. Either way the backend failed this flow.
 void UdpLoop::OnFlowError(UdpFlow& flow, int error) {
-  listener_.counters.backendErrors.fetch_add(1, std::memory_order_relaxed);
+  counters_.backendErrors.fetch_add(1, std::memory_order_relaxed);
   if (error == ECONNREFUSED) {
     refusedBackend_ = flow.backendIndex;
     refusedAtMs_ = nowMs_;
@@ -224,7 +221,7 @@ void UdpLoop::CloseFlow(UdpFlow& flow, balancer::Outcome outcome) {
   flow.fd = -1;
   pool_.release(flow.backendIndex, outcome);
   listener_.ReleaseFlow();
-  listener_.counters.flowsClosed.fetch_add(1, std::memory_order_relaxed);
+  counters_.flowsClosed.fetch_add(1, std::memory_order_relaxed);
   flow.closed = true;
   closedThisBatch_.push_back(&flow);
 }

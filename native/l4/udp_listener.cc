@@ -55,7 +55,8 @@ std::unique_ptr<UdpListener> UdpListener::Create(const UdpListenerOptions& optio
       listener->port_ = BoundPort(fd);
       if (options.port == 0) ParseAddress(options.host, listener->port_, address, addressLength);
     }
-    listener->loops_.push_back(std::make_unique<UdpLoop>(*listener, fd));
+    UdpCounters& counters = *listener->loopCounters_.emplace_back(std::make_unique<UdpCounters>());
+    listener->loops_.push_back(std::make_unique<UdpLoop>(*listener, counters, fd));
     int initError = 0;
     if (!listener->loops_.back()->Init(initError)) {
       error = {"SYSTEM", std::string("epoll/eventfd: ") + strerror(initError)};
@@ -94,11 +95,17 @@ void UdpListener::Join() {
 }
 
 bool UdpListener::TryReserveFlow() {
-  int64_t current = counters.flowsActive.load(std::memory_order_relaxed);
+  int64_t current = flowsActive_.load(std::memory_order_relaxed);
   while (current < static_cast<int64_t>(maxFlows_)) {
-    if (counters.flowsActive.compare_exchange_weak(current, current + 1, std::memory_order_relaxed)) return true;
+    if (flowsActive_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed)) return true;
   }
   return false;
+}
+
+uint64_t UdpListener::Sum(std::atomic<uint64_t> UdpCounters::*counter) const {
+  uint64_t total = 0;
+  for (const auto& counters : loopCounters_) total += ((*counters).*counter).load(std::memory_order_relaxed);
+  return total;
 }
 
 }  // namespace fulcrum::l4

@@ -39,11 +39,14 @@ class UdpListener {
 
   // Loop threads: a slot per open flow across all threads, taken before the flow's socket is opened.
   bool TryReserveFlow();
-  void ReleaseFlow() { counters.flowsActive.fetch_sub(1, std::memory_order_relaxed); }
+  void ReleaseFlow() { flowsActive_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t flowsActive() const { return flowsActive_.load(std::memory_order_relaxed); }  // any thread
+
+  // Any thread: one counter summed over the loops, e.g. Sum(&UdpCounters::datagramsIn).
+  uint64_t Sum(std::atomic<uint64_t> UdpCounters::*counter) const;
 
   const UdpListenerOptions options;
   std::shared_ptr<balancer::Pool> pool;  // held for the listener's lifetime; loops use it directly
-  UdpCounters counters;
   EventLog log;
 
  private:
@@ -53,6 +56,10 @@ class UdpListener {
   uint32_t workers_ = 0;
   uint32_t maxFlows_ = 0;
   std::atomic<bool> drainRequested_{false};
+  std::atomic<int64_t> flowsActive_{0};
+  // One per loop, in loop order; owned here rather than by the loops so stats() still reads them
+  // after the loops are joined and freed.
+  std::vector<std::unique_ptr<UdpCounters>> loopCounters_;
   std::vector<std::unique_ptr<UdpLoop>> loops_;
   std::vector<std::thread> threads_;
   std::once_flag joinOnce_;

@@ -22,8 +22,9 @@ constexpr int kEventsPerWait = 256;
 
 }  // namespace
 
-UdpLoop::UdpLoop(UdpListener& listener, int socketFd)
+UdpLoop::UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd)
     : listener_(listener),
+      counters_(counters),
       pool_(*listener.pool),
       responses_(listener.options.responses),
       perPacket_(listener.options.perPacket),
@@ -126,7 +127,7 @@ void UdpLoop::ExpireIdleFlows() {
   while (UdpFlow* oldest = flows_.oldest()) {
     if (oldest->idleDeadlineMs > nowMs_) break;
     balancer::Outcome outcome = EndOutcome(*oldest);
-    if (outcome == balancer::Outcome::Timeout) listener_.counters.timeouts.fetch_add(1, std::memory_order_relaxed);
+    if (outcome == balancer::Outcome::Timeout) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
     CloseFlow(*oldest, outcome);
   }
   if (draining_ && flows_.size() > 0 && drainDeadlineMs_ <= nowMs_) CloseAllForDrain();
@@ -140,7 +141,7 @@ void UdpLoop::CloseAllForDrain() {
     CloseFlow(*flow, outcome == balancer::Outcome::Timeout ? balancer::Outcome::ClientAborted : outcome);
     ++forced;
   }
-  listener_.counters.drainForcedCloses.fetch_add(forced, std::memory_order_relaxed);
+  counters_.drainForcedCloses.fetch_add(forced, std::memory_order_relaxed);
   listener_.log.Add("udp drain deadline reached: closed " + std::to_string(forced) + " flow(s)");
 }
 

@@ -12,6 +12,7 @@
 
 #include "balancer/pool.h"
 #include "l4/udp_batch.h"
+#include "l4/udp_counters.h"
 #include "l4/udp_flow_table.h"
 
 namespace fulcrum::l4 {
@@ -20,7 +21,7 @@ class UdpListener;
 
 class UdpLoop {
  public:
-  UdpLoop(UdpListener& listener, int socketFd);
+  UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd);
   ~UdpLoop();  // closes every flow still open (the thread has returned by then) and the sockets
   UdpLoop(const UdpLoop&) = delete;
   UdpLoop& operator=(const UdpLoop&) = delete;
@@ -52,6 +53,7 @@ class UdpLoop {
   balancer::Outcome EndOutcome(const UdpFlow& flow) const;
 
   UdpListener& listener_;
+  UdpCounters& counters_;  // this loop's own; the listener sums them for stats()
   balancer::Pool& pool_;
   const uint32_t responses_;
   const bool perPacket_;

@@ -106,12 +106,13 @@ TEST(UdpEngineRelaysRoundTripsAcrossThreadsWhileCountersAreRead) {
   }
   uint64_t observed = 0;  // the JS thread's role: read counters while the loops write them
   for (int read = 0; read < 200; ++read) {
-    observed = std::max(observed, listener->counters.datagramsOut.load(std::memory_order_relaxed));
+    observed = std::max(observed, listener->Sum(&l4::UdpCounters::datagramsOut));
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   for (auto& client : clients) client.join();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (listener->counters.flowsClosed.load() < kClients * kTripsEach && std::chrono::steady_clock::now() < deadline) {
+  while (listener->Sum(&l4::UdpCounters::flowsClosed) < kClients * kTripsEach &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   listener->Drain(0);
@@ -121,10 +122,10 @@ TEST(UdpEngineRelaysRoundTripsAcrossThreadsWhileCountersAreRead) {
   close(echoFd);
 
   CHECK_EQ(matched.load(), kClients * kTripsEach);
-  CHECK_EQ(listener->counters.flowsOpened.load(), static_cast<uint64_t>(kClients * kTripsEach));
-  CHECK_EQ(listener->counters.flowsClosed.load(), static_cast<uint64_t>(kClients * kTripsEach));
-  CHECK_EQ(listener->counters.flowsActive.load(), 0);
-  CHECK_EQ(listener->counters.datagramsOut.load(), static_cast<uint64_t>(kClients * kTripsEach));
+  CHECK_EQ(listener->Sum(&l4::UdpCounters::flowsOpened), static_cast<uint64_t>(kClients * kTripsEach));
+  CHECK_EQ(listener->Sum(&l4::UdpCounters::flowsClosed), static_cast<uint64_t>(kClients * kTripsEach));
+  CHECK_EQ(listener->flowsActive(), 0);
+  CHECK_EQ(listener->Sum(&l4::UdpCounters::datagramsOut), static_cast<uint64_t>(kClients * kTripsEach));
   CHECK_EQ(pool->backend(0).activeConnections.load(), 0);
   CHECK(observed <= static_cast<uint64_t>(kClients * kTripsEach));
 }
