@@ -75,8 +75,9 @@ struct UdpFlow {
   socklen_t clientLength = 0;
   int fd = -1;  // connected to the backend: the kernel drops datagrams from any other source
   int32_t backendIndex = -1;
-  uint32_t replies = 0;
-  bool closed = false;  // fd closed and counted; freed at the end of the current epoll batch
+  uint64_t requests = 0;  // datagrams forwarded to the backend
+  uint64_t replies = 0;   // datagrams read from the backend
+  bool closed = false;    // fd closed and counted; freed at the end of the current epoll batch
 
   // Intrusive links of the flow table's idle list, oldest activity first.
   UdpFlow* idlePrevious = nullptr;

@@ -145,14 +145,18 @@ void UdpLoop::ForwardToBackend(UdpFlow& flow, const uint8_t* data, size_t length
     }
     return;
   }
+  ++flow.requests;
   counters_.backendDatagramsOut.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UdpLoop::ReadReplies(UdpFlow& flow) {
   for (int round = 0; round < kBatchesPerWakeup; ++round) {
-    // Never read past the reply count: the flow closes after it and later datagrams are not forwarded.
+    // Never read past the replies still expected: the flow closes once they came, and later datagrams
+    // are not forwarded. At least one is read, so an unsolicited datagram cannot keep the socket ready.
     unsigned wanted = UdpBatch::kSize;
-    if (responses_ > 0) wanted = std::min(wanted, responses_ - flow.replies);
+    if (responses_ > 0 && flow.replies < ExpectedReplies(flow)) {
+      wanted = static_cast<unsigned>(std::min<uint64_t>(wanted, ExpectedReplies(flow) - flow.replies));
+    }
     mmsghdr* messages = batch_.ForReceive(wanted, false);
     int received = recvmmsg(flow.fd, messages, wanted, MSG_DONTWAIT, nullptr);
     if (received < 0) {
@@ -165,7 +169,7 @@ void UdpLoop::ReadReplies(UdpFlow& flow) {
     flow.replies += count;
     flows_.Touch(flow, nowMs_);
     SendToClient(flow, count);
-    if (responses_ > 0 && flow.replies >= responses_) {
+    if (responses_ > 0 && flow.replies >= ExpectedReplies(flow)) {
       CloseFlow(flow, balancer::Outcome::Success);
       return;
     }
@@ -208,6 +212,10 @@ void UdpLoop::OnFlowError(UdpFlow& flow, int error) {
   }
   CloseFlow(flow, balancer::Outcome::ConnectFailure);
 }
+
+// `responses` per client datagram forwarded, as NGINX's proxy_responses: a DNS client that sends
+// several queries from one socket before the first answer (dnsperf, a forwarding resolver) gets them all.
+uint64_t UdpLoop::ExpectedReplies(const UdpFlow& flow) const { return flow.requests * responses_; }
 
 // Success when the flow got a reply or none was expected; Timeout when replies were expected and none came.
 balancer::Outcome UdpLoop::EndOutcome(const UdpFlow& flow) const {

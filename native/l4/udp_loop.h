@@ -50,6 +50,7 @@ class UdpLoop {
   void SendToClient(UdpFlow& flow, unsigned count);
   void OnFlowError(UdpFlow& flow, int error);
   void CloseFlow(UdpFlow& flow, balancer::Outcome outcome);
+  uint64_t ExpectedReplies(const UdpFlow& flow) const;
   balancer::Outcome EndOutcome(const UdpFlow& flow) const;
 
   UdpListener& listener_;

@@ -15,7 +15,7 @@ struct UdpListenerOptions {
   uint32_t workers = 0;
   uint32_t idleTimeoutMs = 0;  // a flow with no datagram either way for this long closes
   uint32_t maxFlows = 0;       // open flows across all loop threads; 0: derived from RLIMIT_NOFILE
-  uint32_t responses = 0;      // replies after which a flow closes; 0: flows end by idle timeout only
+  uint32_t responses = 0;      // replies per client datagram after which a flow closes; 0: idle timeout only
   bool perPacket = false;      // balance every client datagram on its own (the flow key includes the backend)
 };
 

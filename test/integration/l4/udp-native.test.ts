@@ -110,6 +110,19 @@ describe('native UDP engine', () => {
     expect(openPool(poolName).snapshot().backends[0]).toMatchObject({ activeConnections: 0, failures: 1 });
   });
 
+  it('expects `responses` replies per client datagram, so queries sent before the first answer all get theirs', async () => {
+    const server = await echo('A');
+    const { listener } = listen([server.address], { responses: 1 });
+    const peer = await client(listener.port);
+    const replies: string[] = [];
+    peer.socket.on('message', (reply: Buffer) => replies.push(reply.toString()));
+    for (const query of ['q1', 'q2', 'q3']) peer.socket.send(query, listener.port, '127.0.0.1');
+    expect(await eventually(() => replies.length === 3, 2_000)).toBe(true);
+    expect(replies.sort()).toEqual(['A:q1', 'A:q2', 'A:q3']);
+    expect(await eventually(() => listener.stats().flowsClosed === 1, 2_000)).toBe(true);
+    expect(listener.stats()).toMatchObject({ flowsOpened: 1, flowsActive: 0, backendDatagramsIn: 3 });
+  });
+
   it('never forwards a reply a backend sends from another port (the connected flow socket filters it)', async () => {
     const stray = await echo('X', 'other-port');
     const { listener } = listen([stray.address], { responses: 1, idleTimeoutMs: 200 });
