@@ -81,7 +81,10 @@ void UdpLoop::Run() {
     ExpireIdleFlows();
     FreeClosedFlows();
   }
-  // Drained: the port goes back now (other loops, or a listener started by a reload, keep it).
+  // Drained: the port goes back now (other loops, or a listener started by a reload, keep it). What
+  // the kernel queued on this socket would vanish uncounted with it; read it first, so new clients'
+  // datagrams are counted as drain drops (only those arriving between this read and close() are not).
+  ReadClientDatagrams();
   close(socketFd_);
   socketFd_ = -1;
 }

@@ -253,7 +253,9 @@ describe('native UDP engine', () => {
 
   it('drains: open flows keep being served, new clients are dropped, the rest close at the deadline', async () => {
     const server = await echo('A');
-    const { listener } = listen([server.address]);
+    // One loop: with two, a loop without flows ends at once, and a datagram the kernel hashes to its
+    // socket in the moment before close() is gone uncounted.
+    const { listener } = listen([server.address], { workers: 1 });
     const first = await client(listener.port);
     const second = await client(listener.port);
     expect(await first.ask('a')).not.toBeNull();
