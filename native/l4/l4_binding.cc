@@ -8,6 +8,7 @@
 
 #include "l4/listener.h"
 #include "l4/sockets.h"
+#include "l4/udp_binding.h"
 
 namespace fulcrum::l4 {
 
@@ -256,6 +257,7 @@ void InitL4Binding(Napi::Env env, Napi::Object exports) {
   l4.Set("probeListeningElsewhere",
          Napi::Function::New(env, ProbeListeningElsewhereBinding, "probeListeningElsewhere"));
   l4.Set("openReusePortListener", Napi::Function::New(env, OpenReusePortListenerBinding, "openReusePortListener"));
+  InitUdpBinding(env, l4);
   exports.Set("l4", l4);
 }
 

@@ -81,21 +81,20 @@ export interface NativeL4Listener {
   drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
 }
 
+// native/l4/udp_*: UDP listeners; every datagram is handled on native threads (docs/l4.md, "UDP engine").
 export interface NativeUdpListenerOptions {
   host: string;
   port: number;
   poolName: string;
   workers: number;
   idleTimeoutMs: number;
-  maxFlows: number;
-  /** Replies that end a flow; 0: only the idle timeout ends it. */
-  responses: number;
-  /** Balance each datagram on its own: a flow is (client, backend). */
+  maxFlows: number; // 0: derived from RLIMIT_NOFILE
+  responses: number; // 0 = unlimited: flows end by idle timeout only
   perPacket: boolean;
 }
 
-/** native/l4/udp_*: relaxed atomics, read while the loops run. */
 export interface NativeUdpStats {
+  /** Client side: datagrams and bytes from clients (in) and replies sent to them (out). */
   datagramsIn: number;
   bytesIn: number;
   datagramsOut: number;
@@ -105,25 +104,41 @@ export interface NativeUdpStats {
   flowsOpened: number;
   flowsClosed: number;
   flowsActive: number;
+  /** A new client's datagram dropped because maxFlows flows were open. */
   flowsRefused: number;
+  /** A new client's datagram dropped because the listener is draining. */
+  drainDrops: number;
+  /** No backend up: the datagram was dropped. */
   noBackend: number;
+  /** Flows closed by idle timeout with no reply while responses > 0 expected one. */
   timeouts: number;
+  /** ICMP errors on a flow socket (ECONNREFUSED: the backend's port is closed). */
   backendErrors: number;
+  /** Datagrams dropped because a send failed (full socket buffer and the like). */
   sendErrors: number;
+  /** socket() for a new flow failed (EMFILE and the like): the datagram was dropped. */
+  socketErrors: number;
   emptyDatagrams: number;
+  drainForcedCloses: number;
+  droppedEvents: number;
 }
 
 export interface NativeUdpListener {
   readonly port: number;
   readonly workers: number;
+  readonly maxFlows: number;
   stats(): NativeUdpStats;
   takeEvents(): string[];
+  /** Stops opening flows at once; open flows live until they end or the deadline, then the threads are joined. */
   drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
 }
 
 export interface NativeL4 {
   Listener: new (options: NativeL4ListenerOptions) => NativeL4Listener;
-  UdpListener: new (options: NativeUdpListenerOptions) => NativeUdpListener;
+  /** Throws an Error with .code 'POOL' | 'ADDRESS' | 'LISTEN' | 'SYSTEM', as Listener does. */
+  UdpListener: new (
+    options: NativeUdpListenerOptions,
+  ) => NativeUdpListener;
   /** 0 when no socket listens on the numeric host:port, else the errno of a bind without SO_REUSEPORT (EADDRINUSE). */
   probeListeningElsewhere(host: string, port: number): number;
   /** A non-blocking SO_REUSEPORT listening socket's fd (for server.listen({ fd })); throws naming the failed step. */
