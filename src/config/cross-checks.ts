@@ -2,7 +2,7 @@
 // pools that lead back to themselves. --check-config runs them, so a start cannot fail on them later.
 import { isIP } from 'node:net';
 import { addressBytes, formatAddressBytes } from './cidr.js';
-import { describeListener, type ListenerConfig } from './listeners.js';
+import type { ListenerConfig } from './listeners.js';
 import { formatHostPort } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import type { HostPort, PoolConfig, Settings } from './types.js';
@@ -48,7 +48,7 @@ export function checkListenAddresses(settings: Settings, where: (key: ListenKey)
   });
 }
 
-/** The file's extra listeners: http mode only, TLS only with a certificate, and each on an address of its own. */
+/** http mode's extra listeners: TLS only with a certificate, and each on an address of its own (tcp and udp mode: l4-listeners.ts). */
 export function checkExtraListeners(
   settings: Settings,
   listeners: readonly ListenerConfig[],
@@ -56,14 +56,6 @@ export function checkExtraListeners(
   sectionWhere: string,
   problems: ConfigProblems,
 ): void {
-  if (listeners.length > 0 && settings.mode !== 'http') {
-    problems.add(
-      sectionWhere,
-      listeners.map(describeListener),
-      'extra listeners serve http mode only; remove them or set FULCRUM_MODE=http',
-    );
-    return;
-  }
   const taken = settingListeners(settings).map(([key, address]): [string, HostPort | null] => [where(key), address]);
   listeners.forEach((listener, index) => {
     const at = `${sectionWhere}[${index}]`;

@@ -53,7 +53,3 @@ export function parseL4Listeners(
     return [listener];
   });
 }
-
-export function describeL4Listener(listener: L4ListenerConfig): string {
-  return `${formatHostPort(listener.address)}/${listener.transport}`;
-}

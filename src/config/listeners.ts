@@ -1,7 +1,7 @@
 // The config file's `listeners:` section (http mode): more addresses beside FULCRUM_LISTEN, each with its
 // own front and TLS choice, e.g. the uWS front for HTTP/1.1 traffic beside an `all` port for HTTP/2.
 import type { L7Protocols } from './l7-types.js';
-import { formatHostPort, parseHostPort, parseOneOf } from './parsers.js';
+import { parseHostPort, parseOneOf } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping, scalarText } from './shape.js';
 import type { HostPort } from './types.js';
@@ -43,8 +43,4 @@ export function parseListeners(
     if (address === undefined || protocols === undefined || (entry.tls !== undefined && typeof entry.tls !== 'boolean')) return [];
     return [{ address, protocols, tls: (entry.tls as boolean | undefined) ?? defaults.tls }];
   });
-}
-
-export function describeListener(listener: ListenerConfig): string {
-  return `${formatHostPort(listener.address)} (${listener.protocols}${listener.tls ? ', TLS' : ''})`;
 }

@@ -72,5 +72,8 @@ it('describes every listener in --check-config, and refuses bad entries naming t
   expect(load([{ listen: '127.0.0.1:8080' }])).toThrow(/listeners\[0\]\.listen.*address of .*listen/);
   expect(load([{ listen: '127.0.0.1:8443', tls: true }])).toThrow(/listeners\[0\]\.tls.*needs a certificate; set FULCRUM_TLS_CERT/);
   expect(load([{ listen: '127.0.0.1:8443', protocols: 'h3' }])).toThrow(/listeners\[0\]\.protocols.*expected one of: http\/1\.1, all/);
-  expect(load([{ listen: '127.0.0.1:8443' }], { FULCRUM_MODE: 'tcp' })).toThrow(/listeners.*http mode only/);
+  // tcp mode's listeners choose a transport, not a front (docs/udp.md).
+  expect(load([{ listen: '127.0.0.1:8443' }], { FULCRUM_MODE: 'tcp' })).toThrow(
+    /listeners\[0\].*expected \{listen: HOST:PORT, protocol: tcp \| udp\}/,
+  );
 });
