@@ -50,7 +50,7 @@ export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' |
 }
 
 /** Everything the UDP plane takes from the config (read by test/unit/config/setting-modes.test.ts, as l4Plan). */
-export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent'> {
+export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent' | 'onFlowClosed'> & { accessLog: boolean } {
   return {
     listen: config.listen,
     poolName: DEFAULT_POOL,
@@ -59,6 +59,8 @@ export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent'>
     maxFlows: config.udpMaxFlows,
     responses: config.udpResponses,
     perPacket: config.udpPerPacket,
+    // As l4Plan's: below the log level the native threads do not gather records at all.
+    accessLog: config.accessLog && logsAt(config.logLevel, 'info'),
   };
 }
 
@@ -86,7 +88,21 @@ async function startL4Plane(config: FulcrumConfig, logger: Logger): Promise<Data
   try {
     for (const { address, transport } of addresses) {
       if (transport === 'udp') {
-        udp.push(startUdpProxy({ ...udpPlan(config), listen: address, onEvent: (message) => logger.warn({ plane: 'udp' }, message) }));
+        const { accessLog: udpAccessLog, ...udpOptions } = udpPlan(config);
+        udp.push(
+          startUdpProxy({
+            ...udpOptions,
+            listen: address,
+            onEvent: (message) => logger.warn({ plane: 'udp' }, message),
+            ...(udpAccessLog
+              ? {
+                  onFlowClosed: (batch) => {
+                    for (const record of batch) logger.info({ ...record }, 'udp flow');
+                  },
+                }
+              : {}),
+          }),
+        );
         continue;
       }
       tcp.push(

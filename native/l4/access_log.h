@@ -1,13 +1,11 @@
-// The TCP access log: one fixed-size record per closed connection, in a bounded lock-free ring per
-// loop thread (that thread the only producer, the JS thread the only consumer). Full rings drop and count.
+// The TCP access log: one fixed-size record per closed connection, in a RecordRing per loop thread.
 #pragma once
 
 #include <sys/socket.h>
 
-#include <atomic>
-#include <cstddef>
 #include <cstdint>
-#include <memory>
+
+#include "l4/record_ring.h"
 
 namespace fulcrum::l4 {
 
@@ -44,24 +42,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "src/l4/access-log.ts d
 // Stores an IPv4 or IPv6 socket address as a record's family, port (host order) and address bytes.
 void StoreAddress(const sockaddr_storage& address, uint8_t& family, uint16_t& port, uint8_t (&bytes)[16]);
 
-class AccessLogRing {
- public:
-  // A power of two; at 250 ms between JS drains this holds 65k closes a second per loop thread.
-  static constexpr uint64_t kCapacity = 16384;
-
-  AccessLogRing() : records_(new AccessRecord[kCapacity]) {}
-
-  bool TryPush(const AccessRecord& record);           // the loop thread; false (and counted) when full
-  size_t Take(AccessRecord* out, size_t maxRecords);  // the JS thread; oldest first
-  size_t size() const;                                // the JS thread: records waiting
-  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }  // any thread
-
- private:
-  std::unique_ptr<AccessRecord[]> records_;
-  // Producer and consumer indices on their own cache lines, so the two threads do not share one.
-  alignas(64) std::atomic<uint64_t> tail_{0};  // next slot the loop thread writes
-  std::atomic<uint64_t> dropped_{0};
-  alignas(64) std::atomic<uint64_t> head_{0};  // next slot the JS thread reads
-};
+using AccessLogRing = RecordRing<AccessRecord>;
 
 }  // namespace fulcrum::l4

@@ -33,6 +33,7 @@ bool ReadOptions(const Napi::Object& object, UdpListenerOptions* options, std::s
   }
   options->port = static_cast<uint16_t>(port);
   options->perPacket = object.Get("perPacket").ToBoolean().Value();
+  options->accessLog = object.Get("accessLog").ToBoolean().Value();
   return true;
 }
 
@@ -61,7 +62,9 @@ class UdpListenerWrap : public Napi::ObjectWrap<UdpListenerWrap> {
         env, "UdpListener",
         {InstanceAccessor<&UdpListenerWrap::Port>("port"), InstanceAccessor<&UdpListenerWrap::Workers>("workers"),
          InstanceAccessor<&UdpListenerWrap::MaxFlows>("maxFlows"), InstanceMethod<&UdpListenerWrap::Stats>("stats"),
-         InstanceMethod<&UdpListenerWrap::TakeEvents>("takeEvents"), InstanceMethod<&UdpListenerWrap::Drain>("drain")});
+         InstanceMethod<&UdpListenerWrap::TakeEvents>("takeEvents"),
+         InstanceMethod<&UdpListenerWrap::TakeAccessLog>("takeAccessLog"),
+         InstanceMethod<&UdpListenerWrap::Drain>("drain")});
   }
 
   explicit UdpListenerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpListenerWrap>(info) {
@@ -125,6 +128,9 @@ class UdpListenerWrap : public Napi::ObjectWrap<UdpListenerWrap> {
     SetSum(stats, "emptyDatagrams", &UdpCounters::emptyDatagrams);
     SetSum(stats, "drainForcedCloses", &UdpCounters::drainForcedCloses);
     stats.Set("droppedEvents", static_cast<double>(listener_->log.dropped()));
+    uint64_t droppedAccessRecords = 0;
+    for (const auto& ring : listener_->accessLogs) droppedAccessRecords += ring->dropped();
+    stats.Set("droppedAccessRecords", static_cast<double>(droppedAccessRecords));
     return stats;
   }
 
@@ -133,6 +139,23 @@ class UdpListenerWrap : public Napi::ObjectWrap<UdpListenerWrap> {
     Napi::Array events = Napi::Array::New(info.Env(), messages.size());
     for (size_t index = 0; index < messages.size(); ++index) events.Set(static_cast<uint32_t>(index), messages[index]);
     return events;
+  }
+
+  // The flow records waiting in every loop's ring, copied into one ArrayBuffer of UdpFlowRecord
+  // (src/l4/udp-access-log.ts decodes it): one copy and no per-record JS object on this side.
+  Napi::Value TakeAccessLog(const Napi::CallbackInfo& info) {
+    size_t waiting = 0;
+    if (listener_) {
+      for (const auto& ring : listener_->accessLogs) waiting += ring->size();
+    }
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), waiting * sizeof(UdpFlowRecord));
+    auto* records = static_cast<UdpFlowRecord*>(buffer.Data());
+    size_t taken = 0;
+    // Rings may have grown since they were counted; what does not fit waits for the next call.
+    for (size_t ring = 0; listener_ && ring < listener_->accessLogs.size() && taken < waiting; ++ring) {
+      taken += listener_->accessLogs[ring]->Take(records + taken, waiting - taken);
+    }
+    return buffer;
   }
 
   Napi::Value Drain(const Napi::CallbackInfo& info) {

@@ -77,7 +77,11 @@ struct UdpFlow {
   int32_t backendIndex = -1;
   uint64_t requests = 0;  // datagrams forwarded to the backend
   uint64_t replies = 0;   // datagrams read from the backend
-  bool closed = false;    // fd closed and counted; freed at the end of the current epoll batch
+  uint64_t bytesToBackend = 0;
+  // For the access log (native/l4/udp_access_log.h) only, so without it a flow costs no clock read.
+  uint64_t bytesFromBackend = 0;
+  int64_t openedUs = 0;  // MonotonicUs() at the flow's first datagram
+  bool closed = false;   // fd closed and counted; freed at the end of the current epoll batch
 
   // Intrusive links of the flow table's idle list, oldest activity first.
   UdpFlow* idlePrevious = nullptr;

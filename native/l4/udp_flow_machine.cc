@@ -1,6 +1,7 @@
 // The UDP flow machine of one loop thread: client datagrams in (recvmmsg), flows opened on a pick,
 // forwarded on their connected sockets, replies back to the client (sendmmsg), flows closed with an
 // outcome for the pool. Runs on the loop thread that owns the flows.
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "l4/clock.h"
 #include "l4/udp_listener.h"
 #include "l4/udp_loop.h"
 #include "l4/udp_sockets.h"
@@ -121,6 +123,7 @@ UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client
   flow->clientLength = clientLength;
   flow->fd = fd;
   flow->backendIndex = picked;
+  if (accessLog_) flow->openedUs = MonotonicUs();
   epoll_event event{};
   event.events = EPOLLIN;  // EPOLLERR (an ICMP error such as port unreachable) is always reported
   event.data.ptr = &flow->source;
@@ -128,7 +131,7 @@ UdpFlow* UdpLoop::OpenFlow(const UdpFlowKey& key, const sockaddr_storage& client
   counters_.flowsOpened.fetch_add(1, std::memory_order_relaxed);
   if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     counters_.socketErrors.fetch_add(1, std::memory_order_relaxed);
-    CloseFlow(*flow, balancer::Outcome::ClientAborted);
+    CloseFlow(*flow, balancer::Outcome::ClientAborted, UdpFlowEnding::SocketError);
     return nullptr;
   }
   return flow;
@@ -146,6 +149,7 @@ void UdpLoop::ForwardToBackend(UdpFlow& flow, const uint8_t* data, size_t length
     return;
   }
   ++flow.requests;
+  flow.bytesToBackend += length;
   counters_.backendDatagramsOut.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -167,10 +171,13 @@ void UdpLoop::ReadReplies(UdpFlow& flow) {
     auto count = static_cast<unsigned>(received);
     counters_.backendDatagramsIn.fetch_add(count, std::memory_order_relaxed);
     flow.replies += count;
+    if (accessLog_) {
+      for (unsigned index = 0; index < count; ++index) flow.bytesFromBackend += batch_.length(index);
+    }
     flows_.Touch(flow, nowMs_);
     SendToClient(flow, count);
     if (responses_ > 0 && flow.replies >= ExpectedReplies(flow)) {
-      CloseFlow(flow, balancer::Outcome::Success);
+      CloseFlow(flow, balancer::Outcome::Success, UdpFlowEnding::Responses);
       return;
     }
     if (count < wanted) return;
@@ -210,7 +217,8 @@ void UdpLoop::OnFlowError(UdpFlow& flow, int error) {
     refusedBackend_ = flow.backendIndex;
     refusedAtMs_ = nowMs_;
   }
-  CloseFlow(flow, balancer::Outcome::ConnectFailure);
+  CloseFlow(flow, balancer::Outcome::ConnectFailure,
+            error == ECONNREFUSED ? UdpFlowEnding::IcmpRefused : UdpFlowEnding::IcmpError);
 }
 
 // `responses` per client datagram forwarded, as NGINX's proxy_responses: a DNS client that sends
@@ -222,8 +230,9 @@ balancer::Outcome UdpLoop::EndOutcome(const UdpFlow& flow) const {
   return responses_ > 0 && flow.replies == 0 ? balancer::Outcome::Timeout : balancer::Outcome::Success;
 }
 
-void UdpLoop::CloseFlow(UdpFlow& flow, balancer::Outcome outcome) {
+void UdpLoop::CloseFlow(UdpFlow& flow, balancer::Outcome outcome, UdpFlowEnding ending) {
   if (flow.closed) return;
+  if (accessLog_) RecordClose(flow, ending);
   flows_.Erase(flow);
   close(flow.fd);  // also leaves the epoll set
   flow.fd = -1;
@@ -232,6 +241,25 @@ void UdpLoop::CloseFlow(UdpFlow& flow, balancer::Outcome outcome) {
   counters_.flowsClosed.fetch_add(1, std::memory_order_relaxed);
   flow.closed = true;
   closedThisBatch_.push_back(&flow);
+}
+
+// Fills one fixed-size record and hands it to the ring; nothing here allocates or takes a lock.
+void UdpLoop::RecordClose(const UdpFlow& flow, UdpFlowEnding ending) {
+  UdpFlowRecord record{};
+  timespec wallClock;
+  clock_gettime(CLOCK_REALTIME, &wallClock);
+  record.closedAtMs = static_cast<int64_t>(wallClock.tv_sec) * 1000 + wallClock.tv_nsec / 1000000;
+  record.datagramsClientToBackend = flow.requests;
+  record.bytesClientToBackend = flow.bytesToBackend;
+  record.datagramsBackendToClient = flow.replies;
+  record.bytesBackendToClient = flow.bytesFromBackend;
+  record.durationUs = static_cast<uint64_t>(MonotonicUs() - flow.openedUs);
+  record.backendIndex = flow.backendIndex;
+  record.ending = static_cast<uint8_t>(ending);
+  StoreAddress(flow.client, record.clientFamily, record.clientPort, record.clientAddress);
+  const balancer::Backend& backend = pool_.backend(flow.backendIndex);
+  StoreAddress(backend.socketAddress, record.backendFamily, record.backendPort, record.backendAddress);
+  accessLog_->TryPush(record);
 }
 
 }  // namespace fulcrum::l4

@@ -56,7 +56,9 @@ std::unique_ptr<UdpListener> UdpListener::Create(const UdpListenerOptions& optio
       if (options.port == 0) ParseAddress(options.host, listener->port_, address, addressLength);
     }
     UdpCounters& counters = *listener->loopCounters_.emplace_back(std::make_unique<UdpCounters>());
-    listener->loops_.push_back(std::make_unique<UdpLoop>(*listener, counters, fd));
+    UdpAccessLogRing* accessLog = nullptr;
+    if (options.accessLog) accessLog = listener->accessLogs.emplace_back(std::make_unique<UdpAccessLogRing>()).get();
+    listener->loops_.push_back(std::make_unique<UdpLoop>(*listener, counters, fd, accessLog));
     int initError = 0;
     if (!listener->loops_.back()->Init(initError)) {
       error = {"SYSTEM", std::string("epoll/eventfd: ") + strerror(initError)};

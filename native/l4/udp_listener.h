@@ -12,6 +12,7 @@
 #include "balancer/pool.h"
 #include "l4/event_log.h"
 #include "l4/listener.h"
+#include "l4/udp_access_log.h"
 #include "l4/udp_counters.h"
 #include "l4/udp_options.h"
 
@@ -48,6 +49,9 @@ class UdpListener {
   const UdpListenerOptions options;
   std::shared_ptr<balancer::Pool> pool;  // held for the listener's lifetime; loops use it directly
   EventLog log;
+  // One ring per loop, in loop order, only with options.accessLog. Owned here rather than by the loops
+  // so the JS thread can take the records of flows a drain closed after the loops are joined and freed.
+  std::vector<std::unique_ptr<UdpAccessLogRing>> accessLogs;
 
  private:
   UdpListener(const UdpListenerOptions& options, std::shared_ptr<balancer::Pool> pool);

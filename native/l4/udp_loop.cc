@@ -22,9 +22,10 @@ constexpr int kEventsPerWait = 256;
 
 }  // namespace
 
-UdpLoop::UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd)
+UdpLoop::UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd, UdpAccessLogRing* accessLog)
     : listener_(listener),
       counters_(counters),
+      accessLog_(accessLog),
       pool_(*listener.pool),
       responses_(listener.options.responses),
       perPacket_(listener.options.perPacket),
@@ -34,7 +35,7 @@ UdpLoop::UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd)
 UdpLoop::~UdpLoop() {
   // Run returns only once no flow is open, and a loop that never ran has none; closing whatever is
   // left anyway keeps the promise that no flow socket outlives its loop in this one place.
-  while (UdpFlow* flow = flows_.oldest()) CloseFlow(*flow, balancer::Outcome::ClientAborted);
+  while (UdpFlow* flow = flows_.oldest()) CloseFlow(*flow, balancer::Outcome::ClientAborted, UdpFlowEnding::Drain);
   FreeClosedFlows();
   if (socketFd_ >= 0) close(socketFd_);
   if (wakeFd_ >= 0) close(wakeFd_);
@@ -131,7 +132,7 @@ void UdpLoop::ExpireIdleFlows() {
     if (oldest->idleDeadlineMs > nowMs_) break;
     balancer::Outcome outcome = EndOutcome(*oldest);
     if (outcome == balancer::Outcome::Timeout) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
-    CloseFlow(*oldest, outcome);
+    CloseFlow(*oldest, outcome, UdpFlowEnding::Idle);
   }
   if (draining_ && flows_.size() > 0 && drainDeadlineMs_ <= nowMs_) CloseAllForDrain();
 }
@@ -141,7 +142,8 @@ void UdpLoop::CloseAllForDrain() {
   while (UdpFlow* flow = flows_.oldest()) {
     // The drain cut the wait for a reply, not the backend: a flow still waiting is not its failure.
     balancer::Outcome outcome = EndOutcome(*flow);
-    CloseFlow(*flow, outcome == balancer::Outcome::Timeout ? balancer::Outcome::ClientAborted : outcome);
+    CloseFlow(*flow, outcome == balancer::Outcome::Timeout ? balancer::Outcome::ClientAborted : outcome,
+              UdpFlowEnding::Drain);
     ++forced;
   }
   counters_.drainForcedCloses.fetch_add(forced, std::memory_order_relaxed);

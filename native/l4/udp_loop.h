@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "balancer/pool.h"
+#include "l4/udp_access_log.h"
 #include "l4/udp_batch.h"
 #include "l4/udp_counters.h"
 #include "l4/udp_flow_table.h"
@@ -21,7 +22,8 @@ class UdpListener;
 
 class UdpLoop {
  public:
-  UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd);
+  // accessLog: null unless the access log is on; this loop is then its only producer.
+  UdpLoop(UdpListener& listener, UdpCounters& counters, int socketFd, UdpAccessLogRing* accessLog);
   ~UdpLoop();  // closes every flow still open (the thread has returned by then) and the sockets
   UdpLoop(const UdpLoop&) = delete;
   UdpLoop& operator=(const UdpLoop&) = delete;
@@ -49,12 +51,14 @@ class UdpLoop {
   void ReadReplies(UdpFlow& flow);
   void SendToClient(UdpFlow& flow, unsigned count);
   void OnFlowError(UdpFlow& flow, int error);
-  void CloseFlow(UdpFlow& flow, balancer::Outcome outcome);
+  void CloseFlow(UdpFlow& flow, balancer::Outcome outcome, UdpFlowEnding ending);
+  void RecordClose(const UdpFlow& flow, UdpFlowEnding ending);
   uint64_t ExpectedReplies(const UdpFlow& flow) const;
   balancer::Outcome EndOutcome(const UdpFlow& flow) const;
 
   UdpListener& listener_;
-  UdpCounters& counters_;  // this loop's own; the listener sums them for stats()
+  UdpCounters& counters_;        // this loop's own; the listener sums them for stats()
+  UdpAccessLogRing* accessLog_;  // the listener owns it, so JS can still take its records after the join
   balancer::Pool& pool_;
   const uint32_t responses_;
   const bool perPacket_;

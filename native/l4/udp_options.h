@@ -17,6 +17,7 @@ struct UdpListenerOptions {
   uint32_t maxFlows = 0;       // open flows across all loop threads; 0: derived from RLIMIT_NOFILE
   uint32_t responses = 0;      // replies per client datagram after which a flow closes; 0: idle timeout only
   bool perPacket = false;      // balance every client datagram on its own (the flow key includes the backend)
+  bool accessLog = false;      // keep a record of every closed flow for the JS side
 };
 
 }  // namespace fulcrum::l4

@@ -1,6 +1,6 @@
 // The UDP engine under TSan: client threads make round trips through a two-thread UdpListener while
-// this thread reads its counters, then a drain joins the loops. Every reply reaches its own client,
-// the counters add up, and every pick is released.
+// this thread reads its counters and takes flow records, then a drain joins the loops. Every reply
+// reaches its own client, the counters add up, every pick is released, and every flow has one record.
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -91,6 +91,7 @@ TEST(UdpEngineRelaysRoundTripsAcrossThreadsWhileCountersAreRead) {
   options.idleTimeoutMs = 5000;
   options.maxFlows = 1000;
   options.responses = 1;
+  options.accessLog = true;
   l4::ListenerError error;
   auto listener = l4::UdpListener::Create(options, pool, error);
   CHECK(listener != nullptr);
@@ -104,9 +105,18 @@ TEST(UdpEngineRelaysRoundTripsAcrossThreadsWhileCountersAreRead) {
   for (int client = 0; client < kClients; ++client) {
     clients.emplace_back([&, client] { matched += RoundTrips(listener->port(), client, kTripsEach); });
   }
-  uint64_t observed = 0;  // the JS thread's role: read counters while the loops write them
+  uint64_t observed = 0;  // the JS thread's role: read counters and take records while the loops write
+  std::vector<l4::UdpFlowRecord> records;
+  auto takeRecords = [&] {
+    for (const auto& ring : listener->accessLogs) {
+      std::vector<l4::UdpFlowRecord> batch(ring->size());
+      batch.resize(ring->Take(batch.data(), batch.size()));
+      records.insert(records.end(), batch.begin(), batch.end());
+    }
+  };
   for (int read = 0; read < 200; ++read) {
     observed = std::max(observed, listener->Sum(&l4::UdpCounters::datagramsOut));
+    takeRecords();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   for (auto& client : clients) client.join();
@@ -120,6 +130,19 @@ TEST(UdpEngineRelaysRoundTripsAcrossThreadsWhileCountersAreRead) {
   stopEcho.store(true);
   echo.join();
   close(echoFd);
+  takeRecords();  // the rings outlive the joined loops
+
+  size_t wellFormed = 0;
+  for (const auto& record : records) {
+    // One request and its echo, "c-i" of 3 to 5 bytes each way, from a loopback client to the echo.
+    wellFormed += record.ending == static_cast<uint8_t>(l4::UdpFlowEnding::Responses) &&
+                  record.datagramsClientToBackend == 1 && record.datagramsBackendToClient == 1 &&
+                  record.bytesClientToBackend >= 3 && record.bytesBackendToClient == record.bytesClientToBackend &&
+                  record.backendIndex == 0 && record.backendPort == ntohs(echoAddress.sin_port) &&
+                  record.clientFamily == 4 && record.clientAddress[0] == 127 && record.clientPort != 0;
+  }
+  CHECK_EQ(records.size(), static_cast<size_t>(kClients * kTripsEach));
+  CHECK_EQ(wellFormed, records.size());
 
   CHECK_EQ(matched.load(), kClients * kTripsEach);
   CHECK_EQ(listener->Sum(&l4::UdpCounters::flowsOpened), static_cast<uint64_t>(kClients * kTripsEach));

@@ -6,7 +6,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/build/native-test"
 common=(-std=c++20 -Wall -Wextra -Werror -fno-exceptions -O1 -g -fno-omit-frame-pointer -I"$root/native" -pthread)
 library=("$root"/native/balancer/*.cc)
-newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/l4/access_log.h "$root"/native/l4/proxy_protocol.h \
+newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/l4/access_log.h "$root"/native/l4/record_ring.h \
+  "$root"/native/l4/proxy_protocol.h \
   "$root"/native/l4/udp_*.h "$root"/native/test/*.h | head -1)"
 
 # build NAME "SANITIZER FLAGS" TEST_SOURCES...: compiles changed objects in parallel, then links.
@@ -32,7 +33,7 @@ build asan "-fsanitize=address,undefined -fno-sanitize-recover=all" \
   "$root/native/test/balancer_pickers_test.cc" "$root/native/test/balancer_ring_test.cc" \
   "$root/native/l4/proxy_protocol.cc" "$root/native/test/l4_proxy_protocol_test.cc" \
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \
-  "$root/native/l4/sockets.cc" "$root/native/test/l4_udp_engine_test.cc"
+  "$root/native/l4/sockets.cc" "$root/native/l4/access_log.cc" "$root/native/test/l4_udp_engine_test.cc"
 build tsan "-fsanitize=thread" "$root/native/test/balancer_concurrency_test.cc" \
   "$root/native/l4/access_log.cc" "$root/native/test/l4_access_log_test.cc" \
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \

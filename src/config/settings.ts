@@ -258,7 +258,7 @@ export const SETTINGS = [
     flag: '--access-log',
     defaultText: 'false',
     accepted: 'true | false',
-    description: 'Log one JSON line per request (http) or connection (tcp); see docs/operations.md.',
+    description: 'Log one JSON line per request (http), connection (tcp) or flow (udp); see docs/operations.md.',
     parse: parseBoolean,
     format: String,
   }),

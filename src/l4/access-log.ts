@@ -39,7 +39,8 @@ const offsets = {
   backendAddress: 64,
 } as const;
 
-function formatAddress(view: DataView, family: number, offset: number, port: number): string | null {
+/** A record's address bytes as "a.b.c.d:port" or "[v6]:port"; null for family 0 (no address). */
+export function formatAddress(view: DataView, family: number, offset: number, port: number): string | null {
   if (family === 4) {
     return `${view.getUint8(offset)}.${view.getUint8(offset + 1)}.${view.getUint8(offset + 2)}.${view.getUint8(offset + 3)}:${port}`;
   }
@@ -49,7 +50,7 @@ function formatAddress(view: DataView, family: number, offset: number, port: num
   return `[${ipv6Text(groups)}]:${port}`;
 }
 
-const microsToMs = (micros: number): number => Math.round(micros) / 1000;
+export const microsToMs = (micros: number): number => Math.round(micros) / 1000;
 
 export function decodeAccessRecords(buffer: ArrayBuffer): TcpConnectionRecord[] {
   const view = new DataView(buffer);

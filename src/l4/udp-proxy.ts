@@ -5,6 +5,7 @@ import { FulcrumError, type FulcrumErrorCode } from '../errors.js';
 import type { NativeUdpListener, NativeUdpListenerOptions, NativeUdpStats } from '../native/addon-types.js';
 import { native } from '../native/load.js';
 import type { DrainResult } from './tcp-proxy.js';
+import { decodeUdpFlowRecords, type UdpFlowRecord } from './udp-access-log.js';
 
 export type UdpProxyStats = NativeUdpStats;
 
@@ -21,6 +22,12 @@ export interface UdpProxyOptions {
   perPacket: boolean;
   /** Where warnings from the native threads go (descriptor shortage, forced drains). Default: stderr. */
   onEvent?: (message: string) => void;
+  /**
+   * Closed flows, in batches every 250 ms (and once more when drained). Only when set do the native
+   * threads keep records; a full ring (16384 per loop thread) drops them and counts
+   * stats().droppedAccessRecords.
+   */
+  onFlowClosed?: (batch: UdpFlowRecord[]) => void;
 }
 
 export interface UdpProxy {
@@ -33,6 +40,8 @@ export interface UdpProxy {
 }
 
 const eventPollMs = 1_000;
+// As the TCP proxy's: each loop's ring holds 16384 records, so this keeps up with 65k closes a second per thread.
+const accessLogPollMs = 250;
 
 const nativeErrorCodes: Record<string, FulcrumErrorCode> = {
   POOL: 'FULCRUM_ERR_BALANCER',
@@ -50,6 +59,7 @@ function openListener(options: UdpProxyOptions): NativeUdpListener {
     maxFlows: options.maxFlows,
     responses: options.responses,
     perPacket: options.perPacket,
+    accessLog: options.onFlowClosed !== undefined,
   };
   try {
     return new native.l4.UdpListener(nativeOptions);
@@ -66,8 +76,14 @@ export function startUdpProxy(options: UdpProxyOptions): UdpProxy {
   const forwardEvents = (): void => {
     for (const message of listener.takeEvents()) onEvent(message);
   };
+  const { onFlowClosed } = options;
+  const forwardAccessLog = (): void => {
+    const batch = decodeUdpFlowRecords(listener.takeAccessLog());
+    if (batch.length > 0) onFlowClosed?.(batch);
+  };
   // Not unref'd: a listening proxy keeps the process alive until it is drained.
   const poller = setInterval(forwardEvents, eventPollMs);
+  const accessLogPoller = onFlowClosed ? setInterval(forwardAccessLog, accessLogPollMs) : undefined;
   let drained: Promise<DrainResult> | undefined;
   return {
     host: options.listen.host,
@@ -77,7 +93,10 @@ export function startUdpProxy(options: UdpProxyOptions): UdpProxy {
     drain: (deadlineMs) => {
       drained ??= listener.drain(Math.max(0, Math.floor(deadlineMs))).then((result) => {
         clearInterval(poller);
+        clearInterval(accessLogPoller);
         forwardEvents();
+        // The rings outlive the joined threads, so flows the drain closed are logged too.
+        if (onFlowClosed) forwardAccessLog();
         return result;
       });
       return drained;

@@ -91,6 +91,8 @@ export interface NativeUdpListenerOptions {
   maxFlows: number; // 0: derived from RLIMIT_NOFILE
   responses: number; // 0 = unlimited: flows end by idle timeout only
   perPacket: boolean;
+  /** Keep a record of every closed flow for takeAccessLog(); default false. */
+  accessLog?: boolean;
 }
 
 export interface NativeUdpStats {
@@ -121,6 +123,8 @@ export interface NativeUdpStats {
   emptyDatagrams: number;
   drainForcedCloses: number;
   droppedEvents: number;
+  /** Flow records dropped because a loop's ring was full (the JS side did not keep up). */
+  droppedAccessRecords: number;
 }
 
 export interface NativeUdpListener {
@@ -129,6 +133,8 @@ export interface NativeUdpListener {
   readonly maxFlows: number;
   stats(): NativeUdpStats;
   takeEvents(): string[];
+  /** Closed-flow records (src/l4/udp-access-log.ts decodes them), taken from every loop's ring. */
+  takeAccessLog(): ArrayBuffer;
   /** Stops opening flows at once; open flows live until they end or the deadline, then the threads are joined. */
   drain(deadlineMs: number): Promise<{ forcedCloses: number }>;
 }
