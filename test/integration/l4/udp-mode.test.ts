@@ -1,11 +1,12 @@
 // The fulcrum binary in udp mode against real UDP servers on loopback (node:dgram echo servers that tag
 // their replies): replies reach the right client, each client keeps its backend, least connections
 // spreads clients, the reply count and idle timeout end flows, the flow cap holds under a flood, a
-// killed backend's clients move on, and /stats and /metrics count it all.
+// killed backend's clients move on, a reload changes the backends in place, and /stats and /metrics count it all.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getStats, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
+import { tempConfigPath, writeConfig } from '../../helpers/config-file.js';
 import { CLI, type RunningProcess, startForTest } from '../../helpers/fulcrum-process.js';
 import { freePort } from '../../helpers/origins.js';
 import { MAX_UDP_PAYLOAD, openUdpClients, startUdpEchoServer, type UdpEchoServer, type UdpTestClient } from '../../helpers/udp-servers.js';
@@ -41,7 +42,7 @@ async function startUdpFulcrum(backends: UdpEchoServer[], env: Record<string, st
       FULCRUM_MODE: 'udp',
       FULCRUM_LISTEN: `127.0.0.1:${port}`,
       FULCRUM_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-      FULCRUM_BACKENDS: backends.map((backend) => `127.0.0.1:${backend.port}`).join(','),
+      ...(backends.length > 0 ? { FULCRUM_BACKENDS: backends.map((backend) => `127.0.0.1:${backend.port}`).join(',') } : {}),
       FULCRUM_WORKERS: '2',
       FULCRUM_LOG_LEVEL: 'info',
       ...env,
@@ -140,6 +141,19 @@ describe('udp mode', () => {
     expect(descriptors()).toBe(before);
     expect((await udp()).emptyDatagrams).toBe(1);
   }, 60_000);
+
+  it('takes a reloaded backend list in place: new flows go to the new backend, no restart', async () => {
+    const [before, after] = [await echoServer('before'), await echoServer('after')];
+    const configPath = tempConfigPath('fulcrum.yaml');
+    writeConfig(configPath, [`backends: ["127.0.0.1:${before.port}"]`]);
+    const { fulcrum, port } = await startUdpFulcrum([], { FULCRUM_CONFIG: configPath, FULCRUM_UDP_RESPONSES: '1' });
+    const [client] = (await clients(1)) as [UdpTestClient];
+    expect(await ask(client, port, 'one')).toBe('before|one');
+    writeConfig(configPath, [`backends: ["127.0.0.1:${after.port}"]`]);
+    fulcrum.child.kill('SIGHUP');
+    await expect.poll(() => ask(client, port, 'two', 300), { timeout: 5_000, interval: 50 }).toBe('after|two');
+    expect(fulcrum.child.exitCode).toBeNull();
+  });
 
   it('shows the counters in /metrics', async () => {
     const server = await echoServer('m');
