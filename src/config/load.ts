@@ -1,5 +1,6 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
+import { parseAccessRules, withGlobalAccess } from './access-rules.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
@@ -19,7 +20,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -159,7 +160,12 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems,
   );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
-  const routes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
+  const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
+  const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
+  if (l4 && file.access !== undefined) {
+    problems.add(`${fileLabel}: access`, '…', `access rules apply to http mode; ${complete.mode} mode has no address rules yet`);
+  }
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, defaultPool.length > 0);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;

@@ -1,17 +1,19 @@
 // The config file's `routes:` section: an ordered list of matches, each pointing at a pool or a split of pools.
+
+import { parseAccessRules } from './access-rules.js';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { HeaderMatch, RouteConfig, RouteMatch } from './types.js';
 
-const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', ...SPLIT_ROUTE_KEYS] as const;
+const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', ...SPLIT_ROUTE_KEYS] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
 const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
 const METHOD = /^[A-Z]+$/;
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
-function compileRegex(source: unknown): RegExp {
+export function compileRegex(source: unknown): RegExp {
   if (typeof source !== 'string') throw new InvalidValue('expected a regular expression as a string');
   try {
     return new RegExp(source);
@@ -20,7 +22,7 @@ function compileRegex(source: unknown): RegExp {
   }
 }
 
-function parseHeaders(value: unknown, where: string, problems: ConfigProblems): HeaderMatch[] | undefined {
+export function parseHeaders(value: unknown, where: string, problems: ConfigProblems): HeaderMatch[] | undefined {
   if (!Array.isArray(value)) {
     problems.add(where, value, 'expected a list of {name, equals?} or {name, regex?}');
     return undefined;
@@ -105,11 +107,12 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
     }
     if (!checkKeys(node, ROUTE_KEYS, at, problems)) return [];
     const match = parseMatch(node.match, `${at}.match`, problems);
+    const access = node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) };
     const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
     if (node.split !== undefined) {
       if (node.pool !== undefined) problems.add(`${at}.pool`, node.pool, 'give pool or split, not both');
       const split = parseSplit(node, at, poolNames, problems);
-      return match && split && stripPrefix !== undefined && node.pool === undefined ? [{ match, split, stripPrefix }] : [];
+      return match && split && stripPrefix !== undefined && node.pool === undefined ? [{ match, split, stripPrefix, ...access }] : [];
     }
     const stray = SPLIT_ROUTE_KEYS.find((key) => node[key] !== undefined);
     if (stray) problems.add(`${at}.${stray}`, node[stray], 'only a route with split: can have it');
@@ -118,7 +121,7 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
       problems.add(`${at}.pool`, node.pool, `expected the name of a configured pool (${known})`);
       return [];
     }
-    return match && stripPrefix !== undefined && !stray ? [{ match, pool: node.pool, stripPrefix }] : [];
+    return match && stripPrefix !== undefined && !stray ? [{ match, pool: node.pool, stripPrefix, ...access }] : [];
   });
 }
 

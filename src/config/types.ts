@@ -1,5 +1,6 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
 import type { Algorithm } from '../balance/pool-options.js';
+import type { AccessRule } from './access-rules.js';
 import type { L4ListenerConfig } from './l4-listeners.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
@@ -128,6 +129,8 @@ export interface RouteConfig {
   split?: SplitConfig;
   /** Remove match.pathPrefix from the path sent upstream. */
   stripPrefix?: boolean;
+  /** The file's top-level access rules, then the route's own: the first that matches allows or denies (403). */
+  access?: AccessRule[];
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings {

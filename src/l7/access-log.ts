@@ -20,6 +20,8 @@ export interface AccessRecord {
    * client-send-timeout, client-body-timeout, or upstream-<failure>.
    */
   error: string | null;
+  /** The access rule that denied the request (error "denied"). */
+  rule?: string;
 }
 
 const INFO = 30;

@@ -4,6 +4,7 @@
 
 /** The gRPC status codes Fulcrum sends itself (grpc/doc/statuscodes.md). */
 export const GRPC_DEADLINE_EXCEEDED = 4;
+export const GRPC_PERMISSION_DENIED = 7;
 export const GRPC_RESOURCE_EXHAUSTED = 8;
 export const GRPC_UNIMPLEMENTED = 12;
 export const GRPC_INTERNAL = 13;
@@ -41,6 +42,9 @@ export function grpcStatusOf(status: number, code: string): number {
       return GRPC_RESOURCE_EXHAUSTED;
     case 404:
       return GRPC_UNIMPLEMENTED;
+    case 403:
+      // An access rule denied the call (Envoy's RBAC filter answers the same).
+      return GRPC_PERMISSION_DENIED;
     default:
       return GRPC_INTERNAL;
   }

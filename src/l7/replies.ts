@@ -5,6 +5,7 @@ import type { HttpResponse } from './uws.js';
 
 const STATUS_TEXT: Record<number, string> = {
   400: '400 Bad Request',
+  403: '403 Forbidden',
   404: '404 Not Found',
   408: '408 Request Timeout',
   413: '413 Content Too Large',

@@ -1,6 +1,7 @@
 // Turns one request, from any front, into a forwarding plan: limits (414/431/413), route (404), split arm,
 // sticky backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
+import { AccessCheck } from './access-check.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
 import type { Downstream, Replier } from './downstream.js';
@@ -51,6 +52,8 @@ export interface RequestHeadFacts {
 export class RequestHandler {
   private readonly parts: HandlerParts;
   private readonly router: Router;
+  /** By route, for the routes that carry access rules. */
+  private readonly accessChecks = new Map<RouteConfig, AccessCheck>();
   private readonly clientAddresses = new ClientAddresses();
   /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
   private readonly uwsHeaders: string[] = [];
@@ -62,6 +65,7 @@ export class RequestHandler {
   constructor(parts: HandlerParts) {
     this.parts = parts;
     this.router = new Router(parts.routes, parts.pools.has(DEFAULT_POOL) ? DEFAULT_POOL : null);
+    for (const route of parts.routes) if (route.access) this.accessChecks.set(route, new AccessCheck(route.access));
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
@@ -236,6 +240,15 @@ export class RequestHandler {
       return null;
     }
     const { clientAddress } = downstream;
+    const access = this.accessChecks.get(route);
+    if (access) {
+      const checked = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
+      const denial = access.denial({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
+      if (denial !== null) {
+        this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${denial.name}".`, false, denial.name);
+        return null;
+      }
+    }
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
@@ -246,7 +259,16 @@ export class RequestHandler {
    * Fulcrum answers the request itself (a limit, no route, no backend), and access-logs it when asked to.
    * `close` refuses the request's framing: the connection is closed after the reply.
    */
-  private refuse(downstream: Replier, head: RequestHeadFacts, status: number, code: string, message: string, close = false): void {
+  private refuse(
+    downstream: Replier,
+    head: RequestHeadFacts,
+    status: number,
+    code: string,
+    message: string,
+    close = false,
+    /** The access rule that denied the request, for the log. */
+    rule: string | null = null,
+  ): void {
     if (close) downstream.refuseAndClose(status, code, message);
     else downstream.replyError(status, code, message);
     if (!this.parts.traffic.accessLog) return;
@@ -262,6 +284,7 @@ export class RequestHandler {
       durationMs: 0,
       bytesSent: 0,
       error: code,
+      ...(rule === null ? {} : { rule }),
     });
   }
 

@@ -1,43 +1,23 @@
-// Decides whether a client address belongs to FULCRUM_TRUSTED_PROXIES; per worker thread, with a small cache.
-import { isIP } from 'node:net';
-import { addressBytes, type CidrBlock } from '../config/cidr.js';
+// FULCRUM_TRUSTED_PROXIES on a worker thread: whether a peer may speak for its clients (its forwarding
+// headers are kept), and the client address it forwarded for, which access rules judge.
+import { CidrSet } from './cidr-set.js';
 
-const CACHE_LIMIT = 1024;
-
-export class TrustedProxies {
-  private readonly blocks: CidrBlock[];
-  /** Clients come back on many requests; remembering the answer keeps the byte compare off the hot path. */
-  private readonly verdicts = new Map<string, boolean>();
-
-  constructor(blocks: CidrBlock[]) {
-    this.blocks = blocks;
-  }
-
-  /** `address` as ClientAddresses prints it: dotted IPv4 (also for IPv4-mapped clients), or RFC 5952 IPv6. */
+export class TrustedProxies extends CidrSet {
   trusts(address: string): boolean {
-    if (this.blocks.length === 0) return false;
-    const known = this.verdicts.get(address);
-    if (known !== undefined) return known;
-    const verdict = this.match(address);
-    if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.clear();
-    this.verdicts.set(address, verdict);
-    return verdict;
+    return this.has(address);
   }
 
-  private match(address: string): boolean {
-    if (isIP(address) === 0) return false;
-    let bytes = addressBytes(address);
-    const mappedV4 = bytes.length === 16 && bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-    if (mappedV4) bytes = bytes.slice(12);
-    return this.blocks.some((block) => block.bytes.length === bytes.length && prefixMatches(block, bytes));
+  /**
+   * The address access rules judge: the peer's own, or, when the peer is a trusted proxy, the last
+   * X-Forwarded-For hop that is not (the proxies' own hops are skipped, as NGINX's real_ip_recursive does).
+   */
+  effectiveClient(peer: string, forwardedFor: string): string {
+    if (forwardedFor === '' || !this.has(peer)) return peer;
+    const hops = forwardedFor.split(',');
+    for (let index = hops.length - 1; index >= 0; index--) {
+      const hop = (hops[index] as string).trim();
+      if (hop !== '' && !this.has(hop)) return hop;
+    }
+    return peer;
   }
-}
-
-function prefixMatches(block: CidrBlock, bytes: number[]): boolean {
-  let remaining = block.prefixLength;
-  for (let index = 0; remaining > 0; index++, remaining -= 8) {
-    const mask = remaining >= 8 ? 0xff : (0xff << (8 - remaining)) & 0xff;
-    if (((block.bytes[index] as number) & mask) !== ((bytes[index] as number) & mask)) return false;
-  }
-  return true;
 }

@@ -1,0 +1,57 @@
+// Access rules in the config file: what loads (top-level rules first on every route, a catch-all route
+// carrying them when there are no routes), and each mistake refused with its key and the fix.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../../src/config/load.js';
+
+function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
+  const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-access-')), 'fulcrum.yaml');
+  writeFileSync(path, stringify(document));
+  return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
+}
+
+function refusal(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('access rules', () => {
+  it('puts the top-level rules before a route’s own, and gives a catch-all route the rules when there are no routes', () => {
+    const routed = withFile({
+      access: [{ name: 'global', deny: { pathPrefix: '/admin' } }],
+      routes: [{ match: {}, pool: 'default', access: [{ deny: { method: ['DELETE'] } }] }],
+    })();
+    expect(routed.routes[0]?.access?.map((rule) => [rule.name, rule.action])).toEqual([
+      ['global', 'deny'],
+      ['rule 0', 'deny'],
+    ]);
+    const bare = withFile({ access: [{ name: 'office', allow: { cidr: '10.0.0.0/8' } }, { deny: {} }] })();
+    expect(bare.routes).toHaveLength(1);
+    expect(bare.routes[0]).toMatchObject({ match: {}, pool: 'default' });
+    expect(bare.routes[0]?.access?.[0]?.cidrs).toHaveLength(1);
+  });
+
+  it.each([
+    [{ access: [{ deny: { cidr: '10.0.0.300/8' } }] }, /access\[0\]\.deny\.cidr/],
+    [{ access: [{ deny: { pathRegex: '(' } }] }, /access\[0\]\.deny\.pathRegex.*not a valid regular expression/],
+    [{ access: [{ allow: {}, deny: {} }] }, /give exactly one of allow and deny/],
+    [{ access: [{ deny: { port: 22 } }] }, /access\[0\]\.deny.*port/],
+    [{ access: [{ deny: { method: 'get' } }] }, /access\[0\]\.deny\.method.*upper-case/],
+    [{ access: [{ deny: { pathPrefix: 'admin' } }] }, /access\[0\]\.deny\.pathPrefix.*starting with \//],
+    [{ access: { deny: {} } }, /access.*expected a list of rules/],
+    [{ access: [{ name: '', deny: {} }] }, /access\[0\]\.name/],
+  ])('refuses %j', (document, message) => {
+    expect(refusal(withFile(document))).toMatch(message);
+  });
+
+  it('refuses access rules in tcp mode, which has no address rules yet', () => {
+    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(/access rules apply to http mode/);
+  });
+});
