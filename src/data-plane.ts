@@ -5,6 +5,7 @@ import { formatHostPort } from './config/parsers.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
 import { startTcpProxy, startUdpProxy, type TcpProxy, type TcpProxyOptions, type UdpProxy, type UdpProxyOptions } from './l4/index.js';
+import { AccessTotals } from './l7/access-counts.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
 import { type Logger, logsAt } from './log.js';
@@ -145,14 +146,21 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
   if (config.mode !== 'http') return startL4Plane(config, logger);
   const latency = new LatencyStats();
   const retries = new RetryTotals();
+  const access = new AccessTotals();
   const proxy = await startHttpProxy(config, pools, {
     workerDied: (error, restarts) =>
       logger.error({ err: error, restarts, listen: formatHostPort(config.listen) }, 'an L7 worker died and was replaced'),
     latency: (delta) => latency.add(delta),
     retries: (delta) => retries.add(delta),
+    access: (delta) => access.add(delta),
   });
   return {
-    stats: () => ({ workers: proxy.threads.length, workerRestarts: proxy.workerRestarts, splits: proxy.splitCounts() }),
+    stats: () => ({
+      workers: proxy.threads.length,
+      workerRestarts: proxy.workerRestarts,
+      splits: proxy.splitCounts(),
+      access: access.byRule(),
+    }),
     backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
     backendRetries: (pool, backendIndex) => retries.of(pool, backendIndex),
     reconfigure: (next) => proxy.reconfigure(next.pools, next.routes),

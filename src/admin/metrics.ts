@@ -86,6 +86,12 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     registers: [registry],
   });
   const udpFlows = new Gauge({ name: 'fulcrum_udp_flows_active', help: 'udp mode: open flows', registers: [registry] });
+  const accessVerdicts = new Counter({
+    name: 'fulcrum_access_requests_total',
+    help: 'http mode: requests an access rule decided, by rule and verdict (allowed, denied)',
+    labelNames: ['rule', 'verdict'],
+    registers: [registry],
+  });
 
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
@@ -116,6 +122,12 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     if (typeof workerRestarts === 'number') restarts.inc(workerRestarts);
     udp.reset();
     udpFlows.reset();
+    accessVerdicts.reset();
+    const accessByRule = planeStats.access as Record<string, { allowed: number; denied: number }> | undefined;
+    for (const [rule, { allowed, denied }] of Object.entries(accessByRule ?? {})) {
+      accessVerdicts.inc({ rule, verdict: 'allowed' }, allowed);
+      accessVerdicts.inc({ rule, verdict: 'denied' }, denied);
+    }
     const udpStats = planeStats.udp as Record<string, number> | undefined;
     if (udpStats) {
       for (const [counter, value] of Object.entries(udpStats)) {

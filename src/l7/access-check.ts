@@ -40,11 +40,11 @@ export class AccessCheck {
     this.addressSets = rules.map((rule) => (rule.cidrs ? new CidrSet(rule.cidrs) : null));
   }
 
-  /** The deny rule that refuses the request, or null when it may pass. */
-  denial(request: CheckedRequest): AccessRule | null {
+  /** The rule that decides the request (its action says how), or null when none matches: it passes. */
+  verdict(request: CheckedRequest): AccessRule | null {
     for (let index = 0; index < this.rules.length; index++) {
       const rule = this.rules[index] as AccessRule;
-      if (this.matches(rule, this.addressSets[index] ?? null, request)) return rule.action === 'deny' ? rule : null;
+      if (this.matches(rule, this.addressSets[index] ?? null, request)) return rule;
     }
     return null;
   }

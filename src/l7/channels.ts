@@ -6,6 +6,7 @@ export const controlChannel = (planeId: string): string => `fulcrum:l7:${planeId
 export const statusChannel = (planeId: string): string => `fulcrum:l7:${planeId}:status`;
 
 import type { RouteConfig } from '../config/types.js';
+import type { AccessDelta } from './access-counts.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
 import type { SplitCounterSpec } from './split-counters.js';
@@ -24,4 +25,5 @@ export type ControlMessage =
 export type StatusMessage =
   | { type: 'listening'; threadId: number }
   | { type: 'latency'; delta: LatencyDelta }
-  | { type: 'retries'; delta: RetryDelta };
+  | { type: 'retries'; delta: RetryDelta }
+  | { type: 'access'; delta: AccessDelta };

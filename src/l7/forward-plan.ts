@@ -1,5 +1,6 @@
 // What a worker hands each proxied request: what the request handler decided for it (its forwarding
 // plan) and the worker's shared request accounting. Runs on an L7 worker thread.
+import type { AccessCounter } from './access-counts.js';
 import type { ClientSweep } from './client-sweep.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { RetryCounter } from './retry-counts.js';
@@ -35,6 +36,8 @@ export interface WorkerTraffic {
   draining: boolean;
   latency: LatencyRecorder;
   retries: RetryCounter;
+  /** Access-rule verdicts by rule. */
+  access: AccessCounter;
   accessLog: boolean;
   /** Watches exchanges waiting on their client (a body arriving, a response streaming). */
   clients: ClientSweep;

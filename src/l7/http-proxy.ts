@@ -7,6 +7,7 @@ import { SETTINGS } from '../config/settings.js';
 import type { FulcrumConfig, PoolConfig, RouteConfig } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import { logsAt } from '../log.js';
+import type { AccessDelta } from './access-counts.js';
 import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
@@ -37,6 +38,7 @@ export interface L7Events {
   workerDied(error: Error, restarts: number): void;
   latency(delta: LatencyDelta): void;
   retries(delta: RetryDelta): void;
+  access(delta: AccessDelta): void;
 }
 
 /**
@@ -142,6 +144,8 @@ export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[],
         events.latency(event.data.delta);
       } else if (event.data.type === 'retries') {
         events.retries(event.data.delta);
+      } else if (event.data.type === 'access') {
+        events.access(event.data.delta);
       } else if (drainDeadline !== null) {
         // A replacement worker that started after the drain broadcast missed it (it had no channel yet): repeat it.
         broadcastDrain(drainDeadline);

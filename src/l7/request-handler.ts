@@ -243,9 +243,10 @@ export class RequestHandler {
     const access = this.accessChecks.get(route);
     if (access) {
       const checked = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
-      const denial = access.denial({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
-      if (denial !== null) {
-        this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${denial.name}".`, false, denial.name);
+      const rule = access.verdict({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
+      if (rule !== null) this.parts.traffic.access.count(rule.name, rule.action === 'deny');
+      if (rule?.action === 'deny') {
+        this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${rule.name}".`, false, rule.name);
         return null;
       }
     }

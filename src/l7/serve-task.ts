@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 import type { CidrBlock } from '../config/cidr.js';
 import type { L7Protocols } from '../config/l7-types.js';
 import type { HostPort, RouteConfig } from '../config/types.js';
+import { AccessCounter } from './access-counts.js';
 import { type ControlMessage, controlChannel, type StatusMessage, statusChannel } from './channels.js';
 import { ClientSweep, type ClientTimeouts } from './client-sweep.js';
 import type { Front, StartFailure } from './front.js';
@@ -106,6 +107,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     draining: false,
     latency: new LatencyRecorder(),
     retries: new RetryCounter(),
+    access: new AccessCounter(),
     accessLog: task.accessLog,
     clients: new ClientSweep(task.clientTimeouts),
   };
@@ -146,6 +148,8 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     if (delta) status.postMessage({ type: 'latency', delta } satisfies StatusMessage);
     const retries = traffic.retries.take();
     if (retries) status.postMessage({ type: 'retries', delta: retries } satisfies StatusMessage);
+    const access = traffic.access.take();
+    if (access) status.postMessage({ type: 'access', delta: access } satisfies StatusMessage);
   };
   const countsFlush = setInterval(flushCounts, COUNTS_FLUSH_MS);
   let accepting = false;

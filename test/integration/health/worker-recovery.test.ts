@@ -25,6 +25,7 @@ it('replaces an L7 worker that dies of an uncaught error while the others keep s
     workerDied: (error) => deaths.push(error),
     latency: () => undefined,
     retries: () => undefined,
+    access: () => undefined,
   });
   const url = `http://127.0.0.1:${port}/`;
   let stopLoad!: () => void;

@@ -3,9 +3,10 @@
 // first rule deciding, top-level rules before a route's own, 403 with X-Fulcrum-Error: denied, and the
 // rule's name in the access log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForStats } from '../../helpers/admin.js';
 import { startEchoOrigin } from '../../helpers/echo-origin.js';
 import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
-import type { TestOrigin } from '../../helpers/origins.js';
+import { freePort, type TestOrigin } from '../../helpers/origins.js';
 
 const RULES = {
   access: [{ name: 'no-admin', deny: { pathPrefix: '/admin' } }],
@@ -97,6 +98,34 @@ describe('access rules without trusted proxies', () => {
   it('judges the peer address: an X-Forwarded-For from an untrusted client is not believed', async () => {
     const reply = await send(`${proxy.url}/internal/report`, { headers: { 'x-forwarded-for': '10.1.2.3' } });
     expect(reply.status).toBe(403);
+  });
+
+  it('counts verdicts by rule in /stats and /metrics', async () => {
+    const adminPort = await freePort();
+    const counted = await startL7Proxy(
+      { FULCRUM_BACKENDS: origin.address, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${adminPort}` },
+      {
+        access: [
+          { name: 'no-admin', deny: { pathPrefix: '/admin' } },
+          { name: 'health', allow: { pathPrefix: '/health' } },
+        ],
+      },
+    );
+    try {
+      for (const path of ['/admin', '/admin/x', '/health', '/other']) await send(`${counted.url}${path}`);
+      await waitForStats(
+        adminPort,
+        (stats) =>
+          JSON.stringify(stats.dataPlane.access) ===
+          JSON.stringify({ 'no-admin': { allowed: 0, denied: 2 }, health: { allowed: 1, denied: 0 } }),
+        3_000,
+      );
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+      expect(metrics).toContain('fulcrum_access_requests_total{rule="no-admin",verdict="denied"} 2');
+      expect(metrics).toContain('fulcrum_access_requests_total{rule="health",verdict="allowed"} 1');
+    } finally {
+      await counted.stop();
+    }
   });
 
   it('applies top-level rules without routes too', async () => {

@@ -34,6 +34,7 @@ it.each(FRONTS)('drain ends a replacement worker that was not yet listening when
     workerDied: () => died(),
     latency: () => undefined,
     retries: () => undefined,
+    access: () => undefined,
   });
   proxy.failWorker(proxy.threads[0]?.threadId ?? -1);
   await restarted;

@@ -9,7 +9,7 @@ import { FRONTS, type FrontUnderTest } from '../../helpers/l7-proxy.js';
 import { freePort } from '../../helpers/origins.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
-const events = { workerDied: () => undefined, latency: () => undefined, retries: () => undefined };
+const events = { workerDied: () => undefined, latency: () => undefined, retries: () => undefined, access: () => undefined };
 const pair = makeCertificate('start.test');
 let taken: Server;
 let takenPort: number;

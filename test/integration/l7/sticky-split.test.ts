@@ -75,6 +75,7 @@ describe.each(FRONTS)('sticky sessions and traffic splits ($name front)', (front
       },
       latency: () => undefined,
       retries: () => undefined,
+      access: () => undefined,
     });
     url = `http://127.0.0.1:${port}`;
   });
