@@ -4,6 +4,7 @@
 #include "balancer/napi/pool_binding.h"
 #include "build_info.h"
 #include "l4/l4_binding.h"
+#include "limits/limits_binding.h"
 #include "process_exit.h"
 #include "reuseport_migration.h"
 
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fulcrum::InitBuildInfo(env, exports);
   fulcrum::balancer::InitPoolBinding(env, exports);
   fulcrum::l4::InitL4Binding(env, exports);
+  fulcrum::limits::InitLimitsBinding(env, exports);
   fulcrum::InitProcessExit(env, exports);
   fulcrum::InitReuseportMigration(env, exports);
   return exports;

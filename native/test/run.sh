@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the native unit tests (balancer, l4 access log ring, PROXY protocol parser, UDP engine) with sanitizers and runs them: ASan+UBSan for behaviour,
+# Builds the native unit tests (balancer, l4 access log ring, PROXY protocol parser, UDP engine, rate-limit buckets) with sanitizers and runs them: ASan+UBSan for behaviour,
 # TSan for the concurrency test. Objects are cached in build/native-test/ (2 compile jobs at most).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -8,7 +8,7 @@ common=(-std=c++20 -Wall -Wextra -Werror -fno-exceptions -O1 -g -fno-omit-frame-
 library=("$root"/native/balancer/*.cc)
 newest_header="$(ls -t "$root"/native/balancer/*.h "$root"/native/l4/access_log.h "$root"/native/l4/record_ring.h \
   "$root"/native/l4/proxy_protocol.h \
-  "$root"/native/l4/udp_*.h "$root"/native/test/*.h | head -1)"
+  "$root"/native/l4/udp_*.h "$root"/native/limits/*.h "$root"/native/test/*.h | head -1)"
 
 # build NAME "SANITIZER FLAGS" TEST_SOURCES...: compiles changed objects in parallel, then links.
 build() {
@@ -35,6 +35,7 @@ build asan "-fsanitize=address,undefined -fno-sanitize-recover=all" \
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \
   "$root/native/l4/sockets.cc" "$root/native/l4/access_log.cc" "$root/native/test/l4_udp_engine_test.cc"
 build tsan "-fsanitize=thread" "$root/native/test/balancer_concurrency_test.cc" \
+  "$root/native/limits/token_buckets.cc" "$root/native/test/limits_token_buckets_test.cc" \
   "$root/native/l4/access_log.cc" "$root/native/test/l4_access_log_test.cc" \
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \
   "$root/native/l4/sockets.cc" "$root/native/test/l4_udp_engine_test.cc"

@@ -88,7 +88,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   const udpFlows = new Gauge({ name: 'fulcrum_udp_flows_active', help: 'udp mode: open flows', registers: [registry] });
   const accessVerdicts = new Counter({
     name: 'fulcrum_access_requests_total',
-    help: 'http mode: requests an access rule decided, by rule and verdict (allowed, denied)',
+    help: 'http mode: requests an access rule or rate limit decided, by rule and verdict (allowed, denied, limited)',
     labelNames: ['rule', 'verdict'],
     registers: [registry],
   });
@@ -123,10 +123,9 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     udp.reset();
     udpFlows.reset();
     accessVerdicts.reset();
-    const accessByRule = planeStats.access as Record<string, { allowed: number; denied: number }> | undefined;
-    for (const [rule, { allowed, denied }] of Object.entries(accessByRule ?? {})) {
-      accessVerdicts.inc({ rule, verdict: 'allowed' }, allowed);
-      accessVerdicts.inc({ rule, verdict: 'denied' }, denied);
+    const accessByRule = planeStats.access as Record<string, Record<string, number>> | undefined;
+    for (const [rule, verdicts] of Object.entries(accessByRule ?? {})) {
+      for (const [verdict, count] of Object.entries(verdicts)) accessVerdicts.inc({ rule, verdict }, count);
     }
     const udpStats = planeStats.udp as Record<string, number> | undefined;
     if (udpStats) {

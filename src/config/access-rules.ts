@@ -4,6 +4,7 @@
 import { type CidrBlock, parseCidrList } from './cidr.js';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
+import type { RateLimitConfig } from './rate-limit.js';
 import { compileRegex, parseHeaders } from './routes.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import { DEFAULT_POOL, type HeaderMatch, type RouteConfig } from './types.js';
@@ -94,13 +95,22 @@ export function parseAccessRules(value: unknown, where: string, problems: Config
 }
 
 /**
- * The top-level rules go first on every route. Without routes, a catch-all route to the default pool
- * carries them (the worker's implicit route has none).
+ * The top-level rules and rate limit go first on every route. Without routes, a catch-all route to the
+ * default pool carries them (the worker's implicit route has none).
  */
-export function withGlobalAccess(routes: RouteConfig[], global: AccessRule[], hasDefaultPool: boolean): RouteConfig[] {
-  if (routes.length === 0 && global.length > 0 && hasDefaultPool) {
-    return [{ match: {}, pool: DEFAULT_POOL, stripPrefix: false, access: global }];
-  }
-  if (global.length === 0) return routes;
-  return routes.map((route) => ({ ...route, access: [...global, ...(route.access ?? [])] }));
+export function withGlobalAccess(
+  routes: RouteConfig[],
+  global: AccessRule[],
+  globalLimit: RateLimitConfig | undefined,
+  hasDefaultPool: boolean,
+): RouteConfig[] {
+  const limits = globalLimit === undefined ? [] : [globalLimit];
+  if (global.length === 0 && limits.length === 0) return routes;
+  const guarded = (route: RouteConfig): RouteConfig => ({
+    ...route,
+    ...(global.length > 0 || route.access ? { access: [...global, ...(route.access ?? [])] } : {}),
+    ...(limits.length > 0 || route.rateLimits ? { rateLimits: [...limits, ...(route.rateLimits ?? [])] } : {}),
+  });
+  if (routes.length === 0 && hasDefaultPool) return [guarded({ match: {}, pool: DEFAULT_POOL, stripPrefix: false })];
+  return routes.map(guarded);
 }

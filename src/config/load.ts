@@ -9,6 +9,7 @@ import { parseListeners } from './listeners.js';
 import { formatHealthCheckDefault, formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
+import { parseRateLimit } from './rate-limit.js';
 import { parseRoutes } from './routes.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
@@ -20,7 +21,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -162,10 +163,13 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
   const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
-  if (l4 && file.access !== undefined) {
-    problems.add(`${fileLabel}: access`, '…', `access rules apply to http mode; ${complete.mode} mode has no address rules yet`);
+  const globalLimit =
+    file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
+  for (const key of ['access', 'rateLimit'] as const) {
+    if (l4 && file[key] !== undefined)
+      problems.add(`${fileLabel}: ${key}`, '…', `${key} applies to http mode; ${complete.mode} mode has none yet`);
   }
-  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, defaultPool.length > 0);
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;

@@ -3,11 +3,12 @@
 import { parseAccessRules } from './access-rules.js';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
+import { parseRateLimit } from './rate-limit.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { HeaderMatch, RouteConfig, RouteMatch } from './types.js';
 
-const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', ...SPLIT_ROUTE_KEYS] as const;
+const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', 'rateLimit', ...SPLIT_ROUTE_KEYS] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
 const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
 const METHOD = /^[A-Z]+$/;
@@ -107,7 +108,11 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
     }
     if (!checkKeys(node, ROUTE_KEYS, at, problems)) return [];
     const match = parseMatch(node.match, `${at}.match`, problems);
-    const access = node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) };
+    const limit = node.rateLimit === undefined ? undefined : parseRateLimit(node.rateLimit, `${at}.rateLimit`, `route ${index}`, problems);
+    const access = {
+      ...(node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) }),
+      ...(limit === undefined ? {} : { rateLimits: [limit] }),
+    };
     const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
     if (node.split !== undefined) {
       if (node.pool !== undefined) problems.add(`${at}.pool`, node.pool, 'give pool or split, not both');

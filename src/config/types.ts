@@ -5,6 +5,7 @@ import type { L4ListenerConfig } from './l4-listeners.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
+import type { RateLimitConfig } from './rate-limit.js';
 import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
@@ -131,6 +132,8 @@ export interface RouteConfig {
   stripPrefix?: boolean;
   /** The file's top-level access rules, then the route's own: the first that matches allows or denies (403). */
   access?: AccessRule[];
+  /** The file's top-level rate limit, then the route's own; each must let a request through. */
+  rateLimits?: RateLimitConfig[];
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings {

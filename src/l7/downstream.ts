@@ -70,7 +70,8 @@ export interface Downstream {
   keepTimerAlive(bodyPaused: boolean): void;
   responseSink(exchange: RespondingExchange): ResponseSink;
   /** Fulcrum's own short reply, tagged with X-Fulcrum-Error. */
-  replyError(status: number, code: string, message: string): void;
+  /** `headers`: more fields for the reply, such as a 429's Retry-After. */
+  replyError(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): void;
   /** The same, then the connection is closed: what follows the request's head cannot be trusted. */
   refuseAndClose(status: number, code: string, message: string): void;
   /**

@@ -63,8 +63,8 @@ export class Http1Downstream implements Downstream {
     return new Http1ResponseWriter(this.res, exchange);
   }
 
-  replyError(status: number, code: string, message: string): void {
-    this.writeReply(status, code, message, false);
+  replyError(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): void {
+    this.writeReply(status, code, message, false, headers);
   }
 
   refuseAndClose(status: number, code: string, message: string): void {
@@ -77,7 +77,7 @@ export class Http1Downstream implements Downstream {
   }
 
   /** `close`: the connection closes after the reply. */
-  private writeReply(status: number, code: string, message: string, close: boolean): void {
+  private writeReply(status: number, code: string, message: string, close: boolean, extra?: Readonly<Record<string, string>>): void {
     if (this.res.headersSent) {
       this.cut();
       return;
@@ -89,6 +89,7 @@ export class Http1Downstream implements Downstream {
       'content-length': String(Buffer.byteLength(body)),
     };
     if (close) headers.connection = 'close';
+    Object.assign(headers, extra);
     this.res.writeHead(status, headers);
     if (this.reply.method === 'HEAD') this.res.end();
     else this.res.end(body);

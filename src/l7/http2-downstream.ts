@@ -83,7 +83,7 @@ export class Http2Downstream implements Downstream {
     return this.writer;
   }
 
-  replyError(status: number, code: string, message: string): void {
+  replyError(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): void {
     const { stream } = this;
     if (stream.destroyed) return;
     if (stream.headersSent) {
@@ -104,6 +104,7 @@ export class Http2Downstream implements Downstream {
         'content-type': 'text/plain; charset=utf-8',
         'x-fulcrum-error': code,
         'content-length': String(Buffer.byteLength(body)),
+        ...headers,
       },
       { endStream: head },
     );

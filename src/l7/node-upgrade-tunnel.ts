@@ -20,8 +20,8 @@ class RawReplier implements Replier {
     this.clientAddress = clientAddress;
   }
 
-  replyError(status: number, code: string, message: string): void {
-    this.socket.end(rawReply(status, code, message));
+  replyError(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): void {
+    this.socket.end(rawReply(status, code, message, headers));
   }
 
   refuseAndClose(status: number, code: string, message: string): void {

@@ -4,9 +4,11 @@
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Content Too Large',
   414: 'URI Too Long',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -15,10 +17,12 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** A reply tagged with X-Fulcrum-Error, a one-line plain-text body, and `Connection: close`. */
-export function rawReply(status: number, code: string, message: string): string {
+export function rawReply(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): string {
   const body = `${message}\n`;
+  let extra = '';
+  for (const name in headers) extra += `${name}: ${headers[name]}\r\n`;
   return (
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-fulcrum-error: ${code}\r\n` +
-    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+    `content-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`
   );
 }

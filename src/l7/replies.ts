@@ -9,6 +9,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: '404 Not Found',
   408: '408 Request Timeout',
   413: '413 Content Too Large',
+  429: '429 Too Many Requests',
   501: '501 Not Implemented',
   502: '502 Bad Gateway',
   503: '503 Service Unavailable',
@@ -33,9 +34,17 @@ export interface ReplyContext {
  */
 const CORK_BUFFER_BYTES = 16 * 1024;
 
-export function replyError(res: HttpResponse, status: number, code: string, message: string, request: ReplyContext): void {
+export function replyError(
+  res: HttpResponse,
+  status: number,
+  code: string,
+  message: string,
+  request: ReplyContext,
+  headers?: Readonly<Record<string, string>>,
+): void {
   res.cork(() => {
     writeHead(res, status, code, request);
+    for (const name in headers) res.writeHeader(name, headers[name] as string);
     const body = `${message}\n`;
     if (request.method === 'HEAD') endBodyless(res, Buffer.byteLength(body));
     else res.end(body);

@@ -1,9 +1,13 @@
 // Turns one request, from any front, into a forwarding plan: limits (414/431/413), route (404), split arm,
 // sticky backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
+
+import { RATE_LIMIT_KEYS, type RateLimitConfig } from '../config/rate-limit.js';
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
+import { native } from '../native/load.js';
 import { AccessCheck } from './access-check.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
+import { cookieValue } from './cookies.js';
 import type { Downstream, Replier } from './downstream.js';
 import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
@@ -54,6 +58,8 @@ export class RequestHandler {
   private readonly router: Router;
   /** By route, for the routes that carry access rules. */
   private readonly accessChecks = new Map<RouteConfig, AccessCheck>();
+  /** The process-wide buckets of rate limits, shared with every other worker. */
+  private readonly buckets = native.rateLimits.open('fulcrum', RATE_LIMIT_KEYS);
   private readonly clientAddresses = new ClientAddresses();
   /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
   private readonly uwsHeaders: string[] = [];
@@ -244,16 +250,45 @@ export class RequestHandler {
     if (access) {
       const checked = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
       const rule = access.verdict({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
-      if (rule !== null) this.parts.traffic.access.count(rule.name, rule.action === 'deny');
+      if (rule !== null) this.parts.traffic.access.count(rule.name, rule.action === 'deny' ? 'denied' : 'allowed');
       if (rule?.action === 'deny') {
         this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${rule.name}".`, false, rule.name);
         return null;
       }
     }
+    if (route.rateLimits && !this.withinRateLimits(route.rateLimits, downstream, head, clientAddress)) return null;
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
     return { route, pool: this.parts.pools.get(poolName) as WorkerPool };
+  }
+
+  /**
+   * Takes a token from each limit's bucket for this request's key (a request without the key's header or
+   * cookie is not counted, as NGINX's limit_req skips empty keys); the first limit out of tokens answers 429.
+   */
+  private withinRateLimits(limits: RateLimitConfig[], downstream: Replier, head: RequestHeadFacts, peer: string): boolean {
+    for (const limit of limits) {
+      const { key } = limit;
+      const value =
+        key.kind === 'ip'
+          ? this.parts.trustedProxies.effectiveClient(peer, this.collected('x-forwarded-for'))
+          : key.kind === 'header'
+            ? this.collected(key.name)
+            : key.kind === 'cookie'
+              ? cookieValue(this.collected('cookie'), key.name)
+              : 'route';
+      if (value === '') continue;
+      const waitMs = this.buckets.take(`${limit.name}|${value}`, limit.ratePerSecond, limit.burst);
+      this.parts.traffic.access.count(limit.name, waitMs > 0 ? 'limited' : 'allowed');
+      if (waitMs > 0) {
+        const retryAfter = String(Math.ceil(waitMs / 1000));
+        const message = `Over the rate limit "${limit.name}"; retry in ${retryAfter} s.`;
+        this.refuse(downstream, head, 429, 'rate-limited', message, false, limit.name, { 'retry-after': retryAfter });
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -267,11 +302,12 @@ export class RequestHandler {
     code: string,
     message: string,
     close = false,
-    /** The access rule that denied the request, for the log. */
+    /** The access rule or rate limit that refused the request, for the log. */
     rule: string | null = null,
+    headers?: Readonly<Record<string, string>>,
   ): void {
     if (close) downstream.refuseAndClose(status, code, message);
-    else downstream.replyError(status, code, message);
+    else downstream.replyError(status, code, message, headers);
     if (!this.parts.traffic.accessLog) return;
     writeAccessRecord({
       client: downstream.clientAddress,

@@ -48,8 +48,8 @@ export class UwsDownstream implements Downstream {
     return new UwsResponseWriter(this.res, exchange);
   }
 
-  replyError(status: number, code: string, message: string): void {
-    replyError(this.res, status, code, message, this.reply);
+  replyError(status: number, code: string, message: string, headers?: Readonly<Record<string, string>>): void {
+    replyError(this.res, status, code, message, this.reply, headers);
   }
 
   refuseAndClose(status: number, code: string, message: string): void {

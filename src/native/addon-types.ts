@@ -10,10 +10,20 @@ export interface NativeAddon {
   buildInfo: NativeBuildInfo;
   balancer: NativeBalancer;
   l4: NativeL4;
+  /** native/limits: the process-wide token buckets behind rate limits, exact across workers. */
+  rateLimits: { open(name: string, capacity: number): NativeTokenBuckets };
   /** native/process_exit.cc: _exit(code), for stops that must not wait on worker-thread teardown. */
   exitNow(code: number): never;
   /** native/reuseport_migration.cc: lets this process's listeners on `port` hand queued connections on when one closes. */
   enableListenerMigration(port: number): { attached: number; error: string | null };
+}
+
+/** One worker's handle onto a process-wide token-bucket table (native/limits/limits_binding.cc). */
+export interface NativeTokenBuckets {
+  /** Takes a token from `key`'s bucket: 0 when taken, else the milliseconds until one will be there. */
+  take(key: string, ratePerSecond: number, burst: number): number;
+  size(): number;
+  capacity(): number;
 }
 
 // native/l4/l4_binding.cc: TCP listeners whose hot path runs on native threads.

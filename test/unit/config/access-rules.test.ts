@@ -52,6 +52,6 @@ describe('access rules', () => {
   });
 
   it('refuses access rules in tcp mode, which has no address rules yet', () => {
-    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(/access rules apply to http mode/);
+    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(/access applies to http mode; tcp mode has none yet/);
   });
 });

@@ -1,0 +1,53 @@
+// Rate limits in the config file: rates in any unit, the burst's default, top-level before route limits,
+// and each mistake refused with its key and the fix.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../../src/config/load.js';
+
+function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
+  const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-rate-')), 'fulcrum.yaml');
+  writeFileSync(path, stringify(document));
+  return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
+}
+
+function refusal(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('rate limits', () => {
+  it('reads rates per second, minute and hour, defaults the burst to a second of the rate, and puts the top-level limit first', () => {
+    const config = withFile({
+      rateLimit: { rate: '600/m' },
+      routes: [{ match: {}, pool: 'default', rateLimit: { name: 'api', key: 'header:X-User', rate: '36/h', burst: 5 } }],
+    })();
+    expect(config.routes[0]?.rateLimits).toEqual([
+      { name: 'global', key: { kind: 'ip' }, ratePerSecond: 10, burst: 10 },
+      { name: 'api', key: { kind: 'header', name: 'x-user' }, ratePerSecond: 0.01, burst: 5 },
+    ]);
+    expect(withFile({ rateLimit: { key: 'cookie:session', rate: 50 } })().routes[0]?.rateLimits).toEqual([
+      { name: 'global', key: { kind: 'cookie', name: 'session' }, ratePerSecond: 50, burst: 50 },
+    ]);
+  });
+
+  it.each([
+    [{ rateLimit: { rate: '0/s' } }, /rateLimit\.rate.*above zero.*use an access rule/],
+    [{ rateLimit: { rate: 'fast' } }, /rateLimit\.rate.*"100\/s"/],
+    [{ rateLimit: { rate: '10/s', key: 'query:x' } }, /rateLimit\.key.*expected ip, header:NAME, cookie:NAME or route/],
+    [{ rateLimit: { rate: '10/s', burst: 0 } }, /rateLimit\.burst.*from 1 to 1000000/],
+    [{ rateLimit: { rate: '10/s', window: 5 } }, /rateLimit.*window/],
+  ])('refuses %j', (document, message) => {
+    expect(refusal(withFile(document))).toMatch(message);
+  });
+
+  it('refuses a rate limit in tcp mode', () => {
+    expect(refusal(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/rateLimit applies to http mode/);
+  });
+});
