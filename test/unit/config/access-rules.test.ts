@@ -52,6 +52,8 @@ describe('access rules', () => {
   });
 
   it('refuses access rules in tcp mode, which has no address rules yet', () => {
-    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(/access applies to http mode; tcp mode has none yet/);
+    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(
+      /access applies to http mode; tcp mode has none yet/,
+    );
   });
 });
