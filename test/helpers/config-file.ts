@@ -11,3 +11,13 @@ export function tempConfigPath(name: string): string {
 export function writeConfig(path: string, lines: string[]): void {
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
+
+/** The message of the configuration error `load` throws; fails the test when the configuration is accepted. */
+export function configRefusal(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}

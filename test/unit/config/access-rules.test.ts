@@ -6,20 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
+import { configRefusal } from '../../helpers/config-file.js';
 
 function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
   const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-access-')), 'fulcrum.yaml');
   writeFileSync(path, stringify(document));
   return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
-
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
 }
 
 describe('access rules', () => {
@@ -48,11 +40,11 @@ describe('access rules', () => {
     [{ access: { deny: {} } }, /access.*expected a list of rules/],
     [{ access: [{ name: '', deny: {} }] }, /access\[0\]\.name/],
   ])('refuses %j', (document, message) => {
-    expect(refusal(withFile(document))).toMatch(message);
+    expect(configRefusal(withFile(document))).toMatch(message);
   });
 
   it('refuses access rules in tcp mode, which has no address rules yet', () => {
-    expect(refusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(
+    expect(configRefusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(
       /access applies to http mode; tcp mode has none yet/,
     );
   });

@@ -6,20 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
+import { configRefusal } from '../../helpers/config-file.js';
 
 function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
   const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-rate-')), 'fulcrum.yaml');
   writeFileSync(path, stringify(document));
   return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
-
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
 }
 
 describe('rate limits', () => {
@@ -44,10 +36,10 @@ describe('rate limits', () => {
     [{ rateLimit: { rate: '10/s', burst: 0 } }, /rateLimit\.burst.*from 1 to 1000000/],
     [{ rateLimit: { rate: '10/s', window: 5 } }, /rateLimit.*window/],
   ])('refuses %j', (document, message) => {
-    expect(refusal(withFile(document))).toMatch(message);
+    expect(configRefusal(withFile(document))).toMatch(message);
   });
 
   it('refuses a rate limit in tcp mode', () => {
-    expect(refusal(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/rateLimit applies to http mode/);
+    expect(configRefusal(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/rateLimit applies to http mode/);
   });
 });

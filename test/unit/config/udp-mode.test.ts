@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
+import { configRefusal } from '../../helpers/config-file.js';
 
 const UDP = { FULCRUM_MODE: 'udp', FULCRUM_BACKENDS: '127.0.0.1:5301,127.0.0.1:5302' };
 
@@ -13,13 +14,7 @@ function load(env: Record<string, string>) {
 }
 
 function refusal(attempt: Record<string, string> | (() => unknown)): string {
-  try {
-    if (typeof attempt === 'function') attempt();
-    else load(attempt);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
+  return configRefusal(typeof attempt === 'function' ? attempt : () => load(attempt));
 }
 
 describe('FULCRUM_MODE=udp', () => {

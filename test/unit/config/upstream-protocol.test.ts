@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
+import { configRefusal } from '../../helpers/config-file.js';
 import { makeCertificate } from '../../helpers/tls-files.js';
 
 /** Loads one pool "api" with the given extra lines (YAML, indented under the pool), routed to. */
@@ -14,15 +15,6 @@ function withPool(lines: string[], env: Record<string, string> = {}) {
   const pool = ['pools:', '  api:', '    backends: ["127.0.0.1:9001"]', ...lines.map((line) => `    ${line}`)];
   writeFileSync(path, [...pool, 'routes:', '  - { match: { pathPrefix: / }, pool: api }', ''].join('\n'));
   return loadConfig({ env: { FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
-
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
 }
 
 describe('pools.NAME.protocol', () => {
@@ -50,19 +42,19 @@ describe('pools.NAME.protocol', () => {
     [['protocol: h2', 'tls: { verify: false }'], /pools\.api\.tls.*verify/],
     [['protocol: h2', 'tls: { serverName: "bad name" }'], /pools\.api\.tls\.serverName.*host name/],
   ])('refuses %j', (lines, message) => {
-    expect(refusal(() => withPool(lines))).toMatch(message);
+    expect(configRefusal(() => withPool(lines))).toMatch(message);
   });
 
   it('refuses a CA together with insecure: true, and a CA file that holds no certificate', () => {
     const certificate = makeCertificate('backend.test');
-    expect(refusal(() => withPool(['protocol: h2', `tls: { ca: ${certificate.cert}, insecure: true }`]))).toMatch(
+    expect(configRefusal(() => withPool(['protocol: h2', `tls: { ca: ${certificate.cert}, insecure: true }`]))).toMatch(
       /insecure: true checks no certificate/,
     );
-    expect(refusal(() => withPool(['protocol: h2', `tls: { ca: ${certificate.key} }`]))).toMatch(/holds no PEM certificate/);
+    expect(configRefusal(() => withPool(['protocol: h2', `tls: { ca: ${certificate.key} }`]))).toMatch(/holds no PEM certificate/);
   });
 
   it('refuses an HTTP/2 upstream in tcp mode', () => {
-    const message = refusal(() =>
+    const message = configRefusal(() =>
       loadConfig({ env: { FULCRUM_MODE: 'tcp', FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_UPSTREAM_PROTOCOL: 'h2c' }, flags: new Map() }),
     );
     expect(message).toMatch(/FULCRUM_UPSTREAM_PROTOCOL.*tcp mode relays bytes/);
