@@ -2,10 +2,10 @@
 // by client address (CIDR), method, path, header or query parameter. The first rule that matches decides;
 // a request no rule matches is allowed. A rule with no conditions matches every request (a final deny-all).
 import { type CidrBlock, parseCidrList } from './cidr.js';
+import { compileRegex, parseHeaders } from './field-matches.js';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import type { RateLimitConfig } from './rate-limit.js';
-import { compileRegex, parseHeaders } from './routes.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import { DEFAULT_POOL, type HeaderMatch, type RouteConfig } from './types.js';
 

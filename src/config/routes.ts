@@ -1,54 +1,17 @@
 // The config file's `routes:` section: an ordered list of matches, each pointing at a pool or a split of pools.
 
 import { parseAccessRules } from './access-rules.js';
-import { InvalidValue } from './parsers.js';
+import { compileRegex, parseHeaders } from './field-matches.js';
 import type { ConfigProblems } from './problems.js';
 import { parseRateLimit } from './rate-limit.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
-import type { HeaderMatch, RouteConfig, RouteMatch } from './types.js';
+import type { RouteConfig, RouteMatch } from './types.js';
 
 const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', 'rateLimit', ...SPLIT_ROUTE_KEYS] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
-const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
 const METHOD = /^[A-Z]+$/;
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-
-export function compileRegex(source: unknown): RegExp {
-  if (typeof source !== 'string') throw new InvalidValue('expected a regular expression as a string');
-  try {
-    return new RegExp(source);
-  } catch (error) {
-    throw new InvalidValue(`not a valid regular expression (${(error as Error).message})`);
-  }
-}
-
-export function parseHeaders(value: unknown, where: string, problems: ConfigProblems): HeaderMatch[] | undefined {
-  if (!Array.isArray(value)) {
-    problems.add(where, value, 'expected a list of {name, equals?} or {name, regex?}');
-    return undefined;
-  }
-  return value.flatMap((entry: unknown, index): HeaderMatch[] => {
-    const at = `${where}[${index}]`;
-    if (!isMapping(entry) || typeof entry.name !== 'string' || entry.name === '') {
-      problems.add(at, entry, 'expected {name: HEADER, equals?: TEXT, regex?: PATTERN}');
-      return [];
-    }
-    if (!checkKeys(entry, HEADER_KEYS, at, problems)) return [];
-    if (entry.equals !== undefined && entry.regex !== undefined) {
-      problems.add(at, entry, 'give equals or regex, not both');
-      return [];
-    }
-    const header: HeaderMatch = { name: entry.name.toLowerCase() };
-    if (entry.equals !== undefined) header.equals = String(entry.equals);
-    if (entry.regex !== undefined) {
-      const regex = problems.attempt(`${at}.regex`, entry.regex, () => compileRegex(entry.regex));
-      if (!regex) return [];
-      header.regex = regex;
-    }
-    return [header];
-  });
-}
 
 function parseMatch(value: unknown, where: string, problems: ConfigProblems): RouteMatch | undefined {
   if (value === undefined) return {};

@@ -1,8 +1,8 @@
 // A route's access rules (config/access-rules.ts) as one worker applies them: the first rule whose every
 // condition holds decides; none matching allows. Runs on an L7 worker thread, per request of a route with rules.
 import type { AccessRule } from '../config/access-rules.js';
-import type { HeaderMatch } from '../config/types.js';
 import { CidrSet } from './cidr-set.js';
+import { fieldsHold } from './router.js';
 
 /** What of a request the rules look at. */
 export interface CheckedRequest {
@@ -12,16 +12,6 @@ export interface CheckedRequest {
   path: string;
   query: string;
   header(name: string): string;
-}
-
-function fieldsMatch(conditions: HeaderMatch[], value: (name: string) => string | null): boolean {
-  for (const condition of conditions) {
-    const found = value(condition.name);
-    if (found === null) return false;
-    if (condition.equals !== undefined && found !== condition.equals) return false;
-    if (condition.regex && !condition.regex.test(found)) return false;
-  }
-  return true;
 }
 
 /** The first value of a query parameter, its name compared in lower case; null when absent. */
@@ -54,8 +44,8 @@ export class AccessCheck {
     if (rule.methods && !rule.methods.includes(request.method)) return false;
     if (rule.pathPrefix && !request.path.startsWith(rule.pathPrefix)) return false;
     if (rule.pathRegex && !rule.pathRegex.test(request.path)) return false;
-    if (rule.headers && !fieldsMatch(rule.headers, (name) => request.header(name) || null)) return false;
-    if (rule.query && !fieldsMatch(rule.query, (name) => queryParameter(request.query, name))) return false;
+    if (rule.headers && !fieldsHold(rule.headers, (name) => request.header(name) || null)) return false;
+    if (rule.query && !fieldsHold(rule.query, (name) => queryParameter(request.query, name))) return false;
     return true;
   }
 }

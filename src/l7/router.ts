@@ -1,5 +1,5 @@
 // Picks the route of a request: the first route whose every condition matches wins.
-import type { RouteConfig } from '../config/types.js';
+import type { HeaderMatch, RouteConfig } from '../config/types.js';
 
 export interface RoutableRequest {
   /** Host header without port, lower-case. */
@@ -21,13 +21,16 @@ function routeMatches(route: RouteConfig, request: RoutableRequest): boolean {
   if (pathPrefix && !request.path.startsWith(pathPrefix)) return false;
   if (pathRegex && !pathRegex.test(request.path)) return false;
   if (methods && !methods.includes(request.method)) return false;
-  if (headers) {
-    for (const condition of headers) {
-      const value = request.header(condition.name);
-      if (value === '') return false;
-      if (condition.equals !== undefined && value !== condition.equals) return false;
-      if (condition.regex && !condition.regex.test(value)) return false;
-    }
+  return !headers || fieldsHold(headers, (name) => request.header(name) || null);
+}
+
+/** Every condition holds: the field is present (`value` gives null when it is not), equal, or matching. */
+export function fieldsHold(conditions: HeaderMatch[], value: (name: string) => string | null): boolean {
+  for (const condition of conditions) {
+    const found = value(condition.name);
+    if (found === null) return false;
+    if (condition.equals !== undefined && found !== condition.equals) return false;
+    if (condition.regex && !condition.regex.test(found)) return false;
   }
   return true;
 }
