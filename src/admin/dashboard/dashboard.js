@@ -1,0 +1,422 @@
+// The dashboard's script (runs in the browser, inlined into GET / by src/admin/dashboard-page.ts): reads
+// GET /events as a fetch stream, derives rates and windowed latency from successive frames, renders the
+// pools and the 5-minute charts, and calls the admin API for drain, disable and enable.
+//
+// A fetch stream rather than EventSource: EventSource cannot send an Authorization header, and the token
+// must never go into a URL. The token lives in sessionStorage (this tab only) once the user enters it.
+(() => {
+  const TOKEN_KEY = 'fulcrum.adminToken';
+  const HISTORY_SECONDS = 300;
+  /** The table's p50/p99 cover this many seconds of frames; each chart point covers one. */
+  const TABLE_WINDOW_SECONDS = 10;
+  const RECONNECT_MS = 1_000;
+  const COLORS = ['#2f6fdb', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5f3dc4', '#74b816', '#495057'];
+
+  const byId = (id) => document.getElementById(id);
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  /** Per backend key: the last TABLE_WINDOW_SECONDS frames of its counters, oldest first. */
+  const recent = new Map();
+  /** Seconds since the epoch of each history point, and per backend key its req/s and p99 at those points. */
+  const history = { times: [], series: new Map() };
+  const poolViews = new Map();
+  let charts = null;
+
+  const authorization = () => (token ? { authorization: `Bearer ${token}` } : {});
+  const keyOf = (pool, address) => `${pool} ${address}`;
+
+  function setConnection(text, live) {
+    const element = byId('connection');
+    element.textContent = text;
+    element.classList.toggle('live', live);
+  }
+
+  function notify(text) {
+    const notice = byId('notice');
+    notice.textContent = text;
+    notice.hidden = text === '';
+  }
+
+  function askForToken(problem) {
+    setConnection('needs the admin token', false);
+    byId('token-error').textContent = problem;
+    byId('token-form').hidden = false;
+    byId('token').focus();
+  }
+
+  byId('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    token = byId('token').value;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    byId('token').value = '';
+    connect();
+  });
+
+  async function connect() {
+    setConnection('connecting…', false);
+    let response;
+    try {
+      response = await fetch('/events', { headers: authorization(), cache: 'no-store' });
+    } catch {
+      return setTimeout(connect, RECONNECT_MS);
+    }
+    if (response.status === 401) return askForToken(token ? 'that token was refused' : '');
+    if (!response.ok || !response.body) return setTimeout(connect, RECONNECT_MS);
+    byId('token-form').hidden = true;
+    setConnection('live', true);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trimStart())
+            .join('\n');
+          buffer = buffer.slice(end + 2);
+          if (data !== '') render(JSON.parse(data), Date.now() / 1000);
+        }
+      }
+    } catch {
+      // The connection broke (Fulcrum restarted, network): reconnect below.
+    }
+    setConnection('reconnecting…', false);
+    setTimeout(connect, RECONNECT_MS);
+  }
+
+  // ---- figures derived from successive frames ----
+
+  /** The quantile of the responses counted in `buckets` (upper bounds `bounds`; null bound = beyond the last), or null. */
+  function quantile(buckets, bounds, q) {
+    const total = buckets.reduce((sum, count) => sum + count, 0);
+    if (total === 0) return null;
+    let seen = 0;
+    for (let index = 0; index < buckets.length; index++) {
+      seen += buckets[index];
+      if (seen >= q * total) return bounds[index] ?? bounds[bounds.length - 2] ?? null;
+    }
+    return null;
+  }
+
+  const minus = (later, earlier) => later.map((count, index) => count - (earlier?.[index] ?? 0));
+
+  function derive(key, backend, bounds, now) {
+    const frames = recent.get(key) ?? [];
+    const frame = { at: now, picks: backend.totalPicks, failures: backend.failures, buckets: backend.latencyMs?.buckets ?? null };
+    const last = frames[frames.length - 1];
+    const oldest = frames[0];
+    frames.push(frame);
+    while (frames.length > TABLE_WINDOW_SECONDS + 1) frames.shift();
+    recent.set(key, frames);
+    if (!last) return { rate: null, errorRate: null, p50: null, p99: null, p99Now: null };
+    const picks = Math.max(0, frame.picks - last.picks);
+    const failures = Math.max(0, frame.failures - last.failures);
+    const windowBuckets = frame.buckets && minus(frame.buckets, oldest.buckets);
+    const lastBuckets = frame.buckets && minus(frame.buckets, last.buckets);
+    return {
+      rate: picks / Math.max(0.001, now - last.at),
+      errorRate: picks > 0 ? failures / picks : null,
+      p50: windowBuckets && quantile(windowBuckets, bounds, 0.5),
+      p99: windowBuckets && quantile(windowBuckets, bounds, 0.99),
+      p99Now: lastBuckets && quantile(lastBuckets, bounds, 0.99),
+    };
+  }
+
+  // ---- formatting ----
+
+  const dash = '–';
+  const number = (value, digits) => (value === null || value === undefined ? dash : value.toFixed(digits));
+  const rate = (value) => (value === null ? dash : number(value, value < 10 ? 1 : 0));
+  const milliseconds = (value) => (value === null || value === undefined ? dash : number(value, value < 1 ? 2 : value < 10 ? 1 : 0));
+  const percent = (value) => (value === null ? dash : `${number(value * 100, value < 0.1 ? 1 : 0)}%`);
+  const mebibytes = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
+  const duration = (seconds) =>
+    seconds < 3600
+      ? `${Math.floor(seconds / 60)}m ${seconds % 60}s`
+      : `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+
+  function element(tag, className, text) {
+    const created = document.createElement(tag);
+    if (className) created.className = className;
+    if (text !== undefined) created.textContent = text;
+    return created;
+  }
+
+  // ---- rendering ----
+
+  function renderProcess(stats) {
+    const plane = stats.dataPlane ?? {};
+    const items = [
+      ['mode', stats.mode],
+      ['up', duration(stats.uptimeSeconds)],
+      ['pid', stats.process?.pid],
+      ['RSS', stats.process ? mebibytes(stats.process.rssBytes) : dash],
+      ['workers', plane.workers ?? stats.process?.workers],
+      ['worker restarts', plane.workerRestarts ?? dash],
+      ['reloads', `${stats.reloads.applied} applied, ${stats.reloads.rejected} rejected`],
+      ['listeners', (stats.process?.listeners ?? []).join(' · ')],
+    ];
+    byId('process').replaceChildren(
+      ...items.map(([name, value]) => {
+        const pair = element('div');
+        pair.append(element('dt', '', name), element('dd', '', String(value ?? dash)));
+        return pair;
+      }),
+    );
+  }
+
+  const COLUMNS = [
+    'backend',
+    'state',
+    'weight',
+    'effective',
+    'active',
+    'req/s',
+    'errors',
+    'p50 ms',
+    'p99 ms',
+    'EWMA ms',
+    'health checks',
+    '',
+  ];
+  const ACTIONS = [
+    ['drain', 'draining'],
+    ['disable', 'disabled'],
+    ['enable', 'enabled'],
+  ];
+
+  function poolView(name) {
+    let view = poolViews.get(name);
+    if (view) return view;
+    const section = element('div', 'pool');
+    const heading = element('h2');
+    const table = element('table');
+    const head = element('tr');
+    for (const column of COLUMNS) head.append(element('th', '', column));
+    head.children[7].title = head.children[8].title = `over the last ${TABLE_WINDOW_SECONDS} s`;
+    const body = element('tbody');
+    table.append(element('thead'), body);
+    table.tHead.append(head);
+    section.append(heading, table);
+    section.dataset.pool = name;
+    byId('pools').append(section);
+    view = { section, heading, body, rows: new Map() };
+    poolViews.set(name, view);
+    return view;
+  }
+
+  function backendRow(view, pool, address) {
+    let row = view.rows.get(address);
+    if (row) return row;
+    const tr = element('tr');
+    tr.dataset.backend = address;
+    const cells = {};
+    for (const name of ['address', 'state', 'weight', 'effective', 'active', 'rate', 'errors', 'p50', 'p99', 'ewma', 'checks', 'actions']) {
+      cells[name] = element('td', name);
+      tr.append(cells[name]);
+    }
+    cells.address.textContent = address;
+    for (const [verb] of ACTIONS) {
+      const button = element('button', verb, verb);
+      button.type = 'button';
+      button.addEventListener('click', () => act(pool, address, verb));
+      cells.actions.append(button);
+    }
+    view.body.append(tr);
+    row = { tr, cells };
+    view.rows.set(address, row);
+    return row;
+  }
+
+  function renderChecks(cell, checks) {
+    const dots = (checks ?? []).slice(-5).map((check) => {
+      const dot = element('span', check.ok ? 'check' : 'check failed');
+      dot.title = `${check.at}: ${check.ok ? 'passed' : 'failed'}, ${check.detail} (${check.durationMs} ms)`;
+      return dot;
+    });
+    const latest = checks?.[checks.length - 1];
+    cell.replaceChildren(...dots, ...(latest ? [element('small', '', latest.detail)] : [dash]));
+  }
+
+  function renderPool(name, pool, bounds, now, point) {
+    const view = poolView(name);
+    const check = pool.healthCheck;
+    const checks = pool.events?.checks;
+    const summary = [
+      pool.algorithm,
+      `${pool.activeConnections} active`,
+      check ? `${check.kind} check every ${check.intervalMs / 1000} s (rise ${check.rise}, fall ${check.fall})` : 'no active check',
+      checks ? `${checks.passed} checks passed, ${checks.failed} failed` : null,
+      pool.events ? `${pool.events.ejections} ejections` : null,
+    ].filter(Boolean);
+    view.heading.replaceChildren(`pool ${name} `, element('small', '', summary.join(' · ')));
+    const present = new Set();
+    for (const backend of pool.backends) {
+      present.add(backend.address);
+      const key = keyOf(name, backend.address);
+      const figures = derive(key, backend, bounds, now);
+      point.set(key, figures);
+      const { cells } = backendRow(view, name, backend.address);
+      const state = backend.health?.ejectedUntil ? 'ejected' : backend.state;
+      cells.state.replaceChildren(element('span', `badge ${state}`, state));
+      cells.state.dataset.state = state;
+      cells.weight.textContent = backend.weight;
+      cells.effective.textContent = backend.effectiveWeight;
+      cells.active.textContent = backend.activeConnections;
+      cells.rate.textContent = rate(figures.rate);
+      cells.errors.textContent = percent(figures.errorRate);
+      cells.p50.textContent = milliseconds(figures.p50);
+      cells.p99.textContent = milliseconds(figures.p99);
+      cells.ewma.textContent = milliseconds(backend.ewmaMs);
+      renderChecks(cells.checks, backend.health?.checks);
+      const admin = backend.health?.admin ?? 'enabled';
+      for (const button of cells.actions.children) {
+        button.disabled = ACTIONS.some(([verb, result]) => button.classList.contains(verb) && result === admin);
+      }
+    }
+    for (const [address, row] of view.rows) {
+      if (present.has(address)) continue;
+      row.tr.remove();
+      view.rows.delete(address);
+    }
+  }
+
+  function renderSplits(splits) {
+    byId('splits-section').hidden = !splits || splits.length === 0;
+    if (!splits) return;
+    byId('splits').replaceChildren(
+      ...splits.map((split) => {
+        const table = element('table');
+        const head = element('tr');
+        for (const column of [`route ${split.route}: pool`, 'weight', 'configured share', 'observed share', 'requests']) {
+          head.append(element('th', '', column));
+        }
+        table.append(head);
+        const weights = split.arms.reduce((sum, arm) => sum + arm.weight, 0);
+        const requests = split.arms.reduce((sum, arm) => sum + arm.requests, 0);
+        for (const arm of split.arms) {
+          const row = element('tr');
+          const observed = requests > 0 ? arm.requests / requests : null;
+          const bar = element('span', 'share');
+          bar.style.width = `${Math.round((observed ?? 0) * 80)}px`;
+          const share = element('td', '', percent(observed));
+          share.prepend(bar);
+          row.append(
+            element('td', '', arm.pool),
+            element('td', '', String(arm.weight)),
+            element('td', '', percent(arm.weight / weights)),
+            share,
+            element('td', '', String(arm.requests)),
+          );
+          table.append(row);
+        }
+        return table;
+      }),
+    );
+  }
+
+  // ---- history charts ----
+
+  function record(now, point) {
+    history.times.push(now);
+    for (const [key, figures] of point) {
+      let series = history.series.get(key);
+      if (!series) {
+        // A backend new to the page: no values before now.
+        series = { rate: history.times.slice(1).map(() => null), p99: history.times.slice(1).map(() => null) };
+        history.series.set(key, series);
+      }
+      series.rate.push(figures.rate);
+      series.p99.push(figures.p99Now);
+    }
+    for (const [key, series] of history.series) {
+      if (!point.has(key)) {
+        series.rate.push(null);
+        series.p99.push(null);
+      }
+    }
+    while (history.times[0] < now - HISTORY_SECONDS) {
+      history.times.shift();
+      for (const series of history.series.values()) {
+        series.rate.shift();
+        series.p99.shift();
+      }
+    }
+    for (const [key, series] of history.series) {
+      if (series.rate.every((value) => value === null)) history.series.delete(key);
+    }
+  }
+
+  function chartWidth(id) {
+    return Math.max(300, byId(id).parentElement.clientWidth - 16);
+  }
+
+  function makeChart(id, keys, unit) {
+    const options = {
+      width: chartWidth(id),
+      height: 220,
+      series: [{}, ...keys.map((key, index) => ({ label: key, stroke: COLORS[index % COLORS.length], width: 1.5, value: unit }))],
+      axes: [{}, { size: 56 }],
+      scales: { y: { range: (_chart, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    };
+    byId(id).replaceChildren();
+    return new uPlot(options, [[]], byId(id));
+  }
+
+  function renderCharts() {
+    const keys = [...history.series.keys()];
+    const signature = keys.join('\n');
+    if (!charts || charts.signature !== signature) {
+      charts?.rate.destroy();
+      charts?.p99.destroy();
+      charts = {
+        signature,
+        rate: makeChart('chart-rate', keys, (_chart, value) => (value === null ? dash : `${rate(value)} req/s`)),
+        p99: makeChart('chart-p99', keys, (_chart, value) => (value === null ? dash : `${milliseconds(value)} ms`)),
+      };
+    }
+    charts.rate.setData([history.times, ...keys.map((key) => history.series.get(key).rate)]);
+    charts.p99.setData([history.times, ...keys.map((key) => history.series.get(key).p99)]);
+  }
+
+  window.addEventListener('resize', () => {
+    charts?.rate.setSize({ width: chartWidth('chart-rate'), height: 220 });
+    charts?.p99.setSize({ width: chartWidth('chart-p99'), height: 220 });
+  });
+
+  function render(stats, now) {
+    renderProcess(stats);
+    const bounds = stats.latencyBucketsMs ?? [];
+    const point = new Map();
+    for (const [name, pool] of Object.entries(stats.pools)) renderPool(name, pool, bounds, now, point);
+    for (const [name, view] of poolViews) {
+      if (name in stats.pools) continue;
+      view.section.remove();
+      poolViews.delete(name);
+    }
+    renderSplits(stats.dataPlane?.splits);
+    record(now, point);
+    renderCharts();
+  }
+
+  // ---- actions ----
+
+  async function act(pool, address, verb) {
+    const path = `/pools/${encodeURIComponent(pool)}/backends/${encodeURIComponent(address)}/${verb}`;
+    let response;
+    try {
+      response = await fetch(path, { method: 'POST', headers: authorization() });
+    } catch (error) {
+      return notify(`${verb} ${address}: ${error.message}`);
+    }
+    if (response.status === 401) return askForToken('the token was refused; enter it again');
+    const answer = await response.json().catch(() => ({}));
+    notify(response.ok ? `${address} in pool ${pool}: ${answer.admin}` : `${verb} ${address}: ${answer.error ?? response.status}`);
+  }
+
+  connect();
+})();
