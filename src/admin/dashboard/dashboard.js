@@ -10,6 +10,7 @@
   /** The table's p50/p99 cover this many seconds of frames; each chart point covers one. */
   const TABLE_WINDOW_SECONDS = 10;
   const RECONNECT_MS = 1_000;
+  const NOTICE_MS = 6_000;
   const COLORS = ['#2f6fdb', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5f3dc4', '#74b816', '#495057'];
 
   const byId = (id) => document.getElementById(id);
@@ -30,10 +31,14 @@
     element.classList.toggle('live', live);
   }
 
+  let noticeTimer;
+  /** Shows the outcome of a button for a few seconds. */
   function notify(text) {
     const notice = byId('notice');
     notice.textContent = text;
-    notice.hidden = text === '';
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => (notice.hidden = true), NOTICE_MS);
   }
 
   function askForToken(problem) {

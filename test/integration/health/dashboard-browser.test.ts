@@ -30,6 +30,9 @@ beforeAll(async () => {
     FULCRUM_ADMIN_TOKEN: TOKEN,
     FULCRUM_HEALTH_CHECK: 'http:/',
     FULCRUM_HEALTH_INTERVAL: `${HEALTH_INTERVAL_MS}ms`,
+    // One failed check takes a backend down, so the budget below is the checker's interval plus what the
+    // page adds (up to one frame, 1 s), with a second to spare on a busy machine.
+    FULCRUM_HEALTH_FALL: '1',
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
