@@ -27,11 +27,13 @@ export function loadDashboardPage(): DashboardPage {
   const require = createRequire(import.meta.url);
   const uplotScript = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const uplotStyle = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  const figuresScript = asset('figures.js');
   const pageScript = asset('dashboard.js');
   const parts: Record<string, string> = {
     UPLOT_STYLE: uplotStyle,
     PAGE_STYLE: asset('dashboard.css'),
     UPLOT_SCRIPT: uplotScript,
+    FIGURES_SCRIPT: figuresScript,
     PAGE_SCRIPT: pageScript,
   };
   // A replacer function: minified code holds `$&`-like sequences that a replacement string would expand.
@@ -41,7 +43,7 @@ export function loadDashboardPage(): DashboardPage {
     html,
     contentSecurityPolicy: [
       "default-src 'none'",
-      `script-src ${scriptHash(uplotScript)} ${scriptHash(pageScript)}`,
+      `script-src ${[uplotScript, figuresScript, pageScript].map(scriptHash).join(' ')}`,
       // uPlot sizes and places its elements through inline styles.
       "style-src 'unsafe-inline'",
       "connect-src 'self'",

@@ -19,6 +19,7 @@ let adminUrl: string;
 let browser: Browser;
 let page: Page;
 const requestedUrls: string[] = [];
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   origins = await Promise.all(['web-a', 'web-b', 'web-c'].map((name) => startOrigin(name)));
@@ -39,6 +40,7 @@ beforeAll(async () => {
   // Fail within the test's budget rather than playwright's 30 s default.
   page.setDefaultTimeout(5_000);
   page.on('request', (request) => requestedUrls.push(request.url()));
+  page.on('pageerror', (error) => pageErrors.push(error.message));
 });
 
 afterAll(async () => {
@@ -93,7 +95,8 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
   });
 
-  it('made no request beyond the admin API, and never put the token in a URL', () => {
+  it('made no request beyond the admin API, never put the token in a URL, and threw nothing', () => {
+    expect(pageErrors).toEqual([]);
     expect(requestedUrls.length).toBeGreaterThan(0);
     for (const url of requestedUrls) {
       expect(url.startsWith(`${adminUrl}/`), url).toBe(true);
