@@ -81,7 +81,13 @@
             .map((line) => line.slice(5).trimStart())
             .join('\n');
           buffer = buffer.slice(end + 2);
-          if (data !== '') render(JSON.parse(data), Date.now() / 1000);
+          if (data === '') continue;
+          try {
+            render(JSON.parse(data), Date.now() / 1000);
+          } catch (error) {
+            // A frame the page cannot show is a bug to see (the console, the browser test), not a reason to reconnect.
+            reportError(error);
+          }
         }
       }
     } catch {
@@ -245,7 +251,7 @@
       ...splits.map((split) => {
         const table = element('table');
         const head = element('tr');
-        for (const column of [`route ${split.route}: pool`, 'weight', 'configured share', 'observed share', 'requests']) {
+        for (const column of [`route ${split.route}: pool`, 'weight', 'configured share', 'observed share', 'requests (since start)']) {
           head.append(element('th', '', column));
         }
         table.append(head);
