@@ -41,22 +41,28 @@ class TokenBucketsWrap : public Napi::ObjectWrap<TokenBucketsWrap> {
   }
 
  private:
-  // take(key, ratePerSecond, burst): 0 when a token was taken, else the milliseconds until one will be there.
+  // take(key, ratePerSecond, burst, maxDelayMs): admitted when >= 0, after that many milliseconds (0: at
+  // once); refused when < 0, a token within maxDelayMs being -result milliseconds away. One number, so a
+  // request costs no object allocation.
   Napi::Value Take(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!table_ || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
-      Napi::TypeError::New(env, "take(key, ratePerSecond, burst) takes a string and two numbers")
+    if (!table_ || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber()) {
+      Napi::TypeError::New(env, "take(key, ratePerSecond, burst, maxDelayMs) takes a string and three numbers")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     const double rate = info[1].As<Napi::Number>().DoubleValue();
     const double burst = info[2].As<Napi::Number>().DoubleValue();
-    if (!(rate > 0) || !(burst >= 1)) {
-      Napi::RangeError::New(env, "take needs a rate above 0 and a burst of at least 1").ThrowAsJavaScriptException();
+    const double maxDelayMs = info[3].As<Napi::Number>().DoubleValue();
+    if (!(rate > 0) || !(burst >= 1) || !(maxDelayMs >= 0)) {
+      Napi::RangeError::New(env, "take needs a rate above 0, a burst of at least 1 and a delay of 0 or more")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    const int64_t waitUs = table_->Take(info[0].As<Napi::String>().Utf8Value(), rate, burst, MonotonicUs());
-    return Napi::Number::New(env, static_cast<double>(waitUs) / 1000.0);
+    const TokenBuckets::Reservation reservation = table_->Reserve(
+        info[0].As<Napi::String>().Utf8Value(), rate, burst, MonotonicUs(), static_cast<int64_t>(maxDelayMs * 1000));
+    const double waitMs = static_cast<double>(reservation.waitUs) / 1000.0;
+    return Napi::Number::New(env, reservation.admitted ? waitMs : -waitMs);
   }
 
   Napi::Value Size(const Napi::CallbackInfo& info) {

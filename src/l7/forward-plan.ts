@@ -23,6 +23,8 @@ export interface ForwardPlan {
   maxBody: number;
   /** A gRPC call's grpc-timeout: the whole exchange must be over by then (DEADLINE_EXCEEDED); 0: no deadline. */
   deadlineMs: number;
+  /** A rate limit with `action: delay` holds the request this long before a backend is picked (0: none). */
+  delayMs: number;
   /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;

@@ -1,14 +1,11 @@
 // Turns one request, from any front, into a forwarding plan: limits (414/431/413), route (404), split arm,
 // sticky backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 
-import { RATE_LIMIT_KEYS, type RateLimitConfig } from '../config/rate-limit.js';
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
-import { native } from '../native/load.js';
-import { AccessCheck } from './access-check.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
-import { cookieValue } from './cookies.js';
 import type { Downstream, Replier } from './downstream.js';
+import { EdgeGuard } from './edge-guard.js';
 import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
@@ -56,10 +53,8 @@ export interface RequestHeadFacts {
 export class RequestHandler {
   private readonly parts: HandlerParts;
   private readonly router: Router;
-  /** By route, for the routes that carry access rules. */
-  private readonly accessChecks = new Map<RouteConfig, AccessCheck>();
-  /** The process-wide buckets of rate limits, shared with every other worker. */
-  private readonly buckets = native.rateLimits.open('fulcrum', RATE_LIMIT_KEYS);
+  /** Access rules and rate limits of the routes that have them. */
+  private readonly guard: EdgeGuard;
   private readonly clientAddresses = new ClientAddresses();
   /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
   private readonly uwsHeaders: string[] = [];
@@ -71,7 +66,7 @@ export class RequestHandler {
   constructor(parts: HandlerParts) {
     this.parts = parts;
     this.router = new Router(parts.routes, parts.pools.has(DEFAULT_POOL) ? DEFAULT_POOL : null);
-    for (const route of parts.routes) if (route.access) this.accessChecks.set(route, new AccessCheck(route.access));
+    this.guard = new EdgeGuard(parts.routes, parts.trustedProxies, parts.traffic.access);
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
@@ -94,9 +89,9 @@ export class RequestHandler {
       return;
     }
     const host = this.collected('host');
-    const selected = this.select(downstream, head, host);
+    const selected = this.select(downstream, head, host, true);
     if (selected === null) return;
-    const { route, pool } = selected;
+    const { route, pool, delayMs } = selected;
     const { clientAddress } = downstream;
     const contentLength = this.collected('content-length');
     const chunkedBody = contentLength === '' && (this.collected('transfer-encoding') !== '' || downstream.undeclaredBody);
@@ -126,6 +121,7 @@ export class RequestHandler {
         maxBody: limits.maxBody,
         // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
         deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
+        delayMs,
         host,
         path,
       },
@@ -175,7 +171,7 @@ export class RequestHandler {
     this.headers = head.headers;
     if (!this.withinLimits(replier, head)) return null;
     const host = this.collected('host');
-    const selected = this.select(replier, head, host);
+    const selected = this.select(replier, head, host, false);
     if (selected === null) return null;
     const { pool } = selected;
     const { hashKey, pinnedIndex } = this.affinity(pool, replier.clientAddress, head);
@@ -235,8 +231,11 @@ export class RequestHandler {
     return '';
   }
 
-  /** The route (404 when none) and the pool, after the split if the route has one. */
-  private select(downstream: Replier, head: RequestHeadFacts, host: string): Selected | null {
+  /**
+   * The route (404 when none), its access rules and rate limits, and the pool, after the split if the route
+   * has one. `canWait`: the request may wait for a rate-limit token (an upgrade may not).
+   */
+  private select(downstream: Replier, head: RequestHeadFacts, host: string, canWait: boolean): Selected | null {
     const { method, path } = head;
     // `OPTIONS *` concerns the server as a whole: it is routed as the root would be.
     const routedPath = path === '*' ? '/' : path;
@@ -246,49 +245,20 @@ export class RequestHandler {
       return null;
     }
     const { clientAddress } = downstream;
-    const access = this.accessChecks.get(route);
-    if (access) {
-      const checked = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
-      const rule = access.verdict({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
-      if (rule !== null) this.parts.traffic.access.count(rule.name, rule.action === 'deny' ? 'denied' : 'allowed');
-      if (rule?.action === 'deny') {
-        this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${rule.name}".`, false, rule.name);
+    let delayMs = 0;
+    if (this.guard.guards(route)) {
+      const checked = { peer: clientAddress, method, path: routedPath, query: head.query, header: this.header };
+      const refusal = this.guard.check(route, checked, canWait);
+      if (refusal !== null) {
+        this.refuse(downstream, head, refusal.status, refusal.code, refusal.message, false, refusal.rule, refusal.headers);
         return null;
       }
+      delayMs = this.guard.delayMs;
     }
-    if (route.rateLimits && !this.withinRateLimits(route.rateLimits, downstream, head, clientAddress)) return null;
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
-    return { route, pool: this.parts.pools.get(poolName) as WorkerPool };
-  }
-
-  /**
-   * Takes a token from each limit's bucket for this request's key (a request without the key's header or
-   * cookie is not counted, as NGINX's limit_req skips empty keys); the first limit out of tokens answers 429.
-   */
-  private withinRateLimits(limits: RateLimitConfig[], downstream: Replier, head: RequestHeadFacts, peer: string): boolean {
-    for (const limit of limits) {
-      const { key } = limit;
-      const value =
-        key.kind === 'ip'
-          ? this.parts.trustedProxies.effectiveClient(peer, this.collected('x-forwarded-for'))
-          : key.kind === 'header'
-            ? this.collected(key.name)
-            : key.kind === 'cookie'
-              ? cookieValue(this.collected('cookie'), key.name)
-              : 'route';
-      if (value === '') continue;
-      const waitMs = this.buckets.take(`${limit.name}|${value}`, limit.ratePerSecond, limit.burst);
-      this.parts.traffic.access.count(limit.name, waitMs > 0 ? 'limited' : 'allowed');
-      if (waitMs > 0) {
-        const retryAfter = String(Math.ceil(waitMs / 1000));
-        const message = `Over the rate limit "${limit.name}"; retry in ${retryAfter} s.`;
-        this.refuse(downstream, head, 429, 'rate-limited', message, false, limit.name, { 'retry-after': retryAfter });
-        return false;
-      }
-    }
-    return true;
+    return { route, pool: this.parts.pools.get(poolName) as WorkerPool, delayMs };
   }
 
   /**
@@ -371,6 +341,8 @@ export interface TunnelTarget {
 interface Selected {
   route: RouteConfig;
   pool: WorkerPool;
+  /** How long the request waits for its rate-limit tokens before it is forwarded (0: none). */
+  delayMs: number;
 }
 
 /** "/api/users" without "/api" is "/users"; the whole prefix leaves "/". */

@@ -117,7 +117,10 @@ describe('access rules without trusted proxies', () => {
         adminPort,
         (stats) =>
           JSON.stringify(stats.dataPlane.access) ===
-          JSON.stringify({ 'no-admin': { allowed: 0, denied: 2, limited: 0 }, health: { allowed: 1, denied: 0, limited: 0 } }),
+          JSON.stringify({
+            'no-admin': { allowed: 0, denied: 2, limited: 0, delayed: 0, capped: 0 },
+            health: { allowed: 1, denied: 0, limited: 0, delayed: 0, capped: 0 },
+          }),
         3_000,
       );
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
