@@ -1,12 +1,15 @@
-// A routed request's edge checks, in order: the route's access rules (403), then its rate limits (429, or a
-// wait for the token with `action: delay`). Each verdict is counted by rule. Runs on an L7 worker thread,
-// once per request of a route that has rules or limits; routes without them never reach it.
+// A routed request's edge checks, in order: the route's access rules (403), its rate limits (429, or a wait
+// for the token with `action: delay`), then its concurrency caps (503; a request let through holds its
+// counts until it ends). Each verdict is counted by rule. Runs on an L7 worker thread, once per request of
+// a route that has rules, limits or caps; routes without them never reach it.
 import { RATE_LIMIT_KEYS, type RateLimitConfig, type RateLimitKeyPart } from '../config/rate-limit.js';
+import { CONCURRENCY_KEYS, type ConcurrencyCap } from '../config/request-caps.js';
 import type { RouteConfig } from '../config/types.js';
 import { native } from '../native/load.js';
 import { AccessCheck } from './access-check.js';
 import type { AccessCounter } from './access-counts.js';
 import { cookieValue } from './cookies.js';
+import { HeldCaps } from './held-caps.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 
 /** What of a request the checks look at. */
@@ -23,8 +26,8 @@ export interface GuardedRequest {
 
 /** Fulcrum's answer to a request the checks stopped. */
 export interface EdgeRefusal {
-  status: 403 | 429;
-  code: 'denied' | 'rate-limited';
+  status: 403 | 429 | 503;
+  code: 'denied' | 'rate-limited' | 'capped';
   message: string;
   /** The rule or limit, for the access log. */
   rule: string;
@@ -36,6 +39,8 @@ export class EdgeGuard {
   private readonly accessChecks = new Map<RouteConfig, AccessCheck>();
   /** The process-wide buckets of rate limits, shared with every other worker. */
   private readonly buckets = native.rateLimits.open('fulcrum', RATE_LIMIT_KEYS);
+  /** The process-wide counts of requests in flight, by client address and by route. */
+  private readonly inFlight = native.concurrency.open('fulcrum', CONCURRENCY_KEYS);
   private readonly trustedProxies: TrustedProxies;
   private readonly counts: AccessCounter;
   /** The request being checked, and its effective client address once worked out ('' until then). */
@@ -43,6 +48,8 @@ export class EdgeGuard {
   private client = '';
   /** After a check passed: how long the request must wait for its rate-limit tokens (0: none). */
   delayMs = 0;
+  /** After a check passed: the caps' counts it holds, which its end must release (null: none). */
+  held: HeldCaps | null = null;
 
   constructor(routes: readonly RouteConfig[], trustedProxies: TrustedProxies, counts: AccessCounter) {
     for (const route of routes) if (route.access) this.accessChecks.set(route, new AccessCheck(route.access));
@@ -52,7 +59,7 @@ export class EdgeGuard {
 
   /** True when the route has anything to check. */
   guards(route: RouteConfig): boolean {
-    return route.access !== undefined || route.rateLimits !== undefined;
+    return route.access !== undefined || route.rateLimits !== undefined || route.caps !== undefined;
   }
 
   /**
@@ -63,6 +70,7 @@ export class EdgeGuard {
     this.request = request;
     this.client = '';
     this.delayMs = 0;
+    this.held = null;
     const access = this.accessChecks.get(route);
     if (access) {
       const { method, path, query, header } = request;
@@ -72,7 +80,26 @@ export class EdgeGuard {
         return { status: 403, code: 'denied', message: `Denied by the access rule "${rule.name}".`, rule: rule.name };
       }
     }
-    return route.rateLimits ? this.withinRateLimits(route.rateLimits, canWait) : null;
+    const limited = route.rateLimits ? this.withinRateLimits(route.rateLimits, canWait) : null;
+    return limited === null && route.caps ? this.withinCaps(route.caps) : limited;
+  }
+
+  /** Counts the request under each cap; over one, what was counted is given back and the request refused. */
+  private withinCaps(caps: ConcurrencyCap[]): EdgeRefusal | null {
+    const keys: string[] = [];
+    for (const cap of caps) {
+      const key = cap.per === 'ip' ? `${cap.scope}|${this.clientAddress()}` : cap.scope;
+      if (!this.inFlight.tryAcquire(key, cap.max)) {
+        for (const taken of keys) this.inFlight.release(taken);
+        this.counts.count(cap.name, 'capped');
+        const what = cap.per === 'ip' ? 'from this client address' : 'on this route';
+        return { status: 503, code: 'capped', message: `Over the cap "${cap.name}": ${cap.max} requests ${what} at once.`, rule: cap.name };
+      }
+      keys.push(key);
+      this.counts.count(cap.name, 'allowed');
+    }
+    this.held = new HeldCaps(this.inFlight, keys);
+    return null;
   }
 
   /**

@@ -286,6 +286,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     this.finished = true;
     if (this.deadline !== null) clearTimeout(this.deadline);
     if (this.tokenWait !== null) clearTimeout(this.tokenWait);
+    this.plan.caps?.release();
     this.traffic.inFlight--;
     if (this.watchingClient) this.traffic.clients.unwatch(this);
     this.upload.releaseClient(this.clientAborted);

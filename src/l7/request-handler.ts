@@ -8,6 +8,7 @@ import type { Downstream, Replier } from './downstream.js';
 import { EdgeGuard } from './edge-guard.js';
 import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
+import type { HeldCaps } from './held-caps.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
 import { buildH2RequestHeaders, buildRequestHead, type IncomingRequest } from './request-head.js';
@@ -91,12 +92,13 @@ export class RequestHandler {
     const host = this.collected('host');
     const selected = this.select(downstream, head, host, true);
     if (selected === null) return;
-    const { route, pool, delayMs } = selected;
+    const { route, pool, delayMs, caps } = selected;
     const { clientAddress } = downstream;
     const contentLength = this.collected('content-length');
     const chunkedBody = contentLength === '' && (this.collected('transfer-encoding') !== '' || downstream.undeclaredBody);
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
       // The body will not be read, so the connection cannot carry another request (NGINX closes too).
+      caps?.release();
       this.refuse(downstream, head, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`, true);
       return;
     }
@@ -122,6 +124,7 @@ export class RequestHandler {
         // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
         deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
         delayMs,
+        caps,
         host,
         path,
       },
@@ -150,6 +153,7 @@ export class RequestHandler {
       url: `ws://${pool.address(index)}${(lines[0] as string).split(' ')[1]}`,
       headers,
       protocols: protocols === '' ? [] : protocols.split(',').map((protocol) => protocol.trim()),
+      caps: picked.caps,
     };
   }
 
@@ -161,8 +165,8 @@ export class RequestHandler {
     const picked = this.routeAndPick(replier, head);
     if (picked === null) return null;
     const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
-    const { route, pool, index, host } = picked;
-    return { pool, index, head: this.upstreamHead(route, pool, head, host, replier.clientAddress, upgrade) };
+    const { route, pool, index, host, caps } = picked;
+    return { pool, index, head: this.upstreamHead(route, pool, head, host, replier.clientAddress, upgrade), caps };
   }
 
   /** An upgrade's limits, route and backend (sticky and hash key honoured); null once it answered the client. */
@@ -177,6 +181,7 @@ export class RequestHandler {
     const { hashKey, pinnedIndex } = this.affinity(pool, replier.clientAddress, head);
     const index = pool.pick(hashKey, -1, pinnedIndex);
     if (index < 0) {
+      selected.caps?.release();
       this.refuse(replier, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
@@ -246,6 +251,7 @@ export class RequestHandler {
     }
     const { clientAddress } = downstream;
     let delayMs = 0;
+    let caps: HeldCaps | null = null;
     if (this.guard.guards(route)) {
       const checked = { peer: clientAddress, method, path: routedPath, query: head.query, header: this.header };
       const refusal = this.guard.check(route, checked, canWait);
@@ -254,11 +260,12 @@ export class RequestHandler {
         return null;
       }
       delayMs = this.guard.delayMs;
+      caps = this.guard.held;
     }
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
-    return { route, pool: this.parts.pools.get(poolName) as WorkerPool, delayMs };
+    return { route, pool: this.parts.pools.get(poolName) as WorkerPool, delayMs, caps };
   }
 
   /**
@@ -336,6 +343,8 @@ export interface TunnelTarget {
   pool: WorkerPool;
   index: number;
   head: string;
+  /** The concurrency caps the tunnel counts against while it is open (null: none). */
+  caps: HeldCaps | null;
 }
 
 interface Selected {
@@ -343,6 +352,8 @@ interface Selected {
   pool: WorkerPool;
   /** How long the request waits for its rate-limit tokens before it is forwarded (0: none). */
   delayMs: number;
+  /** The caps' counts the request holds until it ends (null: none). */
+  caps: HeldCaps | null;
 }
 
 /** "/api/users" without "/api" is "/users"; the whole prefix leaves "/". */
