@@ -88,7 +88,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   const udpFlows = new Gauge({ name: 'fulcrum_udp_flows_active', help: 'udp mode: open flows', registers: [registry] });
   const accessVerdicts = new Counter({
     name: 'fulcrum_access_requests_total',
-    help: 'http mode: requests an access rule or rate limit decided, by rule and verdict (allowed, denied, limited)',
+    help: 'http mode: requests an access rule, rate limit or cap decided, by rule and verdict (allowed, denied, limited, delayed, capped)',
     labelNames: ['rule', 'verdict'],
     registers: [registry],
   });

@@ -10,6 +10,7 @@ import { formatHealthCheckDefault, formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRateLimit } from './rate-limit.js';
+import { parseGlobalIpCap } from './request-caps.js';
 import { parseRoutes } from './routes.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
@@ -21,7 +22,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'maxConnectionsPerIp'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -165,11 +166,15 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
-  for (const key of ['access', 'rateLimit'] as const) {
+  const globalCap =
+    file.maxConnectionsPerIp === undefined || l4
+      ? undefined
+      : parseGlobalIpCap(file.maxConnectionsPerIp, `${fileLabel}: maxConnectionsPerIp`, problems);
+  for (const key of ['access', 'rateLimit', 'maxConnectionsPerIp'] as const) {
     if (l4 && file[key] !== undefined)
       problems.add(`${fileLabel}: ${key}`, '…', `${key} applies to http mode; ${complete.mode} mode has none yet`);
   }
-  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0);
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, globalCap, defaultPool.length > 0);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;

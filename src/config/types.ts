@@ -6,6 +6,7 @@ import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
 import type { RateLimitConfig } from './rate-limit.js';
+import type { ConcurrencyCap } from './request-caps.js';
 import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
@@ -134,6 +135,8 @@ export interface RouteConfig {
   access?: AccessRule[];
   /** The file's top-level rate limit, then the route's own; each must let a request through. */
   rateLimits?: RateLimitConfig[];
+  /** The file's top-level maxConnectionsPerIp, then the route's own caps: over any, 503. */
+  caps?: ConcurrencyCap[];
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings {

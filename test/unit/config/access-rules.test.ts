@@ -33,6 +33,9 @@ describe('access rules', () => {
   it.each([
     [{ access: [{ deny: { cidr: '10.0.0.300/8' } }] }, /access\[0\]\.deny\.cidr/],
     [{ access: [{ deny: { pathRegex: '(' } }] }, /access\[0\]\.deny\.pathRegex.*not a valid regular expression/],
+    [{ access: [{ deny: { pathRegex: '^/(a+)+$' } }] }, /access\[0\]\.deny\.pathRegex.*backtrack catastrophically/],
+    [{ access: [{ deny: { headers: [{ name: 'x-id', regex: '^(\\w+\\s?)*$' }] } }] }, /headers\[0\]\.regex.*nested repetition/],
+    [{ routes: [{ match: { pathRegex: '(.*)*x' }, pool: 'default' }] }, /routes\[0\]\.match\.pathRegex.*backtrack/],
     [{ access: [{ allow: {}, deny: {} }] }, /give exactly one of allow and deny/],
     [{ access: [{ deny: { port: 22 } }] }, /access\[0\]\.deny.*port/],
     [{ access: [{ deny: { method: 'get' } }] }, /access\[0\]\.deny\.method.*upper-case/],
