@@ -1,6 +1,7 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
+import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseInUdpMode, tcpAccess } from './connection-limits.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
@@ -21,7 +22,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'maxConnectionsPerIp'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -165,10 +166,13 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
-  for (const key of ['access', 'rateLimit'] as const) {
-    if (l4 && file[key] !== undefined)
-      problems.add(`${fileLabel}: ${key}`, '…', `${key} applies to http mode; ${complete.mode} mode has none yet`);
-  }
+  const fileKey = (key: string) => `${fileLabel}: ${key}`;
+  refuseInUdpMode(complete.mode, file, fileKey, problems);
+  const tcp = complete.mode === 'tcp' ? tcpAccess(globalAccess, file.access, globalLimit, fileKey, problems) : NO_TCP_ACCESS;
+  const maxConnectionsPerIp =
+    file.maxConnectionsPerIp === undefined
+      ? null
+      : (parseMaxConnectionsPerIp(file.maxConnectionsPerIp, fileKey('maxConnectionsPerIp'), problems) ?? null);
   const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
@@ -205,6 +209,8 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     tlsCertificates,
     listeners,
     l4Listeners,
+    tcpAccess: tcp,
+    maxConnectionsPerIp,
     sources: sources as FulcrumConfig['sources'],
     configFile,
   };
