@@ -3,6 +3,7 @@
 // udp mode has none of them and refuses them rather than ignore them.
 import type { AccessRule } from './access-rules.js';
 import type { CidrBlock } from './cidr.js';
+import type { L4ListenerConfig } from './l4-listeners.js';
 import type { ConfigProblems } from './problems.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { Mode } from './types.js';
@@ -89,11 +90,29 @@ export function tcpAccess(
   };
 }
 
-/** udp mode has no connection: each given key is a problem rather than silently ignored. */
-export function refuseInUdpMode(mode: Mode, file: Record<string, unknown>, where: (key: string) => string, problems: ConfigProblems): void {
-  if (mode !== 'udp') return;
-  for (const key of ['access', 'rateLimit', 'maxConnectionsPerIp'] as const) {
+const CONNECTION_KEYS = ['access', 'rateLimit', 'maxConnectionsPerIp'] as const;
+
+/**
+ * UDP has no connection to refuse: in udp mode, or in tcp mode with a udp listener among `listeners`, each
+ * given key is a problem rather than silently not applied to the datagrams.
+ */
+export function refuseWithUdp(
+  mode: Mode,
+  l4Listeners: readonly L4ListenerConfig[],
+  file: Record<string, unknown>,
+  where: (key: string) => string,
+  problems: ConfigProblems,
+): void {
+  const udpListener = l4Listeners.findIndex((listener) => listener.transport === 'udp');
+  if (mode !== 'udp' && (mode !== 'tcp' || udpListener < 0)) return;
+  for (const key of CONNECTION_KEYS) {
     if (file[key] === undefined) continue;
-    problems.add(where(key), '…', `${key} applies to http and tcp mode; udp mode has no connections to refuse, so remove it`);
+    problems.add(
+      where(key),
+      '…',
+      mode === 'udp'
+        ? `${key} applies to http and tcp mode; udp mode has no connections to refuse, so remove it`
+        : `${key} applies to TCP connections, and listeners[${udpListener}] is udp, which has none; remove one of them (a separate Fulcrum can serve the UDP port)`,
+    );
   }
 }

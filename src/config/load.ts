@@ -1,7 +1,7 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
-import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseInUdpMode, tcpAccess } from './connection-limits.js';
+import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseWithUdp, tcpAccess } from './connection-limits.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
@@ -167,7 +167,6 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
   const fileKey = (key: string) => `${fileLabel}: ${key}`;
-  refuseInUdpMode(complete.mode, file, fileKey, problems);
   const tcp = complete.mode === 'tcp' ? tcpAccess(globalAccess, file.access, globalLimit, fileKey, problems) : NO_TCP_ACCESS;
   const maxConnectionsPerIp =
     file.maxConnectionsPerIp === undefined
@@ -183,6 +182,7 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     : parseListeners(file.listeners, listenersAt, { protocols: complete.protocols, tls: complete.tlsCert !== null }, problems);
   const l4Listeners = l4 ? parseL4Listeners(file.listeners, listenersAt, complete.listen, complete.mode as Transport, problems) : [];
   checkExtraListeners(complete, listeners, where, listenersAt, problems);
+  refuseWithUdp(complete.mode, l4Listeners, file, fileKey, problems);
   problems.throwIfAny();
 
   if (l4 && (filePools.length > 0 || routes.length > 0)) {

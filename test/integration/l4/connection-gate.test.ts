@@ -3,18 +3,21 @@
 // right after accept and never reaches the backend. Each test uses its own client address (127.0.0.N), as
 // the rate buckets and per-IP counts are process-wide.
 import { connect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TcpConnectionRecord } from '../../../src/l4/index.js';
 import { eventually } from '../../helpers/l4-client.js';
 import { startTestProxy, type TestProxy } from '../../helpers/l4-proxy.js';
 import { startEchoBackend, type TestBackend } from '../../helpers/l4-servers.js';
 
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.address === '::1'));
+
 type Outcome = 'echo' | 'reset' | 'end' | 'timeout';
 
 /** Connects from `localAddress`, sends a line, and says whether it came back or the connection was reset. */
 function tryConnection(port: number, localAddress: string, keep: Socket[] = [], firstLine = ''): Promise<Outcome> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    const socket = connect({ host: localAddress.includes(':') ? '::1' : '127.0.0.1', port, localAddress });
     const timer = setTimeout(() => finish('timeout'), 5_000);
     let text = '';
     const finish = (outcome: Outcome): void => {
@@ -108,6 +111,24 @@ describe('l4 connection gate', () => {
     expect(await tryConnection(gate.port, '127.0.0.1')).toBe('reset');
     expect(gate.connectionVerdicts()).toEqual({ 'only-one': { allowed: 1, denied: 0 }, rest: { allowed: 0, denied: 1 } });
   });
+
+  it.skipIf(!hasIpv6Loopback)(
+    'on a dual-stack listener, matches IPv6 clients by IPv6 rules and IPv4 clients (::ffff:a.b.c.d) by IPv4 rules',
+    async () => {
+      const backend = await echo();
+      const gate = await proxy(backend, {
+        listen: { host: '::', port: 0 },
+        accessRules: [
+          { name: 'v6-loopback', action: 'deny', cidrs: [{ bytes: [...new Array<number>(15).fill(0), 1], prefixLength: 128 }] },
+          { name: 'second-v4', action: 'deny', cidrs: [{ bytes: [127, 0, 0, 8], prefixLength: 31 }] },
+        ],
+      });
+      expect(await tryConnection(gate.port, '::1')).toBe('reset');
+      expect(await tryConnection(gate.port, '127.0.0.9')).toBe('reset');
+      expect(await tryConnection(gate.port, '127.0.0.10')).toBe('echo');
+      expect(gate.stats().accessDeniedByRule).toEqual([1, 1]);
+    },
+  );
 
   it('with acceptProxyProtocol, decides on the client the trusted front reported', async () => {
     const backend = await echo();

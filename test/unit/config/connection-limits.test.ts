@@ -72,12 +72,18 @@ describe('tcp mode access rules and connection rate', () => {
   });
 });
 
-describe('udp mode', () => {
+describe('udp', () => {
+  it('tcp mode with a udp listener refuses the connection controls too', () => {
+    expect(configRefusal(withFile({ maxConnectionsPerIp: 3, listeners: [{ listen: '127.0.0.1:5353', protocol: 'udp' }] }, tcp))).toMatch(
+      /maxConnectionsPerIp=.*applies to TCP connections, and listeners\[0\] is udp, which has none/,
+    );
+  });
+
   it.each([
     ['access', [{ deny: {} }]],
     ['rateLimit', { rate: '10/s' }],
     ['maxConnectionsPerIp', 3],
-  ])('refuses %s rather than ignore it', (key, value) => {
+  ])('udp mode refuses %s rather than ignore it', (key, value) => {
     expect(configRefusal(withFile({ [key]: value }, { FULCRUM_MODE: 'udp' }))).toMatch(
       new RegExp(`${key}=.*${key} applies to http and tcp mode; udp mode has no connections to refuse, so remove it`),
     );
