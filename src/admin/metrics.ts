@@ -93,6 +93,13 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     registers: [registry],
   });
 
+  const connectionVerdicts = new Counter({
+    name: 'fulcrum_access_connections_total',
+    help: 'tcp mode: connections an access rule allowed or denied, or the connection-rate limit or maxConnectionsPerIp refused, by rule and verdict (allowed, denied, limited, capped)',
+    labelNames: ['rule', 'verdict'],
+    registers: [registry],
+  });
+
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
     for (const metric of [state, active, weight, picks, failures, retries, checks, ejections, reloads, restarts]) metric.reset();
@@ -126,6 +133,11 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     const accessByRule = planeStats.access as Record<string, Record<string, number>> | undefined;
     for (const [rule, verdicts] of Object.entries(accessByRule ?? {})) {
       for (const [verdict, count] of Object.entries(verdicts)) accessVerdicts.inc({ rule, verdict }, count);
+    }
+    connectionVerdicts.reset();
+    const connectionsByRule = planeStats.accessConnections as Record<string, Record<string, number>> | undefined;
+    for (const [rule, verdicts] of Object.entries(connectionsByRule ?? {})) {
+      for (const [verdict, count] of Object.entries(verdicts)) connectionVerdicts.inc({ rule, verdict }, count);
     }
     const udpStats = planeStats.udp as Record<string, number> | undefined;
     if (udpStats) {

@@ -3,6 +3,7 @@
 // `maxRequests` (its requests in flight from everyone). Like NGINX's limit_conn in http, a "connection"
 // here is a request in flight (an HTTP/2 stream, an open WebSocket): what costs a backend. The counts live
 // in the process-wide native table (native/limits/concurrency_counts.h), exact across workers; over a cap: 503.
+import { parseMaxConnectionsPerIp } from './connection-limits.js';
 import type { ConfigProblems } from './problems.js';
 
 export interface ConcurrencyCap {
@@ -19,16 +20,9 @@ export interface ConcurrencyCap {
 export const CONCURRENCY_KEYS = 100_000;
 const MAX_CAP = 1_000_000;
 
-function parseCap(value: unknown, where: string, what: string, problems: ConfigProblems): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_CAP) return value;
-  problems.add(where, value, `expected a whole number of ${what} from 1 to ${MAX_CAP} (leave it out for no cap)`);
-  return undefined;
-}
-
-/** The top-level `maxConnectionsPerIp` as every route's first cap. */
-export function parseGlobalIpCap(value: unknown, where: string, problems: ConfigProblems): ConcurrencyCap | undefined {
-  const max = parseCap(value, where, 'requests in flight per client address', problems);
-  return max === undefined ? undefined : { name: 'maxConnectionsPerIp', per: 'ip', max, scope: 'global' };
+/** The top-level `maxConnectionsPerIp` (parsed with tcp mode's, connection-limits.ts) as every route's first cap. */
+export function globalIpCap(max: number): ConcurrencyCap {
+  return { name: 'maxConnectionsPerIp', per: 'ip', max, scope: 'global' };
 }
 
 /** A route's own `maxConnectionsPerIp` and `maxRequests`; undefined when it has neither (or one is invalid). */
@@ -41,12 +35,18 @@ export function parseRouteCaps(
   const scope = `route ${index}`;
   const caps: ConcurrencyCap[] = [];
   if (node.maxConnectionsPerIp !== undefined) {
-    const max = parseCap(node.maxConnectionsPerIp, `${at}.maxConnectionsPerIp`, 'requests in flight per client address', problems);
+    const max = parseMaxConnectionsPerIp(node.maxConnectionsPerIp, `${at}.maxConnectionsPerIp`, problems);
     if (max !== undefined) caps.push({ name: `${scope} maxConnectionsPerIp`, per: 'ip', max, scope });
   }
   if (node.maxRequests !== undefined) {
-    const max = parseCap(node.maxRequests, `${at}.maxRequests`, 'requests in flight on the route', problems);
-    if (max !== undefined) caps.push({ name: `${scope} maxRequests`, per: 'route', max, scope });
+    const max = node.maxRequests;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_CAP) {
+      problems.add(
+        `${at}.maxRequests`,
+        max,
+        `expected a whole number of requests in flight on the route from 1 to ${MAX_CAP} (leave it out for no cap)`,
+      );
+    } else caps.push({ name: `${scope} maxRequests`, per: 'route', max, scope });
   }
   return caps.length > 0 ? caps : undefined;
 }

@@ -1,6 +1,7 @@
 // The config file's `routes:` section: an ordered list of matches, each pointing at a pool or a split of pools.
 
 import { parseAccessRules } from './access-rules.js';
+import { parseMaxConnectionsPerIp } from './connection-limits.js';
 import { compileRegex, parseHeaders } from './field-matches.js';
 import type { ConfigProblems } from './problems.js';
 import { parseRateLimit } from './rate-limit.js';

@@ -58,6 +58,11 @@ export interface NativeL4ListenerOptions {
   sendProxyProtocol: 0 | 1 | 2;
   acceptProxyProtocol: boolean;
   accessLog: boolean;
+  /** native/l4/connection_gate.h: in order, the first rule whose CIDRs hold the client decides; no cidrs: every client. */
+  accessRules: Array<{ allow: boolean; cidrs: Array<{ bytes: number[]; prefixLength: number }> }>;
+  connectionRate: number; // new connections per second per client IP; 0: no limit
+  connectionBurst: number;
+  maxConnectionsPerIp: number; // 0: no cap
 }
 
 export interface NativeL4BackendStats {
@@ -93,6 +98,12 @@ export interface NativeL4Stats {
   copyFallbacks: number;
   droppedEvents: number;
   droppedAccessRecords: number;
+  /** Connections each access rule allowed / denied (refused at accept), by the rule's index. */
+  accessAllowedByRule: number[];
+  accessDeniedByRule: number[];
+  /** Refused at accept by the connection-rate limit / by maxConnectionsPerIp. */
+  connectionsLimited: number;
+  connectionsCapped: number;
   backends: NativeL4BackendStats[];
 }
 

@@ -46,9 +46,9 @@ describe('access rules', () => {
     expect(configRefusal(withFile(document))).toMatch(message);
   });
 
-  it('refuses access rules in tcp mode, which has no address rules yet', () => {
-    expect(configRefusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(
-      /access applies to http mode; tcp mode has none yet/,
-    );
+  it('takes address rules in tcp mode (test/unit/config/connection-limits.test.ts has the rest)', () => {
+    const config = withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' })();
+    expect(config.tcpAccess.rules).toEqual([{ name: 'rule 0', action: 'deny', cidrs: [] }]);
+    expect(config.routes).toEqual([]);
   });
 });

@@ -56,7 +56,16 @@ describe('rate limits', () => {
     expect(configRefusal(withFile(document))).toMatch(message);
   });
 
-  it('refuses a rate limit in tcp mode', () => {
-    expect(configRefusal(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/rateLimit applies to http mode/);
+  it('takes a per-IP rate limit in tcp mode as a connection rate, and refuses other keys there', () => {
+    expect(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' })().tcpAccess.connectionRate).toEqual({
+      name: 'global',
+      key: [{ kind: 'ip' }],
+      ratePerSecond: 10,
+      burst: 10,
+      maxDelayMs: 0,
+    });
+    expect(configRefusal(withFile({ rateLimit: { rate: '10/s', key: 'header:x' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(
+      /rateLimit\.key.*per client IP only: use key: ip/,
+    );
   });
 });

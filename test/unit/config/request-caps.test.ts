@@ -30,7 +30,7 @@ describe('concurrency caps', () => {
 
   it.each([
     [{ maxConnectionsPerIp: 0 }, /maxConnectionsPerIp.*whole number.*from 1/],
-    [{ maxConnectionsPerIp: 'many' }, /maxConnectionsPerIp.*leave it out for no cap/],
+    [{ maxConnectionsPerIp: 'many' }, /maxConnectionsPerIp.*leave maxConnectionsPerIp out for no cap/],
     [{ routes: [{ match: {}, pool: 'default', maxRequests: 1.5 }] }, /routes\[0\]\.maxRequests.*requests in flight on the route/],
   ])('refuses %j', (document, message) => {
     expect(configRefusal(withFile(document))).toMatch(message);
