@@ -59,9 +59,13 @@ const RELOADABLE_IN_PLACE = new Set<string>([
   'configFile', 'reusePort',
 ]);
 
+/** In http mode these reach the workers inside the routes (request-caps.ts), so they reload in place too. */
+const IN_ROUTES_IN_HTTP_MODE = new Set<string>(['maxConnectionsPerIp', 'tcpAccess']);
+
 function dataPlaneChanged(current: FulcrumConfig, next: FulcrumConfig): string[] {
   const keys = Object.keys(next) as (keyof FulcrumConfig)[];
-  const changed = keys.filter((key) => !RELOADABLE_IN_PLACE.has(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+  const inPlace = (key: string) => RELOADABLE_IN_PLACE.has(key) || (next.mode === 'http' && IN_ROUTES_IN_HTTP_MODE.has(key));
+  const changed = keys.filter((key) => !inPlace(key) && JSON.stringify(current[key]) !== JSON.stringify(next[key]));
   // The planes gather the access log only when the log level writes it, as it was when they started.
   if (next.accessLog && logsAt(current.logLevel, 'info') !== logsAt(next.logLevel, 'info')) changed.push('logLevel');
   return changed;
