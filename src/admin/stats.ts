@@ -49,6 +49,7 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
     mode: fulcrum.config.mode,
     uptimeSeconds: Math.round(process.uptime()),
     reloads: fulcrum.reloads,
+    ...(fulcrum.configSource && { config: fulcrum.configSource.status() }),
     dataPlane: fulcrum.dataPlaneStats(),
     pools,
   };
