@@ -22,6 +22,9 @@ export interface EtcdServer {
   compact(): Promise<void>;
   /** SIGKILL: the harshest outage; the data dir stays for start(). */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: etcd keeps its connections open but answers nothing, as behind a network cut. */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same ports and data. */
   start(): Promise<void>;
   /** Stops it for good and removes the data. */
@@ -74,6 +77,7 @@ export async function startEtcd(): Promise<EtcdServer> {
   };
 
   const kill = async () => {
+    child?.kill('SIGCONT');
     child?.kill('SIGKILL');
     await exited;
     child = null;
@@ -90,6 +94,8 @@ export async function startEtcd(): Promise<EtcdServer> {
       await call('/v3/kv/compaction', { revision: header?.revision, physical: true });
     },
     kill,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     start: launch,
     async stop() {
       await kill();

@@ -1,4 +1,5 @@
-// A client for etcd v3's JSON gateway (/v3/kv/range, /v3/watch) over fetch: no gRPC stack in production.
+// A client for etcd v3's JSON gateway (/v3/kv/range, /v3/watch) over HTTP/1.1: no gRPC stack in production.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { EtcdLocation } from './etcd-url.js';
 
 export interface EtcdKeyValue {
@@ -72,10 +73,20 @@ interface GatewayWatchResult {
   events?: { type?: 'PUT' | 'DELETE'; kv?: GatewayKv }[];
 }
 
+/** A cheap read (the number of keys under the prefix) that says etcd answers: the watch's liveness probe. */
+export async function probe(location: EtcdLocation, timeoutMs = REQUEST_TIMEOUT_MS): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const request = { key: base64(location.prefix), range_end: base64(rangeEnd(location.prefix)), count_only: true };
+  await (await post(location, '/v3/kv/range', request, signal)).arrayBuffer();
+}
+
 /**
  * Watches the prefix from `startRevision`, calling `onMessage` for each batch, until the stream ends, breaks
- * or `signal` aborts. `onCreated` runs once etcd has accepted the watch, with the store's revision. Resolves when the stream ends (so the
- * caller re-establishes it), rejects on a connection error.
+ * or `signal` aborts. `onCreated` runs once etcd has accepted the watch, with the store's revision. Resolves
+ * when the stream ends (so the caller re-establishes it), rejects on a connection error or an abort.
+ *
+ * node:http rather than fetch: fetch (undici) ends a response body that is silent for 5 minutes, and an
+ * idle watch is silent for as long as nothing changes.
  */
 export async function watchRange(
   location: EtcdLocation,
@@ -84,39 +95,44 @@ export async function watchRange(
   onCreated: (storeRevision: number) => void,
   onMessage: (message: WatchMessage) => void,
 ): Promise<void> {
-  const request = {
+  const body = JSON.stringify({
     create_request: { key: base64(location.prefix), range_end: base64(rangeEnd(location.prefix)), start_revision: String(startRevision) },
-  };
-  const controller = new AbortController();
-  const stop = () => controller.abort(signal.reason);
-  signal.addEventListener('abort', stop, { once: true });
-  // The timeout guards the answer's head only: an idle watch is silent for as long as nothing changes.
-  const headTimer = setTimeout(
-    () => controller.abort(new Error(`etcd did not answer /v3/watch within ${REQUEST_TIMEOUT_MS} ms`)),
-    REQUEST_TIMEOUT_MS,
-  );
-  try {
-    const response = await post(location, '/v3/watch', request, controller.signal);
-    clearTimeout(headTimer);
-    await readWatchStream(response, onCreated, onMessage);
-  } finally {
-    clearTimeout(headTimer);
-    signal.removeEventListener('abort', stop);
-    controller.abort();
+  });
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const request = httpRequest(`${location.endpoint}/v3/watch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      signal,
+      timeout: REQUEST_TIMEOUT_MS,
+    });
+    request.once('response', (answer) => {
+      // The timeout guards the answer's head only: from here on silence is normal.
+      request.setTimeout(0);
+      resolve(answer);
+    });
+    request.once('timeout', () => request.destroy(new Error(`etcd did not answer /v3/watch within ${REQUEST_TIMEOUT_MS} ms`)));
+    // on, not once: an error after the answer (a reset mid-stream) reaches the body's reader, and must find a listener here too.
+    request.on('error', reject);
+    request.end(body);
+  });
+  if (response.statusCode !== 200) {
+    let text = '';
+    for await (const chunk of response) text += String(chunk);
+    throw new Error(`etcd answered /v3/watch with HTTP ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
+  await readWatchStream(response, onCreated, onMessage);
 }
 
 /** The gateway streams one JSON object per line: the creation, then a result per revision. */
 async function readWatchStream(
-  response: Response,
+  response: AsyncIterable<Buffer>,
   onCreated: (storeRevision: number) => void,
   onMessage: (message: WatchMessage) => void,
 ): Promise<void> {
-  if (!response.body) return;
   const decoder = new TextDecoder();
   let pending = '';
-  for await (const chunk of response.body) {
-    pending += decoder.decode(chunk as Uint8Array, { stream: true });
+  for await (const chunk of response) {
+    pending += decoder.decode(chunk, { stream: true });
     let newline = pending.indexOf('\n');
     while (newline >= 0) {
       const line = pending.slice(0, newline).trim();

@@ -5,7 +5,7 @@ import { FulcrumError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { type ConfigInputs, loadConfig } from '../load.js';
 import type { FulcrumConfig } from '../types.js';
-import { readRange, type WatchMessage, watchRange } from './etcd-gateway.js';
+import { probe, readRange, type WatchMessage, watchRange } from './etcd-gateway.js';
 import { assembleDocument, withEtcdKeys } from './etcd-layout.js';
 import { type EtcdLocation, parseEtcdLocation } from './etcd-url.js';
 
@@ -14,6 +14,8 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 /** A put of several keys (one per pool, say) lands as several revisions in a few ms: one reload for all of them. */
 const CHANGE_DEBOUNCE_MS = 100;
+/** How often an established watch checks that etcd still answers, and how long an answer may take. */
+const PROBE = { intervalMs: 10_000, timeoutMs: 5_000 };
 
 /** What /stats shows under `config` and /metrics as fulcrum_etcd_*. */
 export interface EtcdStatus {
@@ -52,11 +54,14 @@ export class EtcdConfigSource {
   private lastErrorAt: string | null = null;
   private debounce: NodeJS.Timeout | null = null;
 
-  private constructor(readonly location: EtcdLocation) {}
+  private constructor(
+    readonly location: EtcdLocation,
+    private readonly probeTiming: typeof PROBE,
+  ) {}
 
   /** Reads the prefix once. With no configuration to fall back on, an unreachable etcd is fatal here (exit 2). */
-  static async open(url: string): Promise<EtcdConfigSource> {
-    const source = new EtcdConfigSource(parseEtcdLocation(url));
+  static async open(url: string, probeTiming = PROBE): Promise<EtcdConfigSource> {
+    const source = new EtcdConfigSource(parseEtcdLocation(url), probeTiming);
     try {
       await source.readAll();
     } catch (error) {
@@ -142,13 +147,20 @@ export class EtcdConfigSource {
     let delay = RETRY_MIN_MS;
     let fullRead = false;
     while (!signal.aborted) {
+      // A watch on a peer that went silent (a network cut, no reset) would wait for ever: a probe ends it.
+      const probeFailed = new AbortController();
+      const prober = setInterval(() => {
+        probe(this.location, this.probeTiming.timeoutMs).catch((error: unknown) =>
+          probeFailed.abort(new Error(`etcd stopped answering (${errorText(error)})`)),
+        );
+      }, this.probeTiming.intervalMs);
       try {
         if (fullRead) {
           await this.readAll();
           fullRead = false;
           logger.info(
             { etcd: this.location.label, revision: this.revision },
-            'etcd: read every key again (the watch fell behind a compaction)',
+            'etcd: read every key again (the history the watch needed is gone)',
           );
           onChange();
         }
@@ -174,12 +186,14 @@ export class EtcdConfigSource {
             throw new Error(`etcd is at revision ${storeRevision}, behind the ${this.revision} already seen`);
           }
         };
-        await watchRange(this.location, this.revision + 1, signal, onCreated, onMessage);
+        await watchRange(this.location, this.revision + 1, AbortSignal.any([signal, probeFailed.signal]), onCreated, onMessage);
         if (fullRead || signal.aborted) continue;
         this.noteOutage('the watch stream ended', logger);
       } catch (error) {
         if (signal.aborted) break;
-        this.noteOutage(errorText(error), logger);
+        this.noteOutage(probeFailed.signal.aborted ? errorText(probeFailed.signal.reason) : errorText(error), logger);
+      } finally {
+        clearInterval(prober);
       }
       await sleep(delay, undefined, { signal }).catch(() => undefined);
       delay = Math.min(delay * 2, RETRY_MAX_MS);

@@ -21,6 +21,14 @@ function capturingLogger() {
   return { logger, lines };
 }
 
+async function waitFor(condition: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const inputs = { flags: new Map<string, string>(), env: {} };
 
 describe('EtcdConfigSource', () => {
@@ -42,9 +50,33 @@ describe('EtcdConfigSource', () => {
       );
       expect(await reloaded).toMatch(/^etcd revision \d+$/);
       expect(source.load(inputs).pools[0]?.backends).toMatchObject([{ host: '127.0.0.1', port: 9003 }]);
-      expect(lines.join('')).toContain('etcd: read every key again (the watch fell behind a compaction)');
+      expect(lines.join('')).toContain('etcd: read every key again (the history the watch needed is gone)');
       expect(source.status()).toMatchObject({ connected: true });
     } finally {
+      source.stop();
+    }
+  });
+
+  it('notices an etcd that stops answering without closing the watch (its probe fails), and watches again once it answers', async () => {
+    await etcd.put('/silent/pools/web', 'backends: ["127.0.0.1:9001"]');
+    const source = await EtcdConfigSource.open(etcd.configUrl('silent'), { intervalMs: 100, timeoutMs: 300 });
+    try {
+      const { logger, lines } = capturingLogger();
+      source.watch(async () => true, logger);
+      // Once a change arrives the watch is established: the pause then silences a live stream.
+      const first = await etcd.put('/silent/pools/web', 'backends: ["127.0.0.1:9003"]');
+      await waitFor(() => source.status().revision === first);
+      etcd.pause();
+      await waitFor(() => source.status().connected === false);
+      expect(source.status().lastError).toMatch(/^etcd stopped answering/);
+      etcd.resume();
+      await waitFor(() => source.status().connected === true);
+      const changed = await etcd.put('/silent/pools/web', 'backends: ["127.0.0.1:9002"]');
+      await waitFor(() => source.status().revision === changed);
+      expect(lines.join('')).toContain('etcd: watch lost');
+      expect(lines.join('')).toContain('etcd: watch re-established');
+    } finally {
+      etcd.resume();
       source.stop();
     }
   });
