@@ -2,6 +2,7 @@
 import { type AdminServer, startAdminServer } from './admin/admin-server.js';
 import type { LatencyPercentiles } from './admin/latency-stats.js';
 import { type BalancerPool, createPool, destroyPool, updatePool } from './balance/index.js';
+import type { EtcdStatus } from './config/etcd/etcd-source.js';
 import { formatHostPort } from './config/parsers.js';
 import { type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
 import { listenerLines } from './config/served-protocols.js';
@@ -23,6 +24,8 @@ export interface RunningFulcrum {
   readonly pools: ReadonlyMap<string, BalancerPool>;
   readonly health: HealthMonitor;
   readonly reloads: ReloadCounts;
+  /** Where the configuration comes from when that has a state of its own (etcd); set by main after start. */
+  configSource?: { status(): EtcdStatus };
   dataPlaneStats(): Record<string, unknown>;
   backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
   backendRetries(pool: string, backendIndex: number): number | null;

@@ -1,7 +1,9 @@
 // What the `fulcrum` binary does: help, version, check-config, or run until SIGTERM/SIGINT.
 import { parseArgs } from './args.js';
 import { describeConfig } from './config/describe.js';
-import { loadConfig } from './config/load.js';
+import { EtcdConfigSource } from './config/etcd/etcd-source.js';
+import { isEtcdLocation } from './config/etcd/etcd-url.js';
+import { configPathOf, loadConfig } from './config/load.js';
 import { renderHelp } from './config/reference.js';
 import { unknownVariableWarnings } from './config/unknown-env.js';
 import { FulcrumError, type FulcrumErrorCode } from './errors.js';
@@ -18,7 +20,12 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
     console.log(`fulcrum ${VERSION} (node ${process.versions.node}, addon built with ${native.buildInfo.compiler})`);
     return;
   }
-  const config = loadConfig({ flags, env: process.env, allowNoBackends: options.allowNoBackends ?? false });
+  const inputs = { flags, env: process.env, allowNoBackends: options.allowNoBackends ?? false };
+  const configPath = configPathOf(inputs);
+  // etcd://: read the keys first (exit 2 if etcd cannot be read: there is no last good configuration yet).
+  const etcd = configPath && isEtcdLocation(configPath) ? await EtcdConfigSource.open(configPath) : null;
+  const load = () => (etcd ? etcd.load(inputs) : loadConfig(inputs));
+  const config = load();
   const warnings = unknownVariableWarnings(process.env);
   if (action === 'check-config') return void console.log(describeConfig(config, warnings));
 
@@ -26,7 +33,11 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
   for (const warning of warnings) logger.warn(warning);
   const running = await startFulcrum(config, logger);
   const { native } = await import('./native/load.js');
-  const reloader = createReloader(running, flags, logger);
+  const reloader = createReloader(running, load, logger);
+  if (etcd) {
+    running.configSource = etcd;
+    etcd.watch(reloader.reload, logger);
+  }
   process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -38,6 +49,7 @@ export async function main(argv: string[], options: { allowNoBackends?: boolean 
     }
     stopping = true;
     reloader.stop();
+    etcd?.stop();
     // running.config, not the start-up config: a reload may have changed the drain timeout.
     const deadlineMs = running.config.drainTimeout;
     logger.info({ signal, deadlineMs }, 'draining');

@@ -1,8 +1,8 @@
-// Hot reload: re-reads env, flags and the config file, validates, and applies in place; on SIGHUP or a
-// config-file change. An invalid config is logged and the running one keeps serving.
+// Hot reload: re-reads env, flags and the config file (or etcd's keys), validates, and applies in place; on
+// SIGHUP, a config-file change or an etcd change. An invalid config is logged and the running one keeps serving.
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadConfig } from './config/load.js';
+import type { FulcrumConfig } from './config/types.js';
 import type { RunningFulcrum } from './fulcrum.js';
 import type { Logger } from './log.js';
 
@@ -13,7 +13,8 @@ export interface Reloader {
   stop(): void;
 }
 
-export function createReloader(fulcrum: RunningFulcrum, flags: ReadonlyMap<string, string>, logger: Logger): Reloader {
+/** `load` builds the next config from env, flags and the file or etcd, and throws if it is invalid. */
+export function createReloader(fulcrum: RunningFulcrum, load: () => FulcrumConfig, logger: Logger): Reloader {
   let queue = Promise.resolve(true);
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | null = null;
@@ -37,7 +38,7 @@ export function createReloader(fulcrum: RunningFulcrum, flags: ReadonlyMap<strin
 
   const reloadNow = async (trigger: string): Promise<boolean> => {
     try {
-      const next = loadConfig({ flags, env: process.env });
+      const next = load();
       await fulcrum.reload(next);
       syncWatcher();
       logger.info({ trigger, pools: next.pools.map((pool) => pool.name), routes: next.routes.length }, 'configuration reloaded');

@@ -100,6 +100,36 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     registers: [registry],
   });
 
+  // FULCRUM_CONFIG=etcd://: whether the watch is up, and how far the serving configuration is behind etcd.
+  const etcdConnected = new Gauge({
+    name: 'fulcrum_etcd_connected',
+    help: 'etcd configuration source: 1 while the watch is established, 0 while retrying (the last configuration keeps serving)',
+    labelNames: ['url'],
+    registers: [registry],
+  });
+  const etcdRevision = new Gauge({
+    name: 'fulcrum_etcd_revision',
+    help: 'etcd configuration source: the newest revision seen (seen) and the one serving (applied)',
+    labelNames: ['url', 'revision'],
+    registers: [registry],
+  });
+  const etcdApplied = new Gauge({
+    name: 'fulcrum_etcd_last_applied_timestamp_seconds',
+    help: 'etcd configuration source: when a configuration from etcd was last applied',
+    labelNames: ['url'],
+    registers: [registry],
+  });
+
+  const collectEtcd = () => {
+    for (const metric of [etcdConnected, etcdRevision, etcdApplied]) metric.reset();
+    const status = fulcrum.configSource?.status();
+    if (!status) return;
+    etcdConnected.set({ url: status.url }, status.connected ? 1 : 0);
+    etcdRevision.set({ url: status.url, revision: 'seen' }, status.revision);
+    etcdRevision.set({ url: status.url, revision: 'applied' }, status.appliedRevision);
+    if (status.lastAppliedAt) etcdApplied.set({ url: status.url }, Date.parse(status.lastAppliedAt) / 1000);
+  };
+
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
     for (const metric of [state, active, weight, picks, failures, retries, checks, ejections, reloads, restarts]) metric.reset();
@@ -124,6 +154,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     }
     reloads.inc({ result: 'applied' }, fulcrum.reloads.applied);
     reloads.inc({ result: 'rejected' }, fulcrum.reloads.rejected);
+    collectEtcd();
     const planeStats = fulcrum.dataPlaneStats();
     const workerRestarts = planeStats.workerRestarts;
     if (typeof workerRestarts === 'number') restarts.inc(workerRestarts);

@@ -57,6 +57,7 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
       workers: fulcrum.config.workers,
       listeners: listenerLines(fulcrum.config),
     },
+    ...(fulcrum.configSource && { config: fulcrum.configSource.status() }),
     dataPlane: fulcrum.dataPlaneStats(),
     /** Upper bounds of each backend's latencyMs.buckets; the last (null in JSON) takes the rest. */
     latencyBucketsMs: LATENCY_BUCKETS_MS,

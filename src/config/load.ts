@@ -1,8 +1,10 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
+import { FulcrumError } from '../errors.js';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
 import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseWithUdp, tcpAccess } from './connection-limits.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
+import { isEtcdLocation } from './etcd/etcd-url.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
 import { parseL4Listeners, type Transport } from './l4-listeners.js';
@@ -31,6 +33,8 @@ export interface ConfigInputs {
   env: NodeJS.ProcessEnv;
   /** The demo (`npm start`) supplies its own backends, so an empty pool is allowed there. */
   allowNoBackends?: boolean;
+  /** A document read elsewhere (etcd) in place of the config file, with the name its errors use. */
+  document?: { values: Record<string, unknown>; label: string };
 }
 
 interface Resolved<K extends keyof Settings> {
@@ -76,12 +80,23 @@ function describe(setting: SettingSpec, source: SettingSource, fileLabel: string
   return setting.env;
 }
 
+/** FULCRUM_CONFIG or --config as given: a file path, or etcd://HOST:PORT/PREFIX. */
+export function configPathOf(inputs: Pick<ConfigInputs, 'flags' | 'env'>): string | undefined {
+  return inputs.flags.get(CONFIG_FILE_FLAG) ?? (inputs.env[CONFIG_FILE_ENV] || undefined);
+}
+
 export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const problems = new ConfigProblems();
-  const configPath = inputs.flags.get(CONFIG_FILE_FLAG) ?? (inputs.env[CONFIG_FILE_ENV] || undefined);
+  const configPath = inputs.document ? undefined : configPathOf(inputs);
+  if (configPath && isEtcdLocation(configPath)) {
+    throw new FulcrumError(
+      'FULCRUM_ERR_CONFIG',
+      `${configPath} is read through EtcdConfigSource before loadConfig (a bug if you see this)`,
+    );
+  }
   const configFile = configPath ? resolve(configPath) : null;
-  const file = configFile ? readConfigFile(configFile) : {};
-  const fileLabel = configFile ?? 'config file';
+  const file = inputs.document?.values ?? (configFile ? readConfigFile(configFile) : {});
+  const fileLabel = inputs.document?.label ?? configFile ?? 'config file';
   checkKeys(file, [...SETTINGS.map((setting) => setting.key), ...FILE_SECTIONS], fileLabel, problems);
 
   const settings: Partial<Settings> = {};

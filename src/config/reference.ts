@@ -15,7 +15,8 @@ export function renderHelp(version: string): string {
     '  --help, -h          print this help and exit',
     '  --version, -v       print the version and exit',
     '  --check-config      validate the configuration, print the effective values, exit',
-    `  ${CONFIG_FILE_FLAG} PATH       ${CONFIG_FILE_ENV}: YAML or JSON file with settings, pools and routes`,
+    `  ${CONFIG_FILE_FLAG} PATH       ${CONFIG_FILE_ENV}: YAML or JSON file with settings, pools and routes,`,
+    '                      or etcd://HOST:PORT/PREFIX: the same, from etcd keys, watched (docs/fleet.md)',
     '',
     'settings (flag > environment > config file > default):',
     ...rows,
@@ -31,6 +32,6 @@ export function renderMarkdownReference(): string {
     (setting) =>
       `| \`${setting.env}\` | \`${setting.flag}\` | \`${setting.key}\` | ${setting.defaultText ? `\`${setting.defaultText}\`` : '(none)'} | ${setting.accepted.replaceAll('|', '\\|')} | ${setting.description} |`,
   );
-  const configRow = `| \`${CONFIG_FILE_ENV}\` | \`${CONFIG_FILE_FLAG}\` | — | (none) | a .yaml, .yml or .json path | Config file with settings, \`pools\` and \`routes\`. |`;
+  const configRow = `| \`${CONFIG_FILE_ENV}\` | \`${CONFIG_FILE_FLAG}\` | — | (none) | a .yaml, .yml or .json path, or etcd://HOST:PORT/PREFIX | Config file with settings, \`pools\` and \`routes\`; or an etcd prefix holding them as keys, watched and applied on every change ([docs/fleet.md](docs/fleet.md)). |`;
   return [header, configRow, ...rows].join('\n');
 }

@@ -248,7 +248,7 @@ export const SETTINGS = [
     flag: '--watch-config',
     defaultText: 'false',
     accepted: 'true | false',
-    description: 'Reload when the config file changes (SIGHUP always reloads).',
+    description: 'Reload when the config file changes (SIGHUP always reloads; an etcd:// configuration is always watched).',
     parse: parseBoolean,
     format: String,
   }),
