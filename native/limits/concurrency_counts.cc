@@ -47,13 +47,4 @@ size_t ConcurrencyCounts::size() const {
   return total;
 }
 
-std::shared_ptr<ConcurrencyCounts> OpenConcurrencyCounts(const std::string& name, size_t capacity) {
-  static std::mutex registryMutex;
-  static std::unordered_map<std::string, std::shared_ptr<ConcurrencyCounts>> registry;
-  std::lock_guard<std::mutex> lock(registryMutex);
-  std::shared_ptr<ConcurrencyCounts>& table = registry[name];
-  if (!table) table = std::make_shared<ConcurrencyCounts>(capacity);
-  return table;
-}
-
 }  // namespace fulcrum::limits

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "limits/named_tables.h"
+
 namespace fulcrum::limits {
 
 class ConcurrencyCounts {
@@ -53,6 +55,8 @@ class ConcurrencyCounts {
 };
 
 // The process-wide table named `name`, created with `capacity` keys on first use (later capacities are ignored).
-std::shared_ptr<ConcurrencyCounts> OpenConcurrencyCounts(const std::string& name, size_t capacity);
+inline std::shared_ptr<ConcurrencyCounts> OpenConcurrencyCounts(const std::string& name, size_t capacity) {
+  return OpenNamedTable<ConcurrencyCounts>(name, capacity);
+}
 
 }  // namespace fulcrum::limits

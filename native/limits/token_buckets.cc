@@ -49,13 +49,4 @@ size_t TokenBuckets::size() const {
   return total;
 }
 
-std::shared_ptr<TokenBuckets> OpenTokenBuckets(const std::string& name, size_t capacity) {
-  static std::mutex registryMutex;
-  static std::unordered_map<std::string, std::shared_ptr<TokenBuckets>> registry;
-  std::lock_guard<std::mutex> lock(registryMutex);
-  std::shared_ptr<TokenBuckets>& table = registry[name];
-  if (!table) table = std::make_shared<TokenBuckets>(capacity);
-  return table;
-}
-
 }  // namespace fulcrum::limits

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "limits/named_tables.h"
+
 namespace fulcrum::limits {
 
 class TokenBuckets {
@@ -62,6 +64,8 @@ class TokenBuckets {
 };
 
 // The process-wide table named `name`, created with `capacity` keys on first use (later capacities are ignored).
-std::shared_ptr<TokenBuckets> OpenTokenBuckets(const std::string& name, size_t capacity);
+inline std::shared_ptr<TokenBuckets> OpenTokenBuckets(const std::string& name, size_t capacity) {
+  return OpenNamedTable<TokenBuckets>(name, capacity);
+}
 
 }  // namespace fulcrum::limits
