@@ -30,7 +30,9 @@ struct BackendOptions {
 inline constexpr uint32_t kDefaultMaglevTableSize = 65537;
 inline constexpr uint32_t kMaxMaglevTableSize = 1048573;  // largest prime below 2^20
 inline constexpr size_t kMaxPoolNameLength = 128;
-inline constexpr uint32_t kDefaultLatencyHalfLifeMs = 10000;  // Finagle and Linkerd decay over 10 s
+// 1 s, not Finagle's and Linkerd's 10 s time constant: the half-life is how long one spike (a cold
+// connection, a GC pause) keeps a fast backend away; see docs/balancer.md.
+inline constexpr uint32_t kDefaultLatencyHalfLifeMs = 1000;
 inline constexpr uint32_t kMaxLatencyHalfLifeMs = 3600000;
 
 struct PoolOptions {

@@ -226,7 +226,7 @@ export const SETTINGS = [
     key: 'latencyHalfLife',
     env: 'FULCRUM_LATENCY_HALF_LIFE',
     flag: '--latency-half-life',
-    defaultText: '10s',
+    defaultText: '1s',
     accepted: 'duration, 1ms-1h',
     description:
       "How fast a backend's latency average (least-latency, ewmaMs in /stats) forgets a slow sample: it halves every this long. A slower sample replaces it at once.",
