@@ -31,6 +31,8 @@ export interface Contender {
   servesH2c: boolean;
   /** Whether it proxies gRPC (h2c to clients and to the backends): the grpc-unary scenario runs only these. */
   servesGrpc: boolean;
+  /** The only scenarios it runs (by id), for variants that exist to compare one setting; absent = all that apply. */
+  scenarios?: readonly string[];
   /** Why it cannot run here (binary not installed), or null. */
   missingReason(): string | null;
   start(setup: ContenderSetup): Promise<RunningContender>;
