@@ -41,7 +41,7 @@ class PeakEwma {
       const double decayed = Decayed(current, nowMs, halfLifeMs);
       double average = sampleMs;
       if (decayed >= 0 && sampleMs < decayed) {
-        const double keep = std::exp2(-static_cast<double>(Gap(current, nowMs)) / halfLifeMs);
+        const double keep = Keep(Gap(current, nowMs), halfLifeMs);
         // Both terms from the stored average: decayed == stored * keep.
         average = decayed + sampleMs * (1 - keep);
       }
@@ -67,10 +67,15 @@ class PeakEwma {
     const uint32_t gap = nowMs - static_cast<uint32_t>(packed);
     return gap > UINT32_MAX / 2 ? 0 : gap;
   }
+  // 2^(-gap / halfLife); most samples and reads at any real rate land in the same millisecond as the
+  // last sample, so the common case skips exp2.
+  static double Keep(uint32_t gapMs, double halfLifeMs) {
+    return gapMs == 0 ? 1 : std::exp2(-static_cast<double>(gapMs) / halfLifeMs);
+  }
   static double Decayed(uint64_t packed, uint32_t nowMs, double halfLifeMs) {
     const double average = Average(packed);
     if (average < 0) return kNoSamples;
-    return average * std::exp2(-static_cast<double>(Gap(packed, nowMs)) / halfLifeMs);
+    return average * Keep(Gap(packed, nowMs), halfLifeMs);
   }
 
   static constexpr uint64_t kEmpty = uint64_t{0xBF800000} << 32;  // the float -1 (kNoSamples), stamp 0
