@@ -13,6 +13,8 @@ import { startBulkSink } from './origins/bulk-sink.js';
 import { type DnsOrigin, dnsOriginMissingReason, startDnsOrigin } from './origins/dns-origin.js';
 import { type GrpcOrigin, startGrpcOrigin } from './origins/grpc-origin.js';
 import { startNginxOrigin } from './origins/nginx-origin.js';
+import type { RunningOrigin } from './origins/origin.js';
+import { startSlowOrigin } from './origins/slow-origin.js';
 import { startUwsOrigin } from './origins/uws-origin.js';
 import { DEFAULT_RESULTS_DIR } from './paths.js';
 import { findBinary } from './processes/find-binary.js';
@@ -29,6 +31,8 @@ const DESCRIPTORS_KEPT_SPARE = 1024;
 
 function appliesTo(scenario: Scenario, contender: Contender): boolean {
   if (contender.edgeBaseline) return scenario.edge !== undefined;
+  if (scenario.contenders && !scenario.contenders.includes(contender.id)) return false;
+  if (contender.scenarios && !contender.scenarios.includes(scenario.id)) return false;
   if (clientProtocolOf(scenario) === 'grpc') return contender.servesGrpc;
   if (clientProtocolOf(scenario) === 'h2c') return contender.servesH2c;
   return contender.layer === 'direct' || scenario.layers.includes(contender.layer);
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
   let originDescriptions: string[] = [];
   let grpcOrigin: GrpcOrigin | null = null;
   let dnsOrigin: DnsOrigin | null = null;
+  let slowOrigin: RunningOrigin | null = null;
   try {
     const nginxBinary = findBinary('nginx');
     const httpOrigin = nginxBinary
@@ -104,11 +109,14 @@ async function main(): Promise<void> {
     const bulkSink = runs('bulk-transfer') || runs('udp-bulk') ? await startBulkSink() : null;
     grpcOrigin = scenarios.some((scenario) => scenario.load.kind === 'grpc-unary') ? await startGrpcOrigin(ORIGIN_PORTS) : null;
     dnsOrigin = runs('udp-dns') ? await startDnsOrigin(ORIGIN_PORTS, options.workers) : null;
+    const slowDelayMs = scenarios.find((scenario) => scenario.slowOriginDelayMs !== undefined)?.slowOriginDelayMs;
+    slowOrigin = slowDelayMs === undefined ? null : await startSlowOrigin(slowDelayMs);
     originDescriptions = [
       `HTTP: ${httpOrigin.description} on ports ${httpOrigin.ports.join(', ')}`,
       ...(bulkSink ? [`bulk: ${bulkSink.description}`] : []),
       ...(grpcOrigin ? [`gRPC: ${grpcOrigin.description} on ports ${grpcOrigin.ports.join(', ')}`] : []),
       ...(dnsOrigin ? [`DNS: ${dnsOrigin.description} on ports ${dnsOrigin.ports.join(', ')}`] : []),
+      ...(slowOrigin ? [`slow: ${slowOrigin.description} on port ${slowOrigin.ports.join(', ')}`] : []),
     ];
     progress.note(`origins: ${originDescriptions.join('; ')}`);
     const context: MeasureContext = {
@@ -118,6 +126,7 @@ async function main(): Promise<void> {
       bulkSink,
       grpcOrigin,
       dnsOrigin,
+      slowOrigin,
       wrkBinary: findBinary('wrk'),
       h2loadBinary,
       dnsperfBinary: findBinary('dnsperf'),
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
   } finally {
     grpcOrigin?.closeClient();
     await dnsOrigin?.stop();
+    await slowOrigin?.stop();
     await stopAllServerProcesses();
     rmSync(workRoot, { recursive: true, force: true });
   }

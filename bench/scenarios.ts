@@ -4,7 +4,7 @@ import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UNARY_PATH, UNARY_REQUEST_TEX
 
 /** http: an L7 proxy; tcp: an L4 proxy; udp: an L4 proxy of datagrams. Direct (no proxy) runs every scenario as the reference. */
 export type ProxyLayer = 'http' | 'tcp' | 'udp';
-export type Balance = 'round-robin' | 'hash-header';
+export type Balance = 'round-robin' | 'hash-header' | 'least-connections';
 /**
  * h2c: HTTP/2 in cleartext by prior knowledge (the client starts with the preface, no Upgrade), HTTP/1.1 upstream.
  * grpc: gRPC, so h2c on both sides, to the gRPC origin.
@@ -44,9 +44,14 @@ export interface Scenario {
   load: ScenarioLoad;
   /** An access rule or rate limit every contender applies (edge-features.ts). */
   edge?: EdgeFeature;
+  /** A third origin beside the two HTTP origin ports, answering GET /small this many ms late (slow-backend). */
+  slowOriginDelayMs?: number;
+  /** The only contenders this scenario runs (by id); absent = every one of its layers. */
+  contenders?: readonly string[];
 }
 
 const BOTH_LAYERS = ['http', 'tcp'] as const;
+const SLOW_ORIGIN_DELAY_MS = 20;
 const [RESPONSE_64K, RESPONSE_1M] = LARGE_RESPONSES;
 
 function requestShape(request: Partial<HttpRequestShape>): HttpRequestShape {
@@ -81,6 +86,16 @@ export const SCENARIOS: readonly Scenario[] = [
     balance: 'round-robin',
     // wrk opens a new connection only when the server closes, so it cannot hold every contender to one request each.
     load: httpLoad({ newConnectionPerRequest: true }, false),
+  },
+  {
+    id: 'slow-backend',
+    title: 'one slow backend of three',
+    description: `GET ${SMALL_PATH} on keep-alive connections to three origins, one of which answers ${SLOW_ORIGIN_DELAY_MS} ms late: how well each balancer routes around it. HAProxy leastconn, NGINX least_conn; Fulcrum round-robin, least-connections and least-latency.`,
+    layers: ['http'],
+    balance: 'least-connections',
+    load: httpLoad({}, false),
+    slowOriginDelayMs: SLOW_ORIGIN_DELAY_MS,
+    contenders: ['haproxy-http', 'nginx-proxy', 'fulcrum-http-round-robin', 'fulcrum-http-least-connections', 'fulcrum-http-least-latency'],
   },
   {
     id: 'response-64k',

@@ -37,9 +37,10 @@ export interface RunningFulcrum {
   announce(): void;
 }
 
-function nativeOptions(pool: ResolvedPool) {
+function nativeOptions(pool: ResolvedPool, config: FulcrumConfig) {
   return {
     algorithm: pool.algorithm,
+    latencyHalfLifeMs: config.latencyHalfLife,
     backends: pool.backends.map((backend) => ({
       address: formatHostPort({ host: backend.ip, port: backend.port }),
       weight: backend.weight,
@@ -58,7 +59,7 @@ function nativeOptions(pool: ResolvedPool) {
 const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval',
   'healthTimeout', 'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse',
-  'slowStart', 'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources',
+  'slowStart', 'latencyHalfLife', 'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources',
   'configFile', 'reusePort',
 ]);
 
@@ -86,7 +87,8 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   const pools = new Map<string, BalancerPool>();
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
-  for (const pool of await resolvePools(config.pools)) pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+  for (const pool of await resolvePools(config.pools))
+    pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool, config) }));
   const releasePools = () => {
     for (const name of pools.keys()) destroyPool(name);
   };
@@ -124,7 +126,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
       const added: string[] = [];
       for (const pool of resolved) {
         if (pools.has(pool.name)) continue;
-        pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool) }));
+        pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool, next) }));
         added.push(pool.name);
       }
       const changed = dataPlaneChanged(config, next);
@@ -152,7 +154,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
           .finally(() => retiring.delete(draining));
         retiring.add(draining);
       }
-      for (const pool of resolved) if (!added.includes(pool.name)) updatePool(pool.name, nativeOptions(pool));
+      for (const pool of resolved) if (!added.includes(pool.name)) updatePool(pool.name, nativeOptions(pool, next));
       if (changed.length === 0) dataPlane.reconfigure(next);
       if (next.logLevel !== config.logLevel) logger.level = next.logLevel;
       const kept = new Set(next.pools.map((pool) => pool.name));

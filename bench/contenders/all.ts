@@ -1,7 +1,17 @@
 // Every contender, in the order each scenario runs them (the references first).
 import type { Contender } from './contender.js';
 import { direct } from './direct.js';
-import { fulcrumAll, fulcrumHttp, fulcrumHttpBare, fulcrumHttpDoubleWorkers, fulcrumTcp, fulcrumUdp } from './fulcrum.js';
+import {
+  fulcrumAll,
+  fulcrumHttp,
+  fulcrumHttpBare,
+  fulcrumHttpDoubleWorkers,
+  fulcrumHttpLeastConnections,
+  fulcrumHttpLeastLatency,
+  fulcrumHttpRoundRobin,
+  fulcrumTcp,
+  fulcrumUdp,
+} from './fulcrum.js';
 import { haproxyHttp, haproxyTcp } from './haproxy.js';
 import { nginxProxy, nginxStream, nginxStreamUdp } from './nginx.js';
 
@@ -16,6 +26,9 @@ export const CONTENDERS: readonly Contender[] = [
   fulcrumHttpBare,
   fulcrumHttpDoubleWorkers,
   fulcrumAll,
+  fulcrumHttpRoundRobin,
+  fulcrumHttpLeastConnections,
+  fulcrumHttpLeastLatency,
   fulcrumTcp,
   fulcrumUdp,
 ];

@@ -36,6 +36,8 @@ export interface Contender {
   servesGrpc: boolean;
   /** Fulcrum without the edge rules: runs in edge scenarios only, as the baseline of their cost. */
   edgeBaseline?: boolean;
+  /** The only scenarios it runs (by id), for variants that exist to compare one setting; absent = all that apply. */
+  scenarios?: readonly string[];
   /** Why it cannot run here (binary not installed), or null. */
   missingReason(): string | null;
   start(setup: ContenderSetup): Promise<RunningContender>;

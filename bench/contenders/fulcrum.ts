@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { HASH_HEADER, UNARY_PATH } from '../origins/payloads.js';
 import { FULCRUM_CLI } from '../paths.js';
 import { startServerProcess } from '../processes/server-process.js';
-import type { ProxyLayer } from '../scenarios.js';
+import type { Balance, ProxyLayer } from '../scenarios.js';
 import type { Contender, ContenderSetup } from './contender.js';
 import { fulcrumEdgeConfig } from './edge-features.js';
+
+/** The FULCRUM_ALGORITHM values the suite uses (src/ is outside the bench's build). */
+type Algorithm = 'round-robin' | 'least-connections' | 'least-latency' | 'consistent-hash';
 
 /** The L7 front (FULCRUM_PROTOCOLS): uWS for HTTP/1.1 only, or node:http + node:http2 for everything. */
 type Front = 'http/1.1' | 'all';
@@ -19,6 +22,14 @@ interface FulcrumVariant {
   front?: Front;
   /** The baseline of the edge scenarios: their access rule or rate limit left off. */
   edgeBaseline?: boolean;
+  /** Pins the algorithm whatever the scenario's balance (a row per algorithm), and runs only `scenarios`. */
+  algorithm?: { name: Algorithm; scenarios: readonly string[] };
+}
+
+/** The scenario's balance as Fulcrum spells it. */
+function algorithmFor(balance: Balance): Algorithm {
+  if (balance === 'hash-header') return 'consistent-hash';
+  return balance;
 }
 
 /**
@@ -74,14 +85,18 @@ function udpSettings(setup: ContenderSetup): Record<string, string> {
   return setup.clientProtocol === 'dns' ? { FULCRUM_UDP_RESPONSES: '1' } : {};
 }
 
-function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1', edgeBaseline = false }: FulcrumVariant = {}): Contender {
-  const suffix = `${workerFactor === 1 ? '' : `-x${workerFactor}`}${edgeBaseline ? '-bare' : ''}`;
+function fulcrum(
+  layer: ProxyLayer,
+  { workerFactor = 1, front = 'http/1.1', edgeBaseline = false, algorithm }: FulcrumVariant = {},
+): Contender {
+  const suffix = `${workerFactor === 1 ? '' : `-x${workerFactor}`}${edgeBaseline ? '-bare' : ''}${algorithm ? `-${algorithm.name}` : ''}`;
   const completeFront = layer === 'http' && front === 'all';
   return {
     id: completeFront ? `fulcrum-all${suffix}` : `fulcrum-${layer}${suffix}`,
-    label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}${edgeBaseline ? ', no rules' : ''}`,
+    label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}${edgeBaseline ? ', no rules' : ''}${algorithm ? `, ${algorithm.name}` : ''}`,
     layer,
     edgeBaseline,
+    ...(algorithm ? { scenarios: algorithm.scenarios } : {}),
     servesH2c: completeFront,
     servesGrpc: completeFront,
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
@@ -98,7 +113,7 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1', edge
             FULCRUM_WORKERS: String(setup.workers * workerFactor),
             FULCRUM_ADMIN_LISTEN: 'off',
             FULCRUM_LOG_LEVEL: 'warn',
-            FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
+            FULCRUM_ALGORITHM: algorithm?.name ?? algorithmFor(setup.balance),
             ...(hashed ? { FULCRUM_HASH_KEY: `header:${HASH_HEADER}` } : {}),
             ...(setup.clientProtocol === 'grpc' ? { FULCRUM_CONFIG: writeGrpcConfig(setup) } : {}),
             ...(setup.edge ? { FULCRUM_CONFIG: writeEdgeConfig(setup) } : {}),
@@ -120,4 +135,8 @@ export const fulcrumHttpBare = fulcrum('http', { edgeBaseline: true });
 /** The complete front (FULCRUM_PROTOCOLS=all): HTTP/1.0, pipelining, h2c; compared with the uWS front above. */
 export const fulcrumAll = fulcrum('http', { front: 'all' });
 export const fulcrumTcp = fulcrum('tcp');
+/** One row per algorithm in slow-backend; least-latency also runs small-get, where all origins are equal (its cost). */
+export const fulcrumHttpRoundRobin = fulcrum('http', { algorithm: { name: 'round-robin', scenarios: ['slow-backend'] } });
+export const fulcrumHttpLeastConnections = fulcrum('http', { algorithm: { name: 'least-connections', scenarios: ['slow-backend'] } });
+export const fulcrumHttpLeastLatency = fulcrum('http', { algorithm: { name: 'least-latency', scenarios: ['small-get', 'slow-backend'] } });
 export const fulcrumUdp = fulcrum('udp');

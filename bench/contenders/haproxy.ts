@@ -16,7 +16,10 @@ function maxConnections(): number {
 
 function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
   const grpc = setup.clientProtocol === 'grpc';
-  const balance = setup.balance === 'hash-header' ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent'] : ['balance roundrobin'];
+  const balance =
+    setup.balance === 'hash-header'
+      ? [`balance hdr(${HASH_HEADER})`, 'hash-type consistent']
+      : [setup.balance === 'least-connections' ? 'balance leastconn' : 'balance roundrobin'];
   // http-reuse always shares idle upstream connections across clients, as NGINX's keepalive pool and Fulcrum's do.
   const httpOnly = layer === 'http' ? ['http-reuse always'] : [];
   // The forwarding headers Fulcrum adds by default, so every L7 contender does the same work per request.

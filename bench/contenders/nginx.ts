@@ -58,6 +58,7 @@ function streamModuleLines(binary: string): string[] | null {
 
 function upstreamBlock(setup: ContenderSetup, layer: ProxyLayer): string[] {
   const hash = setup.balance === 'hash-header' ? [`hash $http_${HASH_HEADER.replaceAll('-', '_')} consistent;`] : [];
+  if (setup.balance === 'least-connections') hash.push('least_conn;');
   const keepalive = layer === 'http' ? ['keepalive 256;', 'keepalive_requests 1000000;'] : [];
   return ['upstream bench_origins {', ...hash, ...setup.backendPorts.map((port) => `server 127.0.0.1:${port};`), ...keepalive, '}'];
 }

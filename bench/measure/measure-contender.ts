@@ -33,6 +33,8 @@ export interface MeasureContext {
   bulkSink: BulkSink | null;
   grpcOrigin: GrpcOrigin | null;
   dnsOrigin: DnsOrigin | null;
+  /** The late third origin of slow-backend; null when no selected scenario has one. */
+  slowOrigin: RunningOrigin | null;
   wrkBinary: string | null;
   h2loadBinary: string | null;
   dnsperfBinary: string | null;
@@ -134,7 +136,12 @@ async function measureHttp(
   const [sample] = concreteRequests(scenario.load.request);
   if (sample) await checkAnswers(running.port, sample);
   if (options.warmupSeconds > 0) await runAutocannon({ ...settings, durationSeconds: options.warmupSeconds });
-  const rows = [await measured(scenario, contender, running, context.httpOrigin.pid, context, () => runAutocannon(settings))];
+  // Every origin the scenario balances over is charged for its CPU, the slow one too.
+  const originPids =
+    scenario.slowOriginDelayMs !== undefined && context.slowOrigin
+      ? [context.httpOrigin.pid, context.slowOrigin.pid]
+      : context.httpOrigin.pid;
+  const rows = [await measured(scenario, contender, running, originPids, context, () => runAutocannon(settings))];
   const wrkBinary = context.wrkBinary;
   const crossCheck = scenario.load.crossCheckWithWrk && options.crossCheckWithWrk && (!options.quick || scenario.id === 'small-get');
   if (wrkBinary && crossCheck) {
@@ -262,6 +269,7 @@ function backendPortsOf(scenario: Scenario, context: MeasureContext): number[] {
     case 'udp-dns':
       return context.dnsOrigin?.ports ?? [];
     default:
+      if (scenario.slowOriginDelayMs !== undefined) return [...context.httpOrigin.ports, ...(context.slowOrigin?.ports ?? [])];
       return context.httpOrigin.ports;
   }
 }

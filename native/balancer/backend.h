@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "peak_ewma.h"
+
 namespace fulcrum::balancer {
 
 enum class BackendState : uint8_t { Up = 0, Down = 1, Draining = 2, Disabled = 3 };
@@ -41,7 +43,8 @@ struct Backend {
   std::atomic<uint64_t> totalPicks{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint32_t> consecutiveFailures{0};  // reset by a Success outcome
-  std::atomic<bool> inPool{false};               // false once hot reload removed it; its counters stay readable
+  PeakEwma latency;  // data planes observe, least-latency and /stats read; reset when the backend goes down
+  std::atomic<bool> inPool{false};  // false once hot reload removed it; its counters stay readable
 };
 
 // True for outcomes that count against the backend (a client hanging up is not the backend's fault).

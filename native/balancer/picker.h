@@ -63,6 +63,7 @@ std::unique_ptr<Picker> BuildSmoothWeightedRoundRobin(const PickerInput& input);
 std::unique_ptr<Picker> BuildLeastConnections(const PickerInput& input);
 std::unique_ptr<Picker> BuildWeightedLeastConnections(const PickerInput& input);
 std::unique_ptr<Picker> BuildPowerOfTwo(const PickerInput& input);
+std::unique_ptr<Picker> BuildLeastLatency(const PickerInput& input);
 // Fails only when the ring would be too large (ketama with very many weight units).
 Status BuildConsistentHash(const PickerInput& input, std::unique_ptr<Picker>* picker);
 

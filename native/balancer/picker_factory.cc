@@ -20,6 +20,9 @@ Status BuildPicker(const PickerInput& input, std::unique_ptr<Picker>* picker) {
     case Algorithm::PowerOfTwo:
       *picker = BuildPowerOfTwo(input);
       return Status::Ok();
+    case Algorithm::LeastLatency:
+      *picker = BuildLeastLatency(input);
+      return Status::Ok();
     case Algorithm::ConsistentHash:
       return BuildConsistentHash(input, picker);
   }

@@ -65,6 +65,16 @@ ReleaseResult Pool::releaseChecked(int32_t index, Outcome outcome) {
   return ReleaseResult::Released;
 }
 
+void Pool::recordLatency(int32_t index, double latencyMs) {
+  if (!table_.contains(index) || !(latencyMs >= 0)) return;
+  table_.at(index).latency.observe(latencyMs, LatencyClockMs(), latencyHalfLifeMs_.load(std::memory_order_relaxed));
+}
+
+double Pool::latencyEwmaMs(int32_t index) const {
+  if (!table_.contains(index)) return PeakEwma::kNoSamples;
+  return table_.at(index).latency.read(LatencyClockMs(), latencyHalfLifeMs_.load(std::memory_order_relaxed));
+}
+
 const Backend& Pool::backend(int32_t index) const { return table_.at(index); }
 
 size_t Pool::size() const { return static_cast<size_t>(table_.size()); }
@@ -102,9 +112,10 @@ Status Pool::update(const PoolOptions& options) {
     Backend& backend = table_.at(members[position].index);
     listed[static_cast<size_t>(members[position].index)] = true;
     if (!backend.inPool.exchange(true)) {
-      // A backend (re)joining the pool starts clean: Up, with no failure streak.
+      // A backend (re)joining the pool starts clean: Up, with no failure streak and no latency figure.
       backend.state.store(BackendState::Up);
       backend.consecutiveFailures.store(0);
+      backend.latency.reset();
     }
     backend.weight.store(static_cast<uint32_t>(options.backends[position].weight));
     backend.effectiveWeight.store(members[position].weight);
@@ -113,6 +124,7 @@ Status Pool::update(const PoolOptions& options) {
     if (!listed[static_cast<size_t>(index)]) table_.at(index).inPool.store(false);
   }
   options_ = options;
+  latencyHalfLifeMs_.store(options.latencyHalfLifeMs, std::memory_order_relaxed);
   memberSlots_.clear();
   for (const Member& member : members) memberSlots_.push_back(member.index);
   snapshot_.publish(std::move(snapshot));
@@ -124,7 +136,11 @@ Status Pool::setState(int32_t index, BackendState state) {
   std::lock_guard lock(controlMutex_);
   Status member = checkMember(index);
   if (!member.ok()) return member;
-  table_.at(index).state.store(state);
+  Backend& backend = table_.at(index);
+  // Finagle's behaviour: a backend that went down (or was disabled) may come back as another process,
+  // so it returns with no latency figure and is treated as average until it has its own.
+  if (state == BackendState::Down || state == BackendState::Disabled) backend.latency.reset();
+  backend.state.store(state);
   recomputeUpWeightLocked();
   return Status::Ok();
 }

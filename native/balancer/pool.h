@@ -1,6 +1,7 @@
 // A named backend pool shared by every thread in the process: the table, its current picker, and the registry lookup.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,8 +46,13 @@ class Pool {
   // member that is Up or Draining (a draining backend still serves the sessions pinned to it); else kNoBackend.
   int32_t pickPinned(int32_t index);
   void release(int32_t index, Outcome outcome);  // any thread; decrements activeConnections, counts failures
-  const Backend& backend(int32_t index) const;   // indices are stable for the Pool's lifetime
-  size_t size() const;                           // slots ever used, members or not
+  // Any thread, lock-free: one latency sample of index for its peak-EWMA (L7: time to the response head;
+  // L4: connect time; a failure: the caller's penalty). Ignored for an unknown index or a negative sample.
+  void recordLatency(int32_t index, double latencyMs);
+  // Any thread: index's peak-EWMA decayed to now, or PeakEwma::kNoSamples.
+  double latencyEwmaMs(int32_t index) const;
+  const Backend& backend(int32_t index) const;  // indices are stable for the Pool's lifetime
+  size_t size() const;                          // slots ever used, members or not
 
   // release, but says when the index is unknown or the backend had no active connection (a double release).
   ReleaseResult releaseChecked(int32_t index, Outcome outcome);
@@ -77,6 +83,7 @@ class Pool {
   mutable std::mutex controlMutex_;   // serializes control-plane calls; picks never take it
   PoolOptions options_;               // guarded by controlMutex_
   std::vector<int32_t> memberSlots_;  // guarded by controlMutex_; configuration order
+  std::atomic<uint32_t> latencyHalfLifeMs_{kDefaultLatencyHalfLifeMs};  // control plane writes, data planes read
 };
 
 std::shared_ptr<Pool> FindPool(std::string_view name);  // process-wide registry, any thread; nullptr if absent

@@ -13,13 +13,14 @@ namespace fulcrum::balancer {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Algorithm>, 6> kAlgorithmNames{{
+constexpr std::array<std::pair<std::string_view, Algorithm>, 7> kAlgorithmNames{{
     {"round-robin", Algorithm::RoundRobin},
     {"weighted-round-robin", Algorithm::WeightedRoundRobin},
     {"least-connections", Algorithm::LeastConnections},
     {"weighted-least-connections", Algorithm::WeightedLeastConnections},
     {"consistent-hash", Algorithm::ConsistentHash},
     {"power-of-two", Algorithm::PowerOfTwo},
+    {"least-latency", Algorithm::LeastLatency},
 }};
 
 constexpr std::array<std::pair<std::string_view, RingKind>, 2> kRingKindNames{{
@@ -111,6 +112,10 @@ Status ValidatePoolOptions(const PoolOptions& options) {
     return Status::Error(prefix +
                          "balanceFactor is a percent from 100 to 1000 (125-200 recommended), or 0 for off; got " +
                          std::to_string(options.balanceFactor));
+  }
+  if (options.latencyHalfLifeMs < 1 || options.latencyHalfLifeMs > kMaxLatencyHalfLifeMs) {
+    return Status::Error(prefix + "latencyHalfLifeMs must be from 1 to " + std::to_string(kMaxLatencyHalfLifeMs) +
+                         " (1 hour), got " + std::to_string(options.latencyHalfLifeMs));
   }
   std::unordered_set<std::string_view> seen;
   for (size_t position = 0; position < options.backends.size(); ++position) {

@@ -17,6 +17,7 @@ enum class Algorithm : uint8_t {
   WeightedLeastConnections,
   ConsistentHash,
   PowerOfTwo,
+  LeastLatency,
 };
 
 enum class RingKind : uint8_t { Maglev, Ketama };
@@ -29,6 +30,10 @@ struct BackendOptions {
 inline constexpr uint32_t kDefaultMaglevTableSize = 65537;
 inline constexpr uint32_t kMaxMaglevTableSize = 1048573;  // largest prime below 2^20
 inline constexpr size_t kMaxPoolNameLength = 128;
+// 1 s, not Finagle's and Linkerd's 10 s time constant: the half-life is how long one spike (a cold
+// connection, a GC pause) keeps a fast backend away; see docs/balancer.md.
+inline constexpr uint32_t kDefaultLatencyHalfLifeMs = 1000;
+inline constexpr uint32_t kMaxLatencyHalfLifeMs = 3600000;
 
 struct PoolOptions {
   std::string name;
@@ -36,6 +41,7 @@ struct PoolOptions {
   RingKind ringKind = RingKind::Maglev;
   uint32_t maglevTableSize = kDefaultMaglevTableSize;
   uint32_t balanceFactor = 0;  // percent; 0 = bounded loads off, else 100..1000 (HAProxy recommends 125..200)
+  uint32_t latencyHalfLifeMs = kDefaultLatencyHalfLifeMs;  // of every backend's PeakEwma; 1..kMaxLatencyHalfLifeMs
   std::vector<BackendOptions> backends;
 };
 

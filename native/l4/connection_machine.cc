@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -218,6 +219,10 @@ void EventLoop::OnConnectFailed(Connection& connection, balancer::Outcome outcom
   stats.activeConnections.fetch_sub(1, std::memory_order_relaxed);
   (outcome == balancer::Outcome::Timeout ? stats.connectTimeouts : stats.connectFailures)
       .fetch_add(1, std::memory_order_relaxed);
+  // A failed connect is a slow one for least-latency: at least the connect timeout, so a dead backend
+  // that health checks have not marked down yet stops being picked at once.
+  const double elapsedMs = static_cast<double>(MonotonicUs() - connection.connectStartedUs) / 1000;
+  pool_.recordLatency(failed, std::max(elapsedMs, static_cast<double>(listener_.options.connectTimeoutMs)));
   pool_.release(failed, outcome);
   connection.backendIndex = balancer::Pool::kNoBackend;
   if (connection.backendFd >= 0) {
@@ -236,6 +241,7 @@ void EventLoop::OnConnected(Connection& connection) {
   stats.connectTimeSumUs.fetch_add(connectTimeUs, std::memory_order_relaxed);
   stats.connectTimeCount.fetch_add(1, std::memory_order_relaxed);
   RaiseMax(stats.connectTimeMaxUs, connectTimeUs);
+  pool_.recordLatency(connection.backendIndex, static_cast<double>(connectTimeUs) / 1000);
   connection.phase = ConnectionPhase::Relaying;
   connection.backend.writable = true;
   connection.client.readable = true;  // bytes may have queued while connecting, with their edge spent

@@ -25,6 +25,7 @@ void PickAndRelease(Pool& pool, int seed, std::atomic<uint64_t>* picked) {
     picked->fetch_add(1);
     held.push_back(index);
     if (held.size() >= 8) {
+      pool.recordLatency(held.front(), (seed + pick) % 50);  // least-latency reads these while others write
       pool.release(held.front(), pick % 10 ? Outcome::Success : Outcome::Timeout);
       held.erase(held.begin());
     }
@@ -36,7 +37,7 @@ void PickAndRelease(Pool& pool, int seed, std::atomic<uint64_t>* picked) {
 
 TEST(ConcurrentPicksStayExactWhileTheControlPlaneChurns) {
   for (Algorithm algorithm : {Algorithm::LeastConnections, Algorithm::WeightedLeastConnections, Algorithm::PowerOfTwo,
-                              Algorithm::WeightedRoundRobin, Algorithm::ConsistentHash}) {
+                              Algorithm::WeightedRoundRobin, Algorithm::ConsistentHash, Algorithm::LeastLatency}) {
     PoolOptions options = Options(algorithm, {1, 2, 3, 1, 2, 1});
     options.maglevTableSize = 4099;  // small prime: rebuilds stay cheap under TSan
     options.balanceFactor = algorithm == Algorithm::ConsistentHash ? 150 : 0;
@@ -67,6 +68,36 @@ TEST(ConcurrentPicksStayExactWhileTheControlPlaneChurns) {
     CHECK_EQ(totalPicks, picked.load());
     CHECK_EQ(pool->activeTotal(), 0);
   }
+}
+
+// Samples from many threads at once, with readers and a resetting control plane: the packed word never
+// tears, so every read is "no samples" or a figure within the samples' range.
+TEST(PeakEwmaUpdatesFromManyThreads) {
+  auto pool = MakePool(Options(Algorithm::LeastLatency, {1, 1}));
+  std::atomic<bool> running{true};
+  std::atomic<int> outOfRange{0};
+  std::thread control([&] {
+    for (uint32_t round = 0; running.load(); ++round) {
+      (void)pool->setState(1, round % 2 ? BackendState::Down : BackendState::Up);
+      const double figure = pool->latencyEwmaMs(0);
+      if (figure > 100) outOfRange.fetch_add(1);
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int thread = 0; thread < kThreads; ++thread) {
+    writers.emplace_back([&, thread] {
+      for (int sample = 0; sample < kPicksPerThread; ++sample) {
+        pool->recordLatency(sample % 2, 1 + (thread * 31 + sample) % 100);
+        const double figure = pool->latencyEwmaMs(sample % 2);
+        if (figure > 100 || (sample % 2 == 0 && figure < 0)) outOfRange.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  running.store(false);
+  control.join();
+  CHECK_EQ(outOfRange.load(), 0);
+  CHECK(pool->latencyEwmaMs(0) >= 1 && pool->latencyEwmaMs(0) <= 100);
 }
 
 TEST(FindPoolFromManyThreadsWhileDestroyed) {

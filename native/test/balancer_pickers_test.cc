@@ -12,7 +12,8 @@ namespace {
 
 constexpr Algorithm kAllAlgorithms[] = {Algorithm::RoundRobin,       Algorithm::WeightedRoundRobin,
                                         Algorithm::LeastConnections, Algorithm::WeightedLeastConnections,
-                                        Algorithm::PowerOfTwo,       Algorithm::ConsistentHash};
+                                        Algorithm::PowerOfTwo,       Algorithm::ConsistentHash,
+                                        Algorithm::LeastLatency};
 
 void ReleaseAll(Pool& pool) {
   for (int32_t index = 0; index < static_cast<int32_t>(pool.size()); ++index) {
@@ -44,8 +45,8 @@ TEST(SmoothWeightedRoundRobinSequences) {
 
 TEST(WeightedSharesFollowWeights) {
   const std::vector<double> weights = {5, 3, 1, 1};
-  for (Algorithm algorithm :
-       {Algorithm::WeightedRoundRobin, Algorithm::WeightedLeastConnections, Algorithm::PowerOfTwo}) {
+  for (Algorithm algorithm : {Algorithm::WeightedRoundRobin, Algorithm::WeightedLeastConnections, Algorithm::PowerOfTwo,
+                              Algorithm::LeastLatency}) {
     auto pool = MakePool(Options(algorithm, weights));
     const int picks = 100000;
     const bool holdPicks = algorithm != Algorithm::WeightedRoundRobin;  // load-aware pickers weigh held connections

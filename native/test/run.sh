@@ -31,6 +31,7 @@ build() {
 
 build asan "-fsanitize=address,undefined -fno-sanitize-recover=all" \
   "$root/native/test/balancer_pickers_test.cc" "$root/native/test/balancer_ring_test.cc" \
+  "$root/native/test/balancer_least_latency_test.cc" \
   "$root/native/l4/proxy_protocol.cc" "$root/native/test/l4_proxy_protocol_test.cc" \
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \
   "$root/native/l4/sockets.cc" "$root/native/l4/access_log.cc" "$root/native/test/l4_udp_engine_test.cc" \
@@ -44,7 +45,7 @@ build tsan "-fsanitize=thread" "$root/native/test/balancer_concurrency_test.cc" 
   "$root"/native/l4/udp_{listener,loop,flow_machine,flow_table,sockets}.cc "$root/native/l4/event_log.cc" \
   "$root/native/l4/sockets.cc" "$root/native/test/l4_udp_engine_test.cc"
 
-echo "== ASan + UBSan: pickers, rings, PROXY protocol parser, UDP engine (flows freed, no leak), connection gate"
+echo "== ASan + UBSan: pickers (least-latency's EWMA too), rings, PROXY protocol parser, UDP engine (flows freed, no leak), connection gate"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/asan/tests"
 echo "== TSan: concurrency (balancer, l4 access log ring, UDP engine, rate-limit buckets, concurrency counts, connection gate)"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "$out/tsan/tests"

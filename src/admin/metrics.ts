@@ -36,6 +36,12 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     labelNames: labels,
     registers: [registry],
   });
+  const latencyEwma = new Gauge({
+    name: 'fulcrum_backend_latency_ewma_seconds',
+    help: 'Peak-EWMA of the latency least-latency balances on (http: time to the response head; tcp: connect time); absent before the first sample',
+    labelNames: labels,
+    registers: [registry],
+  });
   const picks = new Counter({
     name: 'fulcrum_backend_picks_total',
     help: 'Times the backend was picked',
@@ -132,7 +138,8 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
 
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
-    for (const metric of [state, active, weight, picks, failures, retries, checks, ejections, reloads, restarts]) metric.reset();
+    for (const metric of [state, active, weight, latencyEwma, picks, failures, retries, checks, ejections, reloads, restarts])
+      metric.reset();
     for (const [pool, balancer] of fulcrum.pools) {
       for (const backend of balancer.snapshot().backends) {
         if (!backend.inPool) continue;
@@ -140,6 +147,7 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
         for (const candidate of STATES) state.set({ ...at, state: candidate }, candidate === backend.state ? 1 : 0);
         active.set(at, backend.activeConnections);
         weight.set(at, backend.effectiveWeight);
+        if (backend.ewmaMs !== null) latencyEwma.set(at, backend.ewmaMs / 1000);
         picks.inc(at, backend.totalPicks);
         failures.inc(at, backend.failures);
         const retried = fulcrum.backendRetries(pool, backend.index);

@@ -35,6 +35,7 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
             failures: backend.failures,
             consecutiveFailures: backend.consecutiveFailures,
             latencyMs: fulcrum.backendLatency(name, backend.index),
+            ewmaMs: backend.ewmaMs,
             retries: fulcrum.backendRetries(name, backend.index),
             health: health && {
               admin: health.admin,

@@ -8,6 +8,7 @@ export const ALGORITHMS = [
   'weighted-least-connections',
   'consistent-hash',
   'power-of-two',
+  'least-latency',
 ] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
@@ -31,5 +32,7 @@ export interface PoolOptions {
   maglevTableSize?: number;
   /** Bounded loads for 'consistent-hash', in percent (125..200 recommended); 0 or absent = off. */
   balanceFactor?: number;
+  /** Half-life (ms) of every backend's latency peak-EWMA ('least-latency', and ewmaMs in stats); default 1000. */
+  latencyHalfLifeMs?: number;
   backends: readonly BackendOptions[];
 }

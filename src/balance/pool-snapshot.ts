@@ -16,6 +16,8 @@ export interface BackendSnapshot {
   totalPicks: number;
   failures: number;
   consecutiveFailures: number;
+  /** Peak-EWMA of the backend's latency (ms; L7: time to the response head, L4: connect time); null before any sample. */
+  ewmaMs: number | null;
 }
 
 export interface PoolSnapshot {
@@ -24,6 +26,7 @@ export interface PoolSnapshot {
   ringKind: RingKind;
   maglevTableSize: number;
   balanceFactor: number;
+  latencyHalfLifeMs: number;
   activeTotal: number;
   backends: BackendSnapshot[];
 }

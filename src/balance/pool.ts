@@ -56,13 +56,16 @@ export class Pool {
     }
   }
 
-  /** Ends one pick of index; every outcome but 'success' and 'client-aborted' counts as a failure. */
-  release(index: number, outcome: Outcome = 'success'): void {
+  /**
+   * Ends one pick of index; every outcome but 'success' and 'client-aborted' counts as a failure.
+   * latencyMs, when given, is one sample for the backend's peak-EWMA (least-latency).
+   */
+  release(index: number, outcome: Outcome = 'success', latencyMs?: number): void {
     const code = OUTCOME_CODES[outcome];
     if (code === undefined)
       throw balancerError(`release outcome "${String(outcome)}" is not one of ${Object.keys(OUTCOME_CODES).join(', ')}`);
     try {
-      this.#handle.release(index, code);
+      this.#handle.release(index, code, latencyMs);
     } catch (error) {
       throw asFulcrumError(error);
     }

@@ -223,6 +223,17 @@ export const SETTINGS = [
     format: formatDuration,
   }),
   spec({
+    key: 'latencyHalfLife',
+    env: 'FULCRUM_LATENCY_HALF_LIFE',
+    flag: '--latency-half-life',
+    defaultText: '1s',
+    accepted: 'duration, 1ms-1h',
+    description:
+      "How fast a backend's latency average (least-latency, ewmaMs in /stats) forgets a slow sample: it halves every this long. A slower sample replaces it at once.",
+    parse: (raw) => parseDuration(raw, { min: 1, max: 3_600_000 }),
+    format: formatDuration,
+  }),
+  spec({
     key: 'drainTimeout',
     env: 'FULCRUM_DRAIN_TIMEOUT',
     flag: '--drain-timeout',

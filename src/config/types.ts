@@ -164,6 +164,8 @@ export interface Settings extends L7Settings, L4Settings, UdpSettings {
   /** 0 turns the slow-response signal off. */
   outlierSlowResponse: number;
   slowStart: number;
+  /** Half-life of every backend's latency peak-EWMA (least-latency). */
+  latencyHalfLife: number;
   drainTimeout: number;
   adminToken: string | null;
   watchConfig: boolean;

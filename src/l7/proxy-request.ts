@@ -36,6 +36,9 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   /** Set once the response ended or the client left: from then on nothing may touch the client (written here only). */
   finished = false;
   private backendIndex = -1;
+  /** When the current backend was picked, and how long its response head took (-1 until it came): least-latency's sample. */
+  private pickedAt = 0;
+  private headLatencyMs = -1;
   /** The upstream link (an HTTP/1.1 connection or an HTTP/2 stream) carrying this exchange (written here only). */
   connection: UpstreamLink | null = null;
   private acquiring = false;
@@ -102,6 +105,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       return;
     }
     this.backendIndex = index;
+    this.pickedAt = this.attempts === 0 ? this.startedAt : performance.now();
+    this.headLatencyMs = -1;
     this.attempts++;
     this.acquiring = true;
     pool.upstream(index).acquire(this);
@@ -149,6 +154,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
 
   /** Called inside corked(), like onBody: the head and a small body leave in one send. */
   onHead(head: ResponseHead): void {
+    this.headLatencyMs = performance.now() - this.pickedAt;
     if (this.finished) return;
     this.status = head.status;
     this.serverError = head.status >= 500 && this.pool.countServerErrors;
@@ -217,7 +223,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
 
   onComplete(): void {
     this.connection = null;
-    this.pool.release(this.backendIndex, this.serverError ? 'server-error' : this.slowResponse ? 'timeout' : 'success');
+    const outcome = this.serverError ? 'server-error' : this.slowResponse ? 'timeout' : 'success';
+    this.pool.release(this.backendIndex, outcome, this.latencySample(outcome));
     this.traffic.latency.record(this.pool.name, this.backendIndex, performance.now() - this.startedAt);
     // A stalled last piece of a length-delimited body is still ours to deliver: onWritable ends the response.
     if (this.finished || this.response.holdsLastPiece) return;
@@ -231,7 +238,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
 
   private onUpstreamError(error: UpstreamError): void {
     this.connection = null;
-    this.pool.release(this.backendIndex, OUTCOME_OF[error.failure]);
+    const outcome = OUTCOME_OF[error.failure];
+    this.pool.release(this.backendIndex, outcome, this.latencySample(outcome));
     if (this.finished) return;
     if (this.response.started) {
       // Headers already went out: the only honest signal left is to cut the client connection (a gRPC call's
@@ -312,14 +320,25 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     if (this.acquiring) {
       this.pool.upstream(this.backendIndex).cancel(this);
       this.acquiring = false;
-      this.pool.release(this.backendIndex, outcome);
+      this.pool.release(this.backendIndex, outcome, this.latencySample(outcome));
     }
     const connection = this.connection;
     this.connection = null;
     if (connection) {
       connection.abort();
-      this.pool.release(this.backendIndex, outcome);
+      this.pool.release(this.backendIndex, outcome, this.latencySample(outcome));
     }
+  }
+
+  /**
+   * What the exchange tells least-latency about its backend: the time from the pick to the response head.
+   * A failure counts as slow, at least the connect timeout, so a backend that fails fast is not taken for
+   * a fast one; a client that left before the head says nothing about the backend.
+   */
+  private latencySample(outcome: Outcome): number | undefined {
+    const headMs = this.headLatencyMs;
+    if (outcome === 'success' || outcome === 'client-aborted') return headMs >= 0 ? headMs : undefined;
+    return Math.max(headMs >= 0 ? headMs : performance.now() - this.pickedAt, this.pool.connectTimeoutMs);
   }
 
   private onClientAborted(): void {

@@ -99,8 +99,9 @@ export class WorkerPool {
     return this.balancer.pick(key, avoid);
   }
 
-  release(index: number, outcome: Outcome): void {
-    this.balancer.release(index, outcome);
+  /** latencyMs: the exchange's time to the response head (or a failure's penalty), for least-latency. */
+  release(index: number, outcome: Outcome, latencyMs?: number): void {
+    this.balancer.release(index, outcome, latencyMs);
   }
 
   /** The backend's "ip:port" (or "[ipv6]:port"). */

@@ -196,6 +196,7 @@ export interface NativePoolOptions {
   ringKind?: string;
   maglevTableSize?: number;
   balanceFactor?: number;
+  latencyHalfLifeMs?: number;
   backends: ReadonlyArray<{ address: string; weight?: number }>;
 }
 
@@ -211,6 +212,7 @@ export interface NativeBackendSnapshot {
   totalPicks: number;
   failures: number;
   consecutiveFailures: number;
+  ewmaMs: number | null;
 }
 
 export interface NativePoolSnapshot {
@@ -219,6 +221,7 @@ export interface NativePoolSnapshot {
   ringKind: string;
   maglevTableSize: number;
   balanceFactor: number;
+  latencyHalfLifeMs: number;
   activeTotal: number;
   backends: NativeBackendSnapshot[];
 }
@@ -228,7 +231,8 @@ export interface NativePoolHandle {
   readonly name: string;
   pick(key: string | Uint8Array | undefined, avoid: number | undefined): number;
   pickPinned(index: number): number;
-  release(index: number, outcome: number): void;
+  /** latencyMs: one sample for the backend's peak-EWMA, carried on the release so it costs no extra call. */
+  release(index: number, outcome: number, latencyMs?: number): void;
   setState(index: number, state: number): void;
   setWeight(index: number, weight: number): void;
   setEffectiveWeight(index: number, weight: number): void;

@@ -66,6 +66,7 @@ bool ReadPoolOptions(Napi::Env env, Napi::Value value, PoolOptions* options) {
   }
   if (!ReadCount(env, object, "maglevTableSize", &options->maglevTableSize)) return false;
   if (!ReadCount(env, object, "balanceFactor", &options->balanceFactor)) return false;
+  if (!ReadCount(env, object, "latencyHalfLifeMs", &options->latencyHalfLifeMs)) return false;
   return ReadBackends(env, object.Get("backends"), &options->backends);
 }
 

@@ -12,7 +12,7 @@ namespace fulcrum::balancer {
 
 namespace {
 
-constexpr size_t kMaxArguments = 2;
+constexpr size_t kMaxArguments = 3;
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
 // The arguments and the PoolHandle of one call; pool is nullptr (and an error thrown) after teardown.
@@ -97,7 +97,20 @@ napi_value PickPinned(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// release(index, outcome)
+// Reads release's optional latency sample: undefined is none; anything else must be a non-negative number.
+bool ReadLatencySample(napi_env env, napi_value value, double* latencyMs) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  if (type == napi_undefined) return true;
+  if (napi_get_value_double(env, value, latencyMs) != napi_ok || !std::isfinite(*latencyMs) || *latencyMs < 0) {
+    ThrowBalancerError(env, "latencyMs must be a non-negative number of milliseconds, or undefined for no sample");
+    return false;
+  }
+  return true;
+}
+
+// release(index, outcome, latencyMs?): the exchange's latency sample rides on the release it ends with,
+// so feeding least-latency costs no extra N-API crossing per request.
 napi_value Release(napi_env env, napi_callback_info info) {
   Call call(env, info);
   if (call.pool == nullptr) return nullptr;
@@ -109,6 +122,9 @@ napi_value Release(napi_env env, napi_callback_info info) {
     ThrowBalancerError(env, "outcome " + std::to_string(outcome) + " is not a known release outcome");
     return nullptr;
   }
+  double latencyMs = -1;
+  if (!ReadLatencySample(env, call.argument(env, 2), &latencyMs)) return nullptr;
+  call.pool->recordLatency(index, latencyMs);
   if (call.pool->releaseChecked(index, static_cast<Outcome>(outcome)) == ReleaseResult::NotActive) {
     ThrowBalancerError(env, "backend " + std::to_string(index) + " of pool \"" + call.pool->name() +
                                 "\" has no active connection to release (released twice?)");

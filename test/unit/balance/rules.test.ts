@@ -12,6 +12,7 @@ const algorithms: Algorithm[] = [
   'weighted-least-connections',
   'power-of-two',
   'consistent-hash',
+  'least-latency',
 ];
 
 describe.each(algorithms)('%s', (algorithm) => {
