@@ -2,6 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
+import { checkDnsTtls } from './dns-settings.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
 import { parseL4Listeners, type Transport } from './l4-listeners.js';
@@ -161,6 +162,7 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems,
   );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
+  checkDnsTtls(complete, where, problems);
   const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =

@@ -1,6 +1,8 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
 import type { Algorithm } from '../balance/pool-options.js';
 import type { AccessRule } from './access-rules.js';
+import type { DnsSourceConfig } from './dns-backend.js';
+import type { DnsSettings } from './dns-settings.js';
 import type { L4ListenerConfig } from './l4-listeners.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
@@ -30,6 +32,8 @@ export interface BackendConfig {
   host: string;
   port: number;
   weight: number;
+  /** Set when the backend is a DNS name re-resolved while running (dns+a://, dns+srv://): src/discovery/. */
+  dns?: DnsSourceConfig;
 }
 
 export type HashKey =
@@ -136,7 +140,7 @@ export interface RouteConfig {
   rateLimits?: RateLimitConfig[];
 }
 
-export interface Settings extends L7Settings, L4Settings, UdpSettings {
+export interface Settings extends L7Settings, L4Settings, UdpSettings, DnsSettings {
   mode: Mode;
   listen: HostPort;
   reusePort: boolean;
