@@ -14,7 +14,7 @@ export interface AddressOrigins {
   close(): Promise<void>;
 }
 
-const SLOW_MS = 1_500;
+const SLOW_MS = 600;
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
