@@ -70,7 +70,8 @@ export const SETTINGS = [
     description:
       'Backends of the "default" pool, comma-separated, e.g. 10.0.0.1:80*3,10.0.0.2:80. dns+a:// and dns+srv:// entries follow DNS while running (docs/discovery.md).',
     parse: parseBackendList,
-    format: (value) => value.map((backend) => `${backend.address}*${backend.weight}`).join(','),
+    format: (value) =>
+      value.map((backend) => (backend.dns?.kind === 'srv' ? backend.address : `${backend.address}*${backend.weight}`)).join(','),
   }),
   spec({
     key: 'algorithm',

@@ -268,8 +268,8 @@ describe.skipIf(unboundMissing !== null)('backends from DNS', () => {
     expect(new Set([...origins.requests.values()])).toEqual(new Set([1]));
   }, 30_000);
 
-  it('tcp mode: new connections reach an added address', async () => {
-    const [first, second] = ['127.0.0.41', '127.0.0.42'];
+  it('tcp mode: new connections reach an added address, IPv6 from AAAA too', async () => {
+    const [first, second] = ['127.0.0.41', '::1'];
     const origins = await originsAt([first, second]);
     await zone.publish([a('tcp.fleet.test', first)]);
     const { proxy } = await startFulcrum({ FULCRUM_MODE: 'tcp', FULCRUM_BACKENDS: `dns+a://tcp.fleet.test:${origins.port}` });
@@ -280,7 +280,7 @@ describe.skipIf(unboundMissing !== null)('backends from DNS', () => {
       while (loading && statuses.length < 5_000) statuses.push((await send(`${proxy.url}/`, { agent: false })).status);
     })();
     await until(() => (origins.requests.get(first) ?? 0) > 5, 'traffic');
-    await zone.publish([a('tcp.fleet.test', first), a('tcp.fleet.test', second)]);
+    await zone.publish([a('tcp.fleet.test', first), { name: 'tcp.fleet.test', type: 'AAAA', ttl: 0, value: second }]);
     await until(() => (origins.requests.get(second) ?? 0) > 5, 'traffic on the added address');
     loading = false;
     await load;
