@@ -210,6 +210,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     },
   };
 
+  // A reload waits for a DNS update under way (and the other way round): both change pool membership.
   const reloadNow = running.reload.bind(running);
   running.reload = (next) => oneAtATime(() => reloadNow(next));
 
