@@ -1,6 +1,7 @@
 // DNS discovery end to end: a real authoritative server (unbound) whose zone the test rewrites, real HTTP origins on
 // 127.0.0.x, and the real binary. Backends are added, removed and re-weighted under load with no failed request; a
 // failing server or NXDOMAIN keeps the last good backends.
+import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +286,38 @@ describe.skipIf(unboundMissing !== null)('backends from DNS', () => {
     loading = false;
     await load;
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  }, 30_000);
+
+  it('udp mode: new flows reach an added address', async () => {
+    const [first, second] = ['127.0.0.61', '127.0.0.62'];
+    const port = await freePort();
+    // UDP echo servers on one port, answering with their address.
+    await Promise.all(
+      [first, second].map(async (host) => {
+        const socket = createSocket('udp4');
+        socket.on('message', (_message, remote) => socket.send(host, remote.port, remote.address));
+        await new Promise<void>((resolve) => socket.bind(port, host, resolve));
+        return cleanup.add(socket, (bound) => bound.close());
+      }),
+    );
+    const ask = async (proxyPort: number) => {
+      const client = createSocket('udp4');
+      try {
+        const reply = new Promise<string>((resolve) => client.once('message', (message) => resolve(message.toString())));
+        client.send('who', proxyPort, '127.0.0.1');
+        return await Promise.race([reply, sleep(1_000).then(() => 'no reply')]);
+      } finally {
+        client.close();
+      }
+    };
+    await zone.publish([a('udp.fleet.test', first)]);
+    const { proxy } = await startFulcrum({ FULCRUM_MODE: 'udp', FULCRUM_BACKENDS: `dns+a://udp.fleet.test:${port}` });
+    expect(await ask(proxy.port)).toBe(first);
+    await zone.publish([a('udp.fleet.test', first), a('udp.fleet.test', second)]);
+    const answered = new Set<string>();
+    const deadline = Date.now() + WAIT_MS;
+    while (!answered.has(second) && Date.now() < deadline) answered.add(await ask(proxy.port));
+    expect([...answered].sort()).toEqual([first, second]);
   }, 30_000);
 
   it('on reload: refuses an entry that does not resolve, and keeps the running entries and their answers', async () => {
