@@ -99,6 +99,7 @@ async function main(): Promise<void> {
         backendPorts: origin.ports,
         balance: 'round-robin',
         clientProtocol: 'http/1.1',
+        edge: null,
         workers: 1,
         workDir,
       } as const;

@@ -28,6 +28,7 @@ const ORIGIN_PORTS = 2;
 const DESCRIPTORS_KEPT_SPARE = 1024;
 
 function appliesTo(scenario: Scenario, contender: Contender): boolean {
+  if (contender.edgeBaseline) return scenario.edge !== undefined;
   if (clientProtocolOf(scenario) === 'grpc') return contender.servesGrpc;
   if (clientProtocolOf(scenario) === 'h2c') return contender.servesH2c;
   return contender.layer === 'direct' || scenario.layers.includes(contender.layer);

@@ -1,4 +1,5 @@
 // The scenarios of the suite: what load each one puts on a contender and which contenders it applies to.
+import type { EdgeFeature } from './contenders/edge-features.js';
 import { HASH_HEADER, LARGE_RESPONSES, SMALL_PATH, UNARY_PATH, UNARY_REQUEST_TEXT, UPLOAD_PATH } from './origins/payloads.js';
 
 /** http: an L7 proxy; tcp: an L4 proxy; udp: an L4 proxy of datagrams. Direct (no proxy) runs every scenario as the reference. */
@@ -41,6 +42,8 @@ export interface Scenario {
   layers: readonly ProxyLayer[];
   balance: Balance;
   load: ScenarioLoad;
+  /** An access rule or rate limit every contender applies (edge-features.ts). */
+  edge?: EdgeFeature;
 }
 
 const BOTH_LAYERS = ['http', 'tcp'] as const;
@@ -120,6 +123,24 @@ export const SCENARIOS: readonly Scenario[] = [
     // Few connections with many streams each, as gRPC clients hold a channel; 64 stays under HAProxy's default
     // limit of 100 concurrent streams per connection and NGINX's 128, so no contender queues calls the others send.
     load: { kind: 'grpc-unary', clients: 4, streamsPerClient: 64 },
+  },
+  {
+    id: 'edge-access-rule',
+    title: 'small GET through an access rule',
+    description: `GET ${SMALL_PATH}, keep-alive, with a CIDR deny rule and a path-prefix deny rule that never match (Fulcrum access:, HAProxy http-request deny, NGINX deny/location): the cost of access rules (L7 only; Fulcrum's goal: within 5% of fulcrum-http-bare).`,
+    layers: ['http'],
+    balance: 'round-robin',
+    load: httpLoad({}, false),
+    edge: 'access-rule',
+  },
+  {
+    id: 'edge-rate-limit',
+    title: 'small GET through a rate limit that never trips',
+    description: `GET ${SMALL_PATH}, keep-alive, counted against a per-client-address limit far above the load (Fulcrum rateLimit, HAProxy stick table with http_req_rate, NGINX limit_req): the cost of rate limiting (L7 only; Fulcrum's goal: within 5% of fulcrum-http-bare).`,
+    layers: ['http'],
+    balance: 'round-robin',
+    load: httpLoad({}, false),
+    edge: 'rate-limit',
   },
   {
     id: 'idle-connections',

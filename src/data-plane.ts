@@ -4,7 +4,15 @@ import { type LatencyPercentiles, LatencyStats } from './admin/latency-stats.js'
 import { formatHostPort } from './config/parsers.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig } from './config/types.js';
 import { FulcrumError } from './errors.js';
-import { startTcpProxy, startUdpProxy, type TcpProxy, type TcpProxyOptions, type UdpProxy, type UdpProxyOptions } from './l4/index.js';
+import {
+  type ConnectionVerdicts,
+  startTcpProxy,
+  startUdpProxy,
+  type TcpProxy,
+  type TcpProxyOptions,
+  type UdpProxy,
+  type UdpProxyOptions,
+} from './l4/index.js';
 import { AccessTotals } from './l7/access-counts.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
@@ -45,6 +53,9 @@ export function l4Plan(config: FulcrumConfig): Omit<TcpProxyOptions, 'onEvent' |
     pipeSize: config.pipeSize,
     ...(config.proxyProtocol === 'off' ? {} : { proxyProtocol: config.proxyProtocol }),
     acceptProxyProtocol: config.acceptProxyProtocol,
+    accessRules: config.tcpAccess.rules,
+    ...(config.tcpAccess.connectionRate ? { connectionRate: config.tcpAccess.connectionRate } : {}),
+    ...(config.maxConnectionsPerIp === null ? {} : { maxConnectionsPerIp: config.maxConnectionsPerIp }),
     // Below the log level the records would be dropped: the native threads do not gather them at all.
     accessLog: config.accessLog && logsAt(config.logLevel, 'info'),
   };
@@ -63,6 +74,18 @@ export function udpPlan(config: FulcrumConfig): Omit<UdpProxyOptions, 'onEvent' 
     // As l4Plan's: below the log level the native threads do not gather records at all.
     accessLog: config.accessLog && logsAt(config.logLevel, 'info'),
   };
+}
+
+/** Connection verdicts of several TCP listeners, added up by rule and verdict. */
+function summedVerdicts(proxies: TcpProxy[]): ConnectionVerdicts {
+  const total: ConnectionVerdicts = {};
+  for (const proxy of proxies) {
+    for (const [rule, verdicts] of Object.entries(proxy.connectionVerdicts())) {
+      const sum = (total[rule] ??= {});
+      for (const [verdict, count] of Object.entries(verdicts) as [keyof typeof sum, number][]) sum[verdict] = (sum[verdict] ?? 0) + count;
+    }
+  }
+  return total;
 }
 
 /** Counters of several listeners of one kind, added up name by name. */
@@ -129,6 +152,7 @@ async function startL4Plane(config: FulcrumConfig, logger: Logger): Promise<Data
   return {
     stats: () => ({
       ...(tcp.length > 0 ? summed(tcp.map((proxy) => proxy.stats())) : {}),
+      ...(tcp.length > 0 ? { accessConnections: summedVerdicts(tcp) } : {}),
       ...(udp.length > 0 ? { udp: summed(udp.map((proxy) => proxy.stats())) } : {}),
     }),
     backendLatency: () => null,

@@ -1,7 +1,7 @@
 // Every contender, in the order each scenario runs them (the references first).
 import type { Contender } from './contender.js';
 import { direct } from './direct.js';
-import { fulcrumAll, fulcrumHttp, fulcrumHttpDoubleWorkers, fulcrumTcp, fulcrumUdp } from './fulcrum.js';
+import { fulcrumAll, fulcrumHttp, fulcrumHttpBare, fulcrumHttpDoubleWorkers, fulcrumTcp, fulcrumUdp } from './fulcrum.js';
 import { haproxyHttp, haproxyTcp } from './haproxy.js';
 import { nginxProxy, nginxStream, nginxStreamUdp } from './nginx.js';
 
@@ -13,6 +13,7 @@ export const CONTENDERS: readonly Contender[] = [
   nginxStream,
   nginxStreamUdp,
   fulcrumHttp,
+  fulcrumHttpBare,
   fulcrumHttpDoubleWorkers,
   fulcrumAll,
   fulcrumTcp,

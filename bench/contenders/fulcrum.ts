@@ -7,6 +7,7 @@ import { FULCRUM_CLI } from '../paths.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
 import type { Contender, ContenderSetup } from './contender.js';
+import { fulcrumEdgeConfig } from './edge-features.js';
 
 /** The L7 front (FULCRUM_PROTOCOLS): uWS for HTTP/1.1 only, or node:http + node:http2 for everything. */
 type Front = 'http/1.1' | 'all';
@@ -16,6 +17,8 @@ interface FulcrumVariant {
   workerFactor?: number;
   /** http mode only; set explicitly so the ids keep their meaning whatever the default front is. */
   front?: Front;
+  /** The baseline of the edge scenarios: their access rule or rate limit left off. */
+  edgeBaseline?: boolean;
 }
 
 /**
@@ -35,6 +38,13 @@ function writeGrpcConfig(setup: ContenderSetup): string {
     routes: [{ match: { pathPrefix: service }, pool: 'grpc' }],
   };
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+  return path;
+}
+
+/** An edge scenario's access rule or rate limit, as a config file at the top level (every request). */
+function writeEdgeConfig(setup: ContenderSetup): string {
+  const path = join(setup.workDir, 'fulcrum-edge.json');
+  writeFileSync(path, `${JSON.stringify(fulcrumEdgeConfig(setup.edge as NonNullable<ContenderSetup['edge']>), null, 2)}\n`);
   return path;
 }
 
@@ -64,13 +74,14 @@ function udpSettings(setup: ContenderSetup): Record<string, string> {
   return setup.clientProtocol === 'dns' ? { FULCRUM_UDP_RESPONSES: '1' } : {};
 }
 
-function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: FulcrumVariant = {}): Contender {
-  const suffix = workerFactor === 1 ? '' : `-x${workerFactor}`;
+function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1', edgeBaseline = false }: FulcrumVariant = {}): Contender {
+  const suffix = `${workerFactor === 1 ? '' : `-x${workerFactor}`}${edgeBaseline ? '-bare' : ''}`;
   const completeFront = layer === 'http' && front === 'all';
   return {
     id: completeFront ? `fulcrum-all${suffix}` : `fulcrum-${layer}${suffix}`,
-    label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}`,
+    label: `Fulcrum ${layer}${completeFront ? ' (node:http/http2 front)' : ''}${workerFactor === 1 ? '' : `, ${workerFactor}× workers`}${edgeBaseline ? ', no rules' : ''}`,
     layer,
+    edgeBaseline,
     servesH2c: completeFront,
     servesGrpc: completeFront,
     missingReason: () => (existsSync(FULCRUM_CLI) ? null : `${FULCRUM_CLI} is missing; run "npm run build"`),
@@ -90,6 +101,7 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: Fu
             FULCRUM_ALGORITHM: hashed ? 'consistent-hash' : 'round-robin',
             ...(hashed ? { FULCRUM_HASH_KEY: `header:${HASH_HEADER}` } : {}),
             ...(setup.clientProtocol === 'grpc' ? { FULCRUM_CONFIG: writeGrpcConfig(setup) } : {}),
+            ...(setup.edge ? { FULCRUM_CONFIG: writeEdgeConfig(setup) } : {}),
             ...(layer === 'udp' ? udpSettings(setup) : {}),
           },
           setup.listenPort,
@@ -103,6 +115,8 @@ function fulcrum(layer: ProxyLayer, { workerFactor = 1, front = 'http/1.1' }: Fu
 
 export const fulcrumHttp = fulcrum('http');
 export const fulcrumHttpDoubleWorkers = fulcrum('http', { workerFactor: 2 });
+/** Fulcrum http with the edge scenarios' rules left off: what their cost is measured against. */
+export const fulcrumHttpBare = fulcrum('http', { edgeBaseline: true });
 /** The complete front (FULCRUM_PROTOCOLS=all): HTTP/1.0, pipelining, h2c; compared with the uWS front above. */
 export const fulcrumAll = fulcrum('http', { front: 'all' });
 export const fulcrumTcp = fulcrum('tcp');

@@ -7,6 +7,7 @@ import { findBinary } from '../processes/find-binary.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
 import type { Contender, ContenderSetup } from './contender.js';
+import { haproxyEdgeLines } from './edge-features.js';
 
 /** HAProxy refuses to start when maxconn needs more descriptors than it may open (two per proxied connection). */
 function maxConnections(): number {
@@ -45,6 +46,7 @@ function haproxyConfig(layer: ProxyLayer, setup: ContenderSetup): string {
     // proto h2: HTTP/2 by prior knowledge on a cleartext bind (HAProxy then refuses HTTP/1.1 there).
     `  bind 127.0.0.1:${setup.listenPort}${setup.clientProtocol === 'http/1.1' ? '' : ' proto h2'}`,
     ...forwarding.map((line) => `  ${line}`),
+    ...(setup.edge ? haproxyEdgeLines(setup.edge) : []).map((line) => `  ${line}`),
     '  default_backend bench_origins',
     '',
     'backend bench_origins',

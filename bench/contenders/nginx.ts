@@ -9,6 +9,7 @@ import { findBinary } from '../processes/find-binary.js';
 import { startServerProcess } from '../processes/server-process.js';
 import type { ProxyLayer } from '../scenarios.js';
 import type { Contender, ContenderSetup } from './contender.js';
+import { nginxEdgeLines } from './edge-features.js';
 
 // A proxied connection takes two descriptors; stay within the limit nginx inherits.
 const CONNECTIONS_PER_WORKER = Math.min(65_536, Math.floor((openFilesLimit() ?? 131_072) / 2));
@@ -97,9 +98,12 @@ function nginxConfig(layer: ProxyLayer, setup: ContenderSetup, moduleLines: stri
   // nginx 1.22 has no `http2 on;`: `listen ... http2` on a plain port is HTTP/2 by prior knowledge only (no HTTP/1.1 there).
   const http2 = setup.clientProtocol === 'http/1.1' ? '' : ' http2';
   const listen = `listen 127.0.0.1:${setup.listenPort}${http2} backlog=4096;`;
+  const edge = setup.edge ? nginxEdgeLines(setup.edge) : { http: [], server: [] };
   const block =
     layer === 'http'
-      ? ['http {', ...nginxHttpHousekeeping(setup.workDir), ...upstreamBlock(setup, layer), 'server {', listen, 'location / {']
+      ? ['http {', ...nginxHttpHousekeeping(setup.workDir), ...edge.http, ...upstreamBlock(setup, layer), 'server {', listen]
+          .concat(edge.server)
+          .concat(['location / {'])
           .concat(httpLocation(setup))
           .concat(['}', '}', '}'])
       : ['stream {', ...upstreamBlock(setup, layer), 'server {', ...streamServer(layer, setup), '}', '}'];

@@ -277,6 +277,7 @@ export async function measureContender(scenario: Scenario, contender: Contender,
       backendPorts,
       balance: scenario.balance,
       clientProtocol: clientProtocolOf(scenario),
+      edge: contender.edgeBaseline ? null : (scenario.edge ?? null),
       workers: context.options.workers,
       workDir,
     });

@@ -17,6 +17,9 @@ enum class ConnectionEnding : uint8_t {
   IdleTimeout,     // no byte moved for idleTimeoutMs
   ConnectFailure,  // no backend was reached: every attempt failed or timed out, or none was available
   Drain,           // still open at the drain deadline
+  Denied,          // refused at accept by an access rule (the record's `rule` names it)
+  Limited,         // refused at accept by the connection-rate limit per client IP
+  Capped,          // refused at accept: the client IP had maxConnectionsPerIp connections open
 };
 
 // The bytes src/l4/access-log.ts decodes (little-endian, which static_assert checks below); any change
@@ -32,7 +35,7 @@ struct AccessRecord {
   uint8_t ending;  // a ConnectionEnding
   uint8_t clientFamily;
   uint8_t backendFamily;
-  uint8_t reserved;
+  uint8_t rule;  // 1 + the index of the access rule that matched (allowed or denied); 0: none
   uint8_t clientAddress[16];
   uint8_t backendAddress[16];
 };

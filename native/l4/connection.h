@@ -54,6 +54,8 @@ struct Connection {
   // For the access log: bytes each way and which side's FIN came first.
   uint64_t bytesClientToBackend = 0;
   uint64_t bytesBackendToClient = 0;
+  bool holdsIpSlot = false;  // counted in maxConnectionsPerIp's table under clientAddress: release at close
+  uint8_t accessRule = 0;    // for the access log: 1 + the access rule that matched, 0 when none did
   bool finSeen = false;
   bool clientFinFirst = false;
   std::string proxyHeaderToSend;  // PROXY header bytes not yet written to the backend

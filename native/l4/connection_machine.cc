@@ -1,5 +1,5 @@
-// One proxied connection from accept to close: PROXY header, pick, connect with retries, relay,
-// close. Runs on the loop thread that accepted the connection.
+// One proxied connection from accept to close: PROXY header, access rules and limits, pick, connect with
+// retries, relay, close. Runs on the loop thread that accepted the connection.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,6 +58,8 @@ void EventLoop::OnAccepted(int clientFd, const sockaddr_storage& peer) {
   connection->attemptsLeft = listener_.options.retries + 1;
   ++liveConnections_;
   listener_.counters.accepted.fetch_add(1, std::memory_order_relaxed);
+  // Without a PROXY header to wait for, the peer is the client: decide now, before any epoll or backend work.
+  if (!listener_.options.acceptProxyProtocol && !AdmitThroughGate(*connection)) return;
   // No TCP_NODELAY here: accepted sockets inherit it from the listen socket (OpenReusePortListener).
   if (!Watch(clientFd, &connection->clientSource)) {
     listener_.counters.socketErrors.fetch_add(1, std::memory_order_relaxed);
@@ -117,7 +119,34 @@ void EventLoop::ReadProxyHeader(Connection& connection, bool clientEnded) {
     connection.clientAddress = parse.source;
     connection.destinationAddress = parse.destination;
   }
+  // The rules and limits apply to the client the trusted front reported (its own address for a LOCAL header).
+  if (!AdmitThroughGate(connection)) return;
   ConnectToNextBackend(connection, balancer::Pool::kNoBackend);
+}
+
+// Address rules, connection rate and per-IP cap (connection_gate.h). A refused connection is closed at once
+// with a reset (SO_LINGER 0, as HAProxy's `tcp-request connection reject`): the client learns right away,
+// no TIME_WAIT is left here, and no backend is picked or connected.
+bool EventLoop::AdmitThroughGate(Connection& connection) {
+  ConnectionGate& gate = listener_.gate;
+  if (!gate.enabled()) return true;
+  const GateDecision decision = gate.Admit(connection.clientAddress, MonotonicUs());
+  connection.accessRule = decision.rule >= 0 && decision.rule < 255 ? static_cast<uint8_t>(decision.rule + 1) : 0;
+  connection.holdsIpSlot = decision.holdsIpSlot;
+  switch (decision.verdict) {
+    case GateVerdict::Admitted:
+      return true;
+    case GateVerdict::Denied:
+      Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Denied);
+      return false;
+    case GateVerdict::Limited:
+      Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Limited);
+      return false;
+    case GateVerdict::Capped:
+      Close(connection, balancer::Outcome::ClientAborted, true, ConnectionEnding::Capped);
+      return false;
+  }
+  return true;
 }
 
 void EventLoop::ConnectToNextBackend(Connection& connection, int32_t avoid) {
@@ -293,6 +322,10 @@ void EventLoop::Close(Connection& connection, balancer::Outcome outcome, bool re
     pool_.release(connection.backendIndex, outcome);
     connection.backendIndex = balancer::Pool::kNoBackend;
   }
+  if (connection.holdsIpSlot) {
+    listener_.gate.Leave(connection.clientAddress);
+    connection.holdsIpSlot = false;
+  }
   connection.phase = ConnectionPhase::Closed;
   --liveConnections_;
   listener_.ReleaseSlot();
@@ -310,6 +343,7 @@ void EventLoop::RecordClose(const Connection& connection, ConnectionEnding endin
   record.durationUs = static_cast<uint64_t>(MonotonicUs() - connection.acceptedUs);
   record.connectTimeUs = connection.connectTimeUs;
   record.ending = static_cast<uint8_t>(ending);
+  record.rule = connection.accessRule;
   StoreAddress(connection.clientAddress, record.clientFamily, record.clientPort, record.clientAddress);
   if (connection.lastBackendIndex != balancer::Pool::kNoBackend) {
     const balancer::Backend& backend = pool_.backend(connection.lastBackendIndex);

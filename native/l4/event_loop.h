@@ -50,6 +50,7 @@ class EventLoop {
   void OnAccepted(int clientFd, const sockaddr_storage& peer);
   void OnSocketEvent(Connection& connection, bool isClient, uint32_t events);
   void ReadProxyHeader(Connection& connection, bool clientEnded);
+  bool AdmitThroughGate(Connection& connection);  // false: refused and closed
   void ConnectToNextBackend(Connection& connection, int32_t avoid);
   void CheckConnectProgress(Connection& connection);
   void OnConnectFailed(Connection& connection, balancer::Outcome outcome);

@@ -26,6 +26,58 @@ bool ReadUint(const Napi::Object& object, const char* name, uint32_t* value, std
   return true;
 }
 
+// accessRules: [{ allow, cidrs: [{ bytes: number[4 | 16], prefixLength }] }], in the config's order (no cidrs:
+// every client). src/l4/options.ts builds it from parsed config; a malformed entry is a bug, named in `missing`.
+bool ReadAccessRules(const Napi::Value& value, ConnectionGateOptions* gate, std::string* missing) {
+  *missing = "accessRules";
+  if (!value.IsArray()) return false;
+  const Napi::Array rules = value.As<Napi::Array>();
+  if (rules.Length() > 254) return false;  // the access log keeps the rule's index in one byte
+  gate->ruleCount = rules.Length();
+  for (uint32_t index = 0; index < rules.Length(); ++index) {
+    if (!rules.Get(index).IsObject()) return false;
+    const Napi::Object rule = rules.Get(index).As<Napi::Object>();
+    const bool allow = rule.Get("allow").ToBoolean().Value();
+    if (!rule.Get("cidrs").IsArray()) return false;
+    const Napi::Array cidrs = rule.Get("cidrs").As<Napi::Array>();
+    if (cidrs.Length() == 0) gate->addressRules.push_back({0, 0, {}, allow, static_cast<uint16_t>(index)});
+    for (uint32_t cidr = 0; cidr < cidrs.Length(); ++cidr) {
+      if (!cidrs.Get(cidr).IsObject()) return false;
+      const Napi::Object block = cidrs.Get(cidr).As<Napi::Object>();
+      if (!block.Get("bytes").IsArray() || !block.Get("prefixLength").IsNumber()) return false;
+      const Napi::Array bytes = block.Get("bytes").As<Napi::Array>();
+      const uint32_t prefixLength = block.Get("prefixLength").As<Napi::Number>().Uint32Value();
+      if ((bytes.Length() != 4 && bytes.Length() != 16) || prefixLength > bytes.Length() * 8) return false;
+      AddressRule entry{static_cast<uint8_t>(bytes.Length() == 4 ? 4 : 6),
+                        static_cast<uint8_t>(prefixLength),
+                        {},
+                        allow,
+                        static_cast<uint16_t>(index)};
+      for (uint32_t byte = 0; byte < bytes.Length(); ++byte) {
+        entry.bytes[byte] = static_cast<uint8_t>(bytes.Get(byte).ToNumber().Uint32Value());
+      }
+      gate->addressRules.push_back(entry);
+    }
+  }
+  return true;
+}
+
+// connectionRate and connectionBurst (0: no rate limit), maxConnectionsPerIp (0: no cap).
+bool ReadGate(const Napi::Object& object, ConnectionGateOptions* gate, std::string* missing) {
+  if (!object.Get("connectionRate").IsNumber() || !object.Get("connectionBurst").IsNumber()) {
+    *missing = "connectionRate/connectionBurst";
+    return false;
+  }
+  gate->connectionRate = object.Get("connectionRate").As<Napi::Number>().DoubleValue();
+  gate->connectionBurst = object.Get("connectionBurst").As<Napi::Number>().DoubleValue();
+  if (!(gate->connectionRate >= 0) || (gate->connectionRate > 0 && !(gate->connectionBurst >= 1))) {
+    *missing = "connectionRate/connectionBurst";
+    return false;
+  }
+  return ReadUint(object, "maxConnectionsPerIp", &gate->maxConnectionsPerIp, missing) &&
+         ReadAccessRules(object.Get("accessRules"), gate, missing);
+}
+
 // Fills `options` from the JS object; on a missing number returns false and names it in `missing`.
 bool ReadOptions(const Napi::Object& object, ListenerOptions* options, std::string* missing) {
   if (object.Get("host").IsString()) options->host = object.Get("host").As<Napi::String>().Utf8Value();
@@ -48,7 +100,7 @@ bool ReadOptions(const Napi::Object& object, ListenerOptions* options, std::stri
   options->sendProxyProtocol = static_cast<ProxyProtocolVersion>(sendProxyProtocol % 3);
   options->acceptProxyProtocol = object.Get("acceptProxyProtocol").ToBoolean().Value();
   options->accessLog = object.Get("accessLog").ToBoolean().Value();
-  return true;
+  return ReadGate(object, &options->gate, missing);
 }
 
 void SetCount(Napi::Object& object, const char* name, const std::atomic<uint64_t>& counter) {
@@ -96,7 +148,7 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
     ListenerOptions options;
     std::string missing;
     if (!ReadOptions(info[0].As<Napi::Object>(), &options, &missing)) {
-      Napi::TypeError::New(info.Env(), "l4.Listener option " + missing + " must be a number")
+      Napi::TypeError::New(info.Env(), "l4.Listener option " + missing + " is missing or malformed")
           .ThrowAsJavaScriptException();
       return;
     }
@@ -146,6 +198,17 @@ class ListenerWrap : public Napi::ObjectWrap<ListenerWrap> {
     uint64_t droppedAccessRecords = 0;
     for (const auto& ring : listener_->accessLogs) droppedAccessRecords += ring->dropped();
     stats.Set("droppedAccessRecords", static_cast<double>(droppedAccessRecords));
+    const ConnectionGate& gate = listener_->gate;
+    Napi::Array allowedByRule = Napi::Array::New(env, gate.ruleCount());
+    Napi::Array deniedByRule = Napi::Array::New(env, gate.ruleCount());
+    for (uint32_t rule = 0; rule < gate.ruleCount(); ++rule) {
+      allowedByRule.Set(rule, static_cast<double>(gate.allowedBy(rule)));
+      deniedByRule.Set(rule, static_cast<double>(gate.deniedBy(rule)));
+    }
+    stats.Set("accessAllowedByRule", allowedByRule);
+    stats.Set("accessDeniedByRule", deniedByRule);
+    stats.Set("connectionsLimited", static_cast<double>(gate.limited()));
+    stats.Set("connectionsCapped", static_cast<double>(gate.capped()));
     size_t backendCount = listener_->pool->size();
     Napi::Array backends = Napi::Array::New(env, backendCount);
     static const BackendCounters kUntouched;

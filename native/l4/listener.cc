@@ -28,7 +28,7 @@ std::string Describe(const char* step, int error) { return std::string(step) + "
 }  // namespace
 
 Listener::Listener(const ListenerOptions& listenerOptions, std::shared_ptr<balancer::Pool> sharedPool)
-    : options(listenerOptions), pool(std::move(sharedPool)) {}
+    : options(listenerOptions), pool(std::move(sharedPool)), gate(listenerOptions.gate) {}
 
 std::unique_ptr<Listener> Listener::Create(const ListenerOptions& options, std::shared_ptr<balancer::Pool> pool,
                                            ListenerError& error) {

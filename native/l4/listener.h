@@ -13,6 +13,7 @@
 #include "balancer/pool.h"
 #include "l4/access_log.h"
 #include "l4/backend_counters_table.h"
+#include "l4/connection_gate.h"
 #include "l4/counters.h"
 #include "l4/event_log.h"
 #include "l4/options.h"
@@ -52,6 +53,7 @@ class Listener {
   std::shared_ptr<balancer::Pool> pool;  // held for the listener's lifetime; loops use it directly
   ListenerCounters counters;
   BackendCountersTable backendCounters;  // indexed like pool->backend(i)
+  ConnectionGate gate;                   // decides each new connection (loop threads); counts verdicts
   EventLog log;
   // One ring per loop, in loop order, only with options.accessLog. Owned here rather than by the loops
   // so the JS thread can take the last records after the loops are joined and freed.

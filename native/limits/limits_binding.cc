@@ -1,13 +1,16 @@
-// `rateLimits.open(name, capacity)`: a JS handle onto a process-wide token-bucket table. Each L7 worker
-// opens its own handle on its own JS thread; every handle of one name reaches the same table, so the
-// buckets are exact across workers. The methods run on the calling JS thread and lock one shard.
+// `rateLimits.open(name, capacity)` and `concurrency.open(name, capacity)`: JS handles onto a process-wide
+// token-bucket table and a process-wide concurrency-count table. Each L7 worker opens its own handle on its
+// own JS thread; every handle of one name reaches the same table (and the L4 loop threads reach it directly),
+// so limits and caps are exact across workers. The methods run on the calling JS thread and lock one shard.
 #include "limits/limits_binding.h"
 
 #include <time.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include "limits/concurrency_counts.h"
 #include "limits/token_buckets.h"
 
 namespace fulcrum::limits {
@@ -41,22 +44,28 @@ class TokenBucketsWrap : public Napi::ObjectWrap<TokenBucketsWrap> {
   }
 
  private:
-  // take(key, ratePerSecond, burst): 0 when a token was taken, else the milliseconds until one will be there.
+  // take(key, ratePerSecond, burst, maxDelayMs): admitted when >= 0, after that many milliseconds (0: at
+  // once); refused when < 0, a token within maxDelayMs being -result milliseconds away. One number, so a
+  // request costs no object allocation.
   Napi::Value Take(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!table_ || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
-      Napi::TypeError::New(env, "take(key, ratePerSecond, burst) takes a string and two numbers")
+    if (!table_ || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber()) {
+      Napi::TypeError::New(env, "take(key, ratePerSecond, burst, maxDelayMs) takes a string and three numbers")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     const double rate = info[1].As<Napi::Number>().DoubleValue();
     const double burst = info[2].As<Napi::Number>().DoubleValue();
-    if (!(rate > 0) || !(burst >= 1)) {
-      Napi::RangeError::New(env, "take needs a rate above 0 and a burst of at least 1").ThrowAsJavaScriptException();
+    const double maxDelayMs = info[3].As<Napi::Number>().DoubleValue();
+    if (!(rate > 0) || !(burst >= 1) || !(maxDelayMs >= 0)) {
+      Napi::RangeError::New(env, "take needs a rate above 0, a burst of at least 1 and a delay of 0 or more")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    const int64_t waitUs = table_->Take(info[0].As<Napi::String>().Utf8Value(), rate, burst, MonotonicUs());
-    return Napi::Number::New(env, static_cast<double>(waitUs) / 1000.0);
+    const TokenBuckets::Reservation reservation = table_->Reserve(
+        info[0].As<Napi::String>().Utf8Value(), rate, burst, MonotonicUs(), static_cast<int64_t>(maxDelayMs * 1000));
+    const double waitMs = static_cast<double>(reservation.waitUs) / 1000.0;
+    return Napi::Number::New(env, reservation.admitted ? waitMs : -waitMs);
   }
 
   Napi::Value Size(const Napi::CallbackInfo& info) {
@@ -68,6 +77,61 @@ class TokenBucketsWrap : public Napi::ObjectWrap<TokenBucketsWrap> {
   }
 
   std::shared_ptr<TokenBuckets> table_;
+};
+
+class ConcurrencyCountsWrap : public Napi::ObjectWrap<ConcurrencyCountsWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ConcurrencyCounts",
+                       {InstanceMethod<&ConcurrencyCountsWrap::TryAcquire>("tryAcquire"),
+                        InstanceMethod<&ConcurrencyCountsWrap::Release>("release"),
+                        InstanceMethod<&ConcurrencyCountsWrap::Size>("size")});
+  }
+
+  explicit ConcurrencyCountsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConcurrencyCountsWrap>(info) {
+    if (!info[0].IsString() || !info[1].IsNumber() || info[1].As<Napi::Number>().DoubleValue() < 1) {
+      Napi::TypeError::New(info.Env(),
+                           "concurrency.open(name, capacity) takes a table name and a capacity of at least 1")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    table_ = OpenConcurrencyCounts(info[0].As<Napi::String>().Utf8Value(),
+                                   static_cast<size_t>(info[1].As<Napi::Number>().DoubleValue()));
+  }
+
+ private:
+  // tryAcquire(key, max): true when one more is now counted under key (fewer than max were open), else false
+  // (also when the key is new and the table is full). Each true must be paired with one release(key).
+  Napi::Value TryAcquire(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!table_ || !info[0].IsString() || !info[1].IsNumber()) {
+      Napi::TypeError::New(env, "tryAcquire(key, max) takes a string and a number").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const double max = info[1].As<Napi::Number>().DoubleValue();
+    if (!(max >= 0) || max > UINT32_MAX) {
+      Napi::RangeError::New(env, "tryAcquire needs a max from 0 to 2^32-1").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Boolean::New(env,
+                              table_->TryAcquire(info[0].As<Napi::String>().Utf8Value(), static_cast<uint32_t>(max)));
+  }
+
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!table_ || !info[0].IsString()) {
+      Napi::TypeError::New(env, "release(key) takes a string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    table_->Release(info[0].As<Napi::String>().Utf8Value());
+    return env.Undefined();
+  }
+
+  Napi::Value Size(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), table_ ? static_cast<double>(table_->size()) : 0);
+  }
+
+  std::shared_ptr<ConcurrencyCounts> table_;
 };
 
 Napi::Value Open(const Napi::CallbackInfo& info) {
@@ -84,6 +148,12 @@ void InitLimitsBinding(Napi::Env env, Napi::Object exports) {
   Napi::Object rateLimits = Napi::Object::New(env);
   rateLimits.Set("open", Napi::Function::New(env, Open, "open", constructor));
   exports.Set("rateLimits", rateLimits);
+
+  auto* concurrencyConstructor = new Napi::FunctionReference(Napi::Persistent(ConcurrencyCountsWrap::Define(env)));
+  env.AddCleanupHook([concurrencyConstructor]() { delete concurrencyConstructor; });
+  Napi::Object concurrency = Napi::Object::New(env);
+  concurrency.Set("open", Napi::Function::New(env, Open, "open", concurrencyConstructor));
+  exports.Set("concurrency", concurrency);
 }
 
 }  // namespace fulcrum::limits

@@ -9,7 +9,8 @@ namespace fulcrum::limits {
 
 TokenBuckets::TokenBuckets(size_t capacity) : shardCapacity_(std::max<size_t>(1, (capacity + kShards - 1) / kShards)) {}
 
-int64_t TokenBuckets::Take(std::string_view key, double ratePerSecond, double burst, int64_t nowUs) {
+TokenBuckets::Reservation TokenBuckets::Reserve(std::string_view key, double ratePerSecond, double burst, int64_t nowUs,
+                                                int64_t maxDelayUs) {
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto found = shard.buckets.find(std::string(key));
@@ -29,9 +30,14 @@ int64_t TokenBuckets::Take(std::string_view key, double ratePerSecond, double bu
   bucket.updatedUs = nowUs;
   if (bucket.tokens >= 1.0) {
     bucket.tokens -= 1.0;
-    return 0;
+    return {true, 0};
   }
-  return static_cast<int64_t>(std::ceil((1.0 - bucket.tokens) / ratePerSecond * 1e6));
+  const int64_t untilTokenUs = static_cast<int64_t>(std::ceil((1.0 - bucket.tokens) / ratePerSecond * 1e6));
+  if (untilTokenUs <= maxDelayUs) {
+    bucket.tokens -= 1.0;  // below zero: the token is promised to this caller, later ones queue behind it
+    return {true, untilTokenUs};
+  }
+  return {false, untilTokenUs - maxDelayUs};
 }
 
 size_t TokenBuckets::size() const {

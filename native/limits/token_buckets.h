@@ -20,9 +20,23 @@ class TokenBuckets {
  public:
   explicit TokenBuckets(size_t capacity);
 
-  // Takes one token from `key`'s bucket (ratePerSecond refill, burst tokens at most, full when new).
-  // Returns 0 when a token was taken, else the microseconds until one will be there (nothing is taken).
-  int64_t Take(std::string_view key, double ratePerSecond, double burst, int64_t nowUs);
+  struct Reservation {
+    bool admitted;
+    // Admitted: how long the caller must wait before going on (0: at once). Refused: the microseconds until
+    // a reservation within maxDelayUs will be possible (Retry-After).
+    int64_t waitUs;
+  };
+
+  // Takes one token from `key`'s bucket (ratePerSecond refill, burst tokens at most, full when new). With
+  // no token there, a token that will arrive within maxDelayUs is reserved: the bucket goes below zero and
+  // the caller waits (NGINX limit_req's delay); later ones are refused and nothing is taken.
+  Reservation Reserve(std::string_view key, double ratePerSecond, double burst, int64_t nowUs, int64_t maxDelayUs);
+
+  // Reserve without waiting: 0 when a token was taken, else the microseconds until one will be there.
+  int64_t Take(std::string_view key, double ratePerSecond, double burst, int64_t nowUs) {
+    const Reservation reservation = Reserve(key, ratePerSecond, burst, nowUs, 0);
+    return reservation.admitted ? 0 : reservation.waitUs;
+  }
 
   size_t size() const;  // keys held now, across shards
   size_t capacity() const { return shardCapacity_ * kShards; }

@@ -44,3 +44,15 @@ TEST(TokenBucketsForgetTheLeastRecentlyUsedKeyBeyondTheirCapacity) {
   CHECK(buckets.size() <= buckets.capacity());
   CHECK(buckets.capacity() == TokenBuckets::kShards);
 }
+
+TEST(TokenBucketsQueueCallersWithinTheDelayBoundAndRefuseBeyondIt) {
+  TokenBuckets buckets(100);
+  CHECK(buckets.Reserve("k", 10, 1, 0, 250'000).admitted);  // the burst's one token: at once
+  TokenBuckets::Reservation second = buckets.Reserve("k", 10, 1, 0, 250'000);
+  CHECK(second.admitted && second.waitUs == 100'000);  // the next token, promised 100 ms ahead
+  TokenBuckets::Reservation third = buckets.Reserve("k", 10, 1, 0, 250'000);
+  CHECK(third.admitted && third.waitUs == 200'000);  // queued behind the second
+  TokenBuckets::Reservation fourth = buckets.Reserve("k", 10, 1, 0, 250'000);
+  CHECK(!fourth.admitted && fourth.waitUs == 50'000);  // 300 ms away: past the bound; retry in 50 ms
+  CHECK(buckets.Reserve("k", 10, 1, 50'000, 250'000).admitted);
+}

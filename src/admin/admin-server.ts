@@ -1,10 +1,13 @@
-// The admin API on FULCRUM_ADMIN_LISTEN: liveness, stats, Prometheus metrics, and backend drain/disable/enable.
+// The admin API on FULCRUM_ADMIN_LISTEN: the dashboard, liveness, stats (also as a live event stream),
+// Prometheus metrics, and backend drain/disable/enable.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { HostPort } from '../config/types.js';
 import { FulcrumError } from '../errors.js';
 import type { RunningFulcrum } from '../fulcrum.js';
 import type { Logger } from '../log.js';
 import { type AdminReply, createAdminRouter, json } from './admin-router.js';
+import { type DashboardPage, loadDashboardPage } from './dashboard-page.js';
+import { EventStreams } from './event-stream.js';
 import { createMetrics } from './metrics.js';
 
 export interface AdminServer {
@@ -26,12 +29,27 @@ function send(request: IncomingMessage, response: ServerResponse, reply: AdminRe
   response.end(request.method === 'HEAD' ? undefined : reply.body);
 }
 
+/** Read once at start-up and served from memory; a broken installation loses the page, not the API. */
+function readDashboard(logger: Logger): DashboardPage | Error {
+  try {
+    return loadDashboardPage();
+  } catch (error) {
+    logger.warn({ err: error }, 'the dashboard (GET / on the admin API) is unavailable: its files are missing; reinstall Fulcrum');
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 export async function startAdminServer(address: HostPort, fulcrum: RunningFulcrum, logger: Logger): Promise<AdminServer> {
-  const route = createAdminRouter(fulcrum, createMetrics(fulcrum));
+  const route = createAdminRouter(fulcrum, createMetrics(fulcrum), readDashboard(logger));
+  const streams = new EventStreams();
+  const streamFailed = (error: unknown) => logger.error({ err: error }, 'admin event stream failed');
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     // route() is async, so anything it throws arrives here as a rejection: one reply, never a crash.
     route({ method: request.method ?? '', target: request.url ?? '', authorization: request.headers.authorization }).then(
-      (reply) => send(request, response, reply),
+      (reply) => {
+        if (reply.stream && !response.destroyed) streams.start(request, response, reply.stream, streamFailed);
+        else send(request, response, reply);
+      },
       (error: unknown) => {
         logger.error({ err: error, method: request.method, target: request.url }, 'admin API request failed');
         send(request, response, json(500, { error: 'internal error answering this request; see the Fulcrum log' }));
@@ -54,6 +72,7 @@ export async function startAdminServer(address: HostPort, fulcrum: RunningFulcru
   return {
     close: () =>
       new Promise<void>((resolve) => {
+        streams.closeAll();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

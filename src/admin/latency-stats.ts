@@ -6,6 +6,8 @@ export interface LatencyPercentiles {
   p50: number;
   p90: number;
   p99: number;
+  /** Responses per LATENCY_BUCKETS_MS bucket since start, so a reader can take percentiles of any window. */
+  buckets: number[];
 }
 
 export class LatencyStats {
@@ -37,6 +39,6 @@ export class LatencyStats {
       }
       return Infinity;
     };
-    return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99), buckets: [...counts] };
   }
 }

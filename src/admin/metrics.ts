@@ -88,7 +88,14 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
   const udpFlows = new Gauge({ name: 'fulcrum_udp_flows_active', help: 'udp mode: open flows', registers: [registry] });
   const accessVerdicts = new Counter({
     name: 'fulcrum_access_requests_total',
-    help: 'http mode: requests an access rule or rate limit decided, by rule and verdict (allowed, denied, limited)',
+    help: 'http mode: requests an access rule, rate limit or cap decided, by rule and verdict (allowed, denied, limited, delayed, capped)',
+    labelNames: ['rule', 'verdict'],
+    registers: [registry],
+  });
+
+  const connectionVerdicts = new Counter({
+    name: 'fulcrum_access_connections_total',
+    help: 'tcp mode: connections an access rule allowed or denied, or the connection-rate limit or maxConnectionsPerIp refused, by rule and verdict (allowed, denied, limited, capped)',
     labelNames: ['rule', 'verdict'],
     registers: [registry],
   });
@@ -135,6 +142,11 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     const accessByRule = planeStats.access as Record<string, Record<string, number>> | undefined;
     for (const [rule, verdicts] of Object.entries(accessByRule ?? {})) {
       for (const [verdict, count] of Object.entries(verdicts)) accessVerdicts.inc({ rule, verdict }, count);
+    }
+    connectionVerdicts.reset();
+    const connectionsByRule = planeStats.accessConnections as Record<string, Record<string, number>> | undefined;
+    for (const [rule, verdicts] of Object.entries(connectionsByRule ?? {})) {
+      for (const [verdict, count] of Object.entries(verdicts)) connectionVerdicts.inc({ rule, verdict }, count);
     }
     const udpStats = planeStats.udp as Record<string, number> | undefined;
     if (udpStats) {

@@ -1,5 +1,7 @@
 // Builds the GET /stats document: per pool and backend, the native counters joined with health state.
+import { listenerLines } from '../config/served-protocols.js';
 import type { RunningFulcrum } from '../fulcrum.js';
+import { LATENCY_BUCKETS_MS } from '../l7/latency-recorder.js';
 
 export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
   const pools: Record<string, unknown> = {};
@@ -50,7 +52,15 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
     mode: fulcrum.config.mode,
     uptimeSeconds: Math.round(process.uptime()),
     reloads: fulcrum.reloads,
+    process: {
+      pid: process.pid,
+      rssBytes: process.memoryUsage.rss(),
+      workers: fulcrum.config.workers,
+      listeners: listenerLines(fulcrum.config),
+    },
     dataPlane: fulcrum.dataPlaneStats(),
+    /** Upper bounds of each backend's latencyMs.buckets; the last (null in JSON) takes the rest. */
+    latencyBucketsMs: LATENCY_BUCKETS_MS,
     pools,
   };
 }

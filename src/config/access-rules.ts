@@ -6,6 +6,7 @@ import { compileRegex, parseHeaders } from './field-matches.js';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import type { RateLimitConfig } from './rate-limit.js';
+import type { ConcurrencyCap } from './request-caps.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import { DEFAULT_POOL, type HeaderMatch, type RouteConfig } from './types.js';
 
@@ -95,21 +96,24 @@ export function parseAccessRules(value: unknown, where: string, problems: Config
 }
 
 /**
- * The top-level rules and rate limit go first on every route. Without routes, a catch-all route to the
+ * The top-level rules, rate limit and per-address cap go first on every route. Without routes, a catch-all route to the
  * default pool carries them (the worker's implicit route has none).
  */
 export function withGlobalAccess(
   routes: RouteConfig[],
   global: AccessRule[],
   globalLimit: RateLimitConfig | undefined,
+  globalCap: ConcurrencyCap | undefined,
   hasDefaultPool: boolean,
 ): RouteConfig[] {
   const limits = globalLimit === undefined ? [] : [globalLimit];
-  if (global.length === 0 && limits.length === 0) return routes;
+  const caps = globalCap === undefined ? [] : [globalCap];
+  if (global.length === 0 && limits.length === 0 && caps.length === 0) return routes;
   const guarded = (route: RouteConfig): RouteConfig => ({
     ...route,
     ...(global.length > 0 || route.access ? { access: [...global, ...(route.access ?? [])] } : {}),
     ...(limits.length > 0 || route.rateLimits ? { rateLimits: [...limits, ...(route.rateLimits ?? [])] } : {}),
+    ...(caps.length > 0 || route.caps ? { caps: [...caps, ...(route.caps ?? [])] } : {}),
   });
   if (routes.length === 0 && hasDefaultPool) return [guarded({ match: {}, pool: DEFAULT_POOL, stripPrefix: false })];
   return routes.map(guarded);

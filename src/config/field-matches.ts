@@ -1,5 +1,6 @@
 // Conditions on named fields (headers; query parameters in access rules) and the regular expressions
 // they use, as routes and access rules both read them from the config file.
+import isSafeRegex from 'safe-regex2';
 import { InvalidValue } from './parsers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkKeys, isMapping } from './shape.js';
@@ -7,13 +8,25 @@ import type { HeaderMatch } from './types.js';
 
 const HEADER_KEYS = ['name', 'equals', 'regex'] as const;
 
+/**
+ * A route's or access rule's pattern. JavaScript regexes backtrack, so one with nested repetition such as
+ * `(a+)+` can take exponential time on a crafted path or header: refused (safe-regex2's star-height test),
+ * as every request of the route would run it.
+ */
 export function compileRegex(source: unknown): RegExp {
   if (typeof source !== 'string') throw new InvalidValue('expected a regular expression as a string');
+  let regex: RegExp;
   try {
-    return new RegExp(source);
+    regex = new RegExp(source);
   } catch (error) {
     throw new InvalidValue(`not a valid regular expression (${(error as Error).message})`);
   }
+  if (!isSafeRegex(regex)) {
+    throw new InvalidValue(
+      'a repetition inside a repetition, such as (a+)+ or (\\w+\\s?)*, can backtrack catastrophically on crafted input; write it without the nested repetition',
+    );
+  }
+  return regex;
 }
 
 export function parseHeaders(value: unknown, where: string, problems: ConfigProblems): HeaderMatch[] | undefined {

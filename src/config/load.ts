@@ -1,6 +1,7 @@
 // Builds the effective config: flag > env > file > default for every setting, then pools and routes from the file.
 import { dirname, resolve } from 'node:path';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
+import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseWithUdp, tcpAccess } from './connection-limits.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
 import { checkDnsTtls } from './dns-settings.js';
 import { readConfigFile } from './file.js';
@@ -11,6 +12,7 @@ import { formatHealthCheckDefault, formatHostPort } from './parsers.js';
 import { parseFileBackends, parsePools } from './pools.js';
 import { ConfigProblems } from './problems.js';
 import { parseRateLimit } from './rate-limit.js';
+import { globalIpCap } from './request-caps.js';
 import { parseRoutes } from './routes.js';
 import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS, type SettingSpec } from './settings.js';
 import { checkKeys, scalarText } from './shape.js';
@@ -22,7 +24,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'maxConnectionsPerIp'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -167,11 +169,14 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
-  for (const key of ['access', 'rateLimit'] as const) {
-    if (l4 && file[key] !== undefined)
-      problems.add(`${fileLabel}: ${key}`, '…', `${key} applies to http mode; ${complete.mode} mode has none yet`);
-  }
-  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0);
+  const fileKey = (key: string) => `${fileLabel}: ${key}`;
+  const tcp = complete.mode === 'tcp' ? tcpAccess(globalAccess, file.access, globalLimit, fileKey, problems) : NO_TCP_ACCESS;
+  const maxConnectionsPerIp =
+    file.maxConnectionsPerIp === undefined
+      ? null
+      : (parseMaxConnectionsPerIp(file.maxConnectionsPerIp, fileKey('maxConnectionsPerIp'), problems) ?? null);
+  const globalCap = l4 || maxConnectionsPerIp === null ? undefined : globalIpCap(maxConnectionsPerIp);
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, globalCap, defaultPool.length > 0);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;
@@ -181,6 +186,7 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     : parseListeners(file.listeners, listenersAt, { protocols: complete.protocols, tls: complete.tlsCert !== null }, problems);
   const l4Listeners = l4 ? parseL4Listeners(file.listeners, listenersAt, complete.listen, complete.mode as Transport, problems) : [];
   checkExtraListeners(complete, listeners, where, listenersAt, problems);
+  refuseWithUdp(complete.mode, l4Listeners, file, fileKey, problems);
   problems.throwIfAny();
 
   if (l4 && (filePools.length > 0 || routes.length > 0)) {
@@ -207,6 +213,8 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     tlsCertificates,
     listeners,
     l4Listeners,
+    tcpAccess: tcp,
+    maxConnectionsPerIp,
     sources: sources as FulcrumConfig['sources'],
     configFile,
   };

@@ -1,14 +1,25 @@
 // The config file's `routes:` section: an ordered list of matches, each pointing at a pool or a split of pools.
 
 import { parseAccessRules } from './access-rules.js';
+import { parseMaxConnectionsPerIp } from './connection-limits.js';
 import { compileRegex, parseHeaders } from './field-matches.js';
 import type { ConfigProblems } from './problems.js';
 import { parseRateLimit } from './rate-limit.js';
+import { parseRouteCaps } from './request-caps.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { RouteConfig, RouteMatch } from './types.js';
 
-const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', 'rateLimit', ...SPLIT_ROUTE_KEYS] as const;
+const ROUTE_KEYS = [
+  'match',
+  'pool',
+  'stripPrefix',
+  'access',
+  'rateLimit',
+  'maxConnectionsPerIp',
+  'maxRequests',
+  ...SPLIT_ROUTE_KEYS,
+] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
 const METHOD = /^[A-Z]+$/;
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -72,9 +83,11 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
     if (!checkKeys(node, ROUTE_KEYS, at, problems)) return [];
     const match = parseMatch(node.match, `${at}.match`, problems);
     const limit = node.rateLimit === undefined ? undefined : parseRateLimit(node.rateLimit, `${at}.rateLimit`, `route ${index}`, problems);
+    const caps = parseRouteCaps(node, at, index, problems);
     const access = {
       ...(node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) }),
       ...(limit === undefined ? {} : { rateLimits: [limit] }),
+      ...(caps === undefined ? {} : { caps }),
     };
     const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
     if (node.split !== undefined) {

@@ -1,6 +1,7 @@
 // The effective configuration: what every part of Fulcrum reads after loading and validation.
 import type { Algorithm } from '../balance/pool-options.js';
 import type { AccessRule } from './access-rules.js';
+import type { TcpAccessConfig } from './connection-limits.js';
 import type { DnsSourceConfig } from './dns-backend.js';
 import type { DnsSettings } from './dns-settings.js';
 import type { L4ListenerConfig } from './l4-listeners.js';
@@ -8,6 +9,7 @@ import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
 import type { ListenerConfig } from './listeners.js';
 import type { RateLimitConfig } from './rate-limit.js';
+import type { ConcurrencyCap } from './request-caps.js';
 import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
 
@@ -138,6 +140,8 @@ export interface RouteConfig {
   access?: AccessRule[];
   /** The file's top-level rate limit, then the route's own; each must let a request through. */
   rateLimits?: RateLimitConfig[];
+  /** The file's top-level maxConnectionsPerIp, then the route's own caps: over any, 503. */
+  caps?: ConcurrencyCap[];
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings, DnsSettings {
@@ -191,6 +195,10 @@ export interface FulcrumConfig extends Settings {
   listeners: ListenerConfig[];
   /** Config file `listeners` in tcp and udp mode: more TCP or UDP listeners over the default pool. */
   l4Listeners: L4ListenerConfig[];
+  /** tcp mode: the file's top-level `access` (address rules) and `rateLimit` (per client IP); empty in the other modes. */
+  tcpAccess: TcpAccessConfig;
+  /** Config file `maxConnectionsPerIp` at the top level: concurrent connections per client IP (tcp, http); null: no cap. */
+  maxConnectionsPerIp: number | null;
   /** Where each setting's value came from, for --check-config. */
   sources: Record<keyof Settings, SettingSource>;
   configFile: string | null;

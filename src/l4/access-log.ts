@@ -2,7 +2,18 @@
 import { ipv6Text } from '../ipv6-text.js';
 
 /** How a connection ended; the order is native/l4/access_log.h's ConnectionEnding. */
-export const connectionEndings = ['client-close', 'backend-close', 'reset', 'idle-timeout', 'connect-failure', 'drain'] as const;
+export const connectionEndings = [
+  'client-close',
+  'backend-close',
+  'reset',
+  'idle-timeout',
+  'connect-failure',
+  'drain',
+  // Refused right after accept (reset, no backend): an access rule, the connection-rate limit, maxConnectionsPerIp.
+  'denied',
+  'limited',
+  'capped',
+] as const;
 
 export type ConnectionEnding = (typeof connectionEndings)[number];
 
@@ -18,6 +29,8 @@ export interface TcpConnectionRecord {
   /** The successful connect to the backend; null if no backend was reached. */
   connectMs: number | null;
   end: ConnectionEnding;
+  /** The access rule that matched the client (allowed or denied it); absent when none did. */
+  rule?: string;
   /** When the connection closed, ms since the epoch (the log line itself is written up to 250 ms later). */
   closedAt: number;
 }
@@ -35,6 +48,7 @@ const offsets = {
   ending: 44,
   clientFamily: 45,
   backendFamily: 46,
+  rule: 47,
   clientAddress: 48,
   backendAddress: 64,
 } as const;
@@ -52,11 +66,13 @@ export function formatAddress(view: DataView, family: number, offset: number, po
 
 export const microsToMs = (micros: number): number => Math.round(micros) / 1000;
 
-export function decodeAccessRecords(buffer: ArrayBuffer): TcpConnectionRecord[] {
+/** `ruleNames`: the listener's access rules in order (a record stores 1 + the matched rule's index). */
+export function decodeAccessRecords(buffer: ArrayBuffer, ruleNames: readonly string[] = []): TcpConnectionRecord[] {
   const view = new DataView(buffer);
   const records: TcpConnectionRecord[] = [];
   for (let base = 0; base + recordBytes <= buffer.byteLength; base += recordBytes) {
     const connectTimeUs = Number(view.getBigInt64(base + offsets.connectTimeUs, true));
+    const rule = ruleNames[view.getUint8(base + offsets.rule) - 1];
     records.push({
       client:
         formatAddress(
@@ -77,6 +93,7 @@ export function decodeAccessRecords(buffer: ArrayBuffer): TcpConnectionRecord[] 
       connectMs: connectTimeUs < 0 ? null : microsToMs(connectTimeUs),
       end: connectionEndings[view.getUint8(base + offsets.ending)] ?? 'reset',
       closedAt: Number(view.getBigInt64(base + offsets.closedAtMs, true)),
+      ...(rule === undefined ? {} : { rule }),
     });
   }
   return records;

@@ -2,6 +2,6 @@
 
 export { type ConnectionEnding, connectionEndings, type TcpConnectionRecord } from './access-log.js';
 export { type TcpProxyOptions, tcpProxyDefaults } from './options.js';
-export { type DrainResult, startTcpProxy, type TcpProxy, type TcpProxyStats } from './tcp-proxy.js';
+export { type ConnectionVerdicts, type DrainResult, startTcpProxy, type TcpProxy, type TcpProxyStats } from './tcp-proxy.js';
 export { decodeUdpFlowRecords, type UdpFlowEnding, type UdpFlowRecord, udpFlowEndings } from './udp-access-log.js';
 export { startUdpProxy, type UdpProxy, type UdpProxyOptions, type UdpProxyStats } from './udp-proxy.js';

@@ -1,11 +1,25 @@
 // The options of one TCP proxy listener, their defaults, and their validation (policy lives here, not in C++).
 import { availableParallelism } from 'node:os';
+import type { AddressAccessRule } from '../config/connection-limits.js';
 import { settingDefault } from '../config/setting-defaults.js';
 import { FulcrumError } from '../errors.js';
 import type { NativeL4ListenerOptions } from '../native/addon-types.js';
 import type { TcpConnectionRecord } from './access-log.js';
 
-export interface TcpProxyOptions {
+/**
+ * Connection-level controls, decided on the native threads right after accept (after the PROXY header with
+ * acceptProxyProtocol, so for the client the trusted front reported). A refused connection is reset at once.
+ */
+export interface ConnectionGateOptions {
+  /** In order; the first whose CIDRs hold the client allows or denies it; a client none matches is allowed. At most 254. */
+  accessRules?: AddressAccessRule[];
+  /** New connections per client IP: a token bucket in the process-wide native table, exact across threads. */
+  connectionRate?: { name: string; ratePerSecond: number; burst: number };
+  /** Concurrent connections per client IP across every thread and listener of the process. */
+  maxConnectionsPerIp?: number;
+}
+
+export interface TcpProxyOptions extends ConnectionGateOptions {
   listen: { host: string; port: number };
   /** Name of a pool created with src/balance; the native threads pick from it directly. */
   poolName: string;
@@ -72,5 +86,28 @@ export function toNativeOptions(options: TcpProxyOptions): NativeL4ListenerOptio
     sendProxyProtocol: options.proxyProtocol === 'v1' ? 1 : options.proxyProtocol === 'v2' ? 2 : 0,
     acceptProxyProtocol: options.acceptProxyProtocol ?? false,
     accessLog: options.onConnectionClosed !== undefined,
+    ...nativeGateOptions(options),
+  };
+}
+
+function nativeGateOptions(
+  options: ConnectionGateOptions,
+): Pick<NativeL4ListenerOptions, 'accessRules' | 'connectionRate' | 'connectionBurst' | 'maxConnectionsPerIp'> {
+  const rules = options.accessRules ?? [];
+  if (rules.length > 254) {
+    throw new FulcrumError(
+      'FULCRUM_ERR_CONFIG',
+      `tcp proxy takes at most 254 access rules, got ${rules.length}; merge CIDR lists into fewer rules`,
+    );
+  }
+  const rate = options.connectionRate;
+  if (rate && !(rate.ratePerSecond > 0 && rate.burst >= 1)) {
+    throw new FulcrumError('FULCRUM_ERR_CONFIG', `tcp proxy connectionRate needs a rate above 0 and a burst of at least 1`);
+  }
+  return {
+    accessRules: rules.map((rule) => ({ allow: rule.action === 'allow', cidrs: rule.cidrs })),
+    connectionRate: rate?.ratePerSecond ?? 0,
+    connectionBurst: rate?.burst ?? 0,
+    maxConnectionsPerIp: checkInteger('maxConnectionsPerIp', options.maxConnectionsPerIp ?? 0, 0, 0xffff_ffff),
   };
 }

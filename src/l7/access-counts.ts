@@ -1,14 +1,14 @@
-// Access-rule and rate-limit verdicts by name: each L7 worker counts the requests its rules allowed, denied
-// or limited, and
-// ships the counts to the main thread as deltas every second, beside its retries; /stats and /metrics read
-// the totals.
+// Access-rule, rate-limit and cap verdicts by name: each L7 worker counts the requests its rules allowed,
+// denied, limited, delayed or capped, and ships the counts to the main thread as deltas every second, beside
+// its retries; /stats and /metrics read the totals.
 
-export type Verdict = 'allowed' | 'denied' | 'limited';
+export const VERDICTS = ['allowed', 'denied', 'limited', 'delayed', 'capped'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
-/** rule (or rate limit) name → [allowed, denied, limited] since the last delta. */
-export type AccessDelta = Record<string, [allowed: number, denied: number, limited: number]>;
+/** rule (or limit) name → counts since the last delta, in VERDICTS order. */
+export type AccessDelta = Record<string, number[]>;
 
-const SLOT: Record<Verdict, 0 | 1 | 2> = { allowed: 0, denied: 1, limited: 2 };
+const SLOT = Object.fromEntries(VERDICTS.map((verdict, slot) => [verdict, slot])) as Record<Verdict, number>;
 
 /** One worker's verdicts since its last flush (worker thread). */
 export class AccessCounter {
@@ -16,8 +16,8 @@ export class AccessCounter {
   private empty = true;
 
   count(rule: string, verdict: Verdict): void {
-    const counts = (this.counts[rule] ??= [0, 0, 0]);
-    counts[SLOT[verdict]]++;
+    const counts = (this.counts[rule] ??= VERDICTS.map(() => 0));
+    (counts[SLOT[verdict]] as number)++;
     this.empty = false;
   }
 
@@ -36,12 +36,13 @@ export class AccessTotals {
   private readonly totals = new Map<string, Record<Verdict, number>>();
 
   add(delta: AccessDelta): void {
-    for (const [rule, [allowed, denied, limited]] of Object.entries(delta)) {
-      const total = this.totals.get(rule) ?? { allowed: 0, denied: 0, limited: 0 };
-      total.allowed += allowed;
-      total.denied += denied;
-      total.limited += limited;
-      this.totals.set(rule, total);
+    for (const [rule, counts] of Object.entries(delta)) {
+      let total = this.totals.get(rule);
+      if (total === undefined) {
+        total = Object.fromEntries(VERDICTS.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
+        this.totals.set(rule, total);
+      }
+      for (const verdict of VERDICTS) total[verdict] += counts[SLOT[verdict]] ?? 0;
     }
   }
 

@@ -2,6 +2,7 @@
 // plan) and the worker's shared request accounting. Runs on an L7 worker thread.
 import type { AccessCounter } from './access-counts.js';
 import type { ClientSweep } from './client-sweep.js';
+import type { HeldCaps } from './held-caps.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { RetryCounter } from './retry-counts.js';
 import type { UpstreamHead } from './upstream/link.js';
@@ -23,6 +24,10 @@ export interface ForwardPlan {
   maxBody: number;
   /** A gRPC call's grpc-timeout: the whole exchange must be over by then (DEADLINE_EXCEEDED); 0: no deadline. */
   deadlineMs: number;
+  /** A rate limit with `action: delay` holds the request this long before a backend is picked (0: none). */
+  delayMs: number;
+  /** The concurrency caps' counts the request holds, released when it ends (null: none). */
+  caps: HeldCaps | null;
   /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;

@@ -47,6 +47,7 @@ export function tunnelUpgrade(
     if (released) return;
     released = true;
     pool.release(index, connected ? 'success' : 'connect-failure');
+    target.caps?.release();
   };
   const { host, port } = splitAddress(pool.address(index));
   const upstream = connect({ host, port, noDelay: true });

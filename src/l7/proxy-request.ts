@@ -49,6 +49,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
   private timerRearmedAt = 0;
   /** Ends a gRPC call at its grpc-timeout; null when it has none (or it fired). */
   private deadline: NodeJS.Timeout | null = null;
+  /** Holds the request until its rate-limit token is due (`action: delay`); null when it is not waiting. */
+  private tokenWait: NodeJS.Timeout | null = null;
 
   constructor(downstream: Downstream, plan: ForwardPlan, traffic: WorkerTraffic) {
     this.downstream = downstream;
@@ -64,7 +66,15 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       this.watchClient();
     }
     if (plan.deadlineMs > 0) this.deadline = setTimeout(() => this.onDeadline(), plan.deadlineMs);
-    this.connect(-1);
+    if (plan.delayMs > 0) {
+      // The body, if any, is held meanwhile as while connecting (the client paused past a few chunks).
+      this.tokenWait = setTimeout(() => {
+        this.tokenWait = null;
+        this.connect(-1);
+      }, plan.delayMs);
+    } else {
+      this.connect(-1);
+    }
   }
 
   get method(): string {
@@ -275,6 +285,8 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
     if (this.finished) return;
     this.finished = true;
     if (this.deadline !== null) clearTimeout(this.deadline);
+    if (this.tokenWait !== null) clearTimeout(this.tokenWait);
+    this.plan.caps?.release();
     this.traffic.inFlight--;
     if (this.watchingClient) this.traffic.clients.unwatch(this);
     this.upload.releaseClient(this.clientAborted);

@@ -1,16 +1,14 @@
 // Turns one request, from any front, into a forwarding plan: limits (414/431/413), route (404), split arm,
 // sticky backend, hash key and the upstream head; then hands it to ProxiedRequest. One per worker thread.
 
-import { RATE_LIMIT_KEYS, type RateLimitConfig } from '../config/rate-limit.js';
 import { DEFAULT_POOL, type RouteConfig } from '../config/types.js';
-import { native } from '../native/load.js';
-import { AccessCheck } from './access-check.js';
 import { writeAccessRecord } from './access-log.js';
 import { ClientAddresses } from './client-address.js';
-import { cookieValue } from './cookies.js';
 import type { Downstream, Replier } from './downstream.js';
+import { EdgeGuard } from './edge-guard.js';
 import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
+import type { HeldCaps } from './held-caps.js';
 import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
 import { buildH2RequestHeaders, buildRequestHead, type IncomingRequest } from './request-head.js';
@@ -56,10 +54,8 @@ export interface RequestHeadFacts {
 export class RequestHandler {
   private readonly parts: HandlerParts;
   private readonly router: Router;
-  /** By route, for the routes that carry access rules. */
-  private readonly accessChecks = new Map<RouteConfig, AccessCheck>();
-  /** The process-wide buckets of rate limits, shared with every other worker. */
-  private readonly buckets = native.rateLimits.open('fulcrum', RATE_LIMIT_KEYS);
+  /** Access rules and rate limits of the routes that have them. */
+  private readonly guard: EdgeGuard;
   private readonly clientAddresses = new ClientAddresses();
   /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
   private readonly uwsHeaders: string[] = [];
@@ -71,7 +67,7 @@ export class RequestHandler {
   constructor(parts: HandlerParts) {
     this.parts = parts;
     this.router = new Router(parts.routes, parts.pools.has(DEFAULT_POOL) ? DEFAULT_POOL : null);
-    for (const route of parts.routes) if (route.access) this.accessChecks.set(route, new AccessCheck(route.access));
+    this.guard = new EdgeGuard(parts.routes, parts.trustedProxies, parts.traffic.access);
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
@@ -94,14 +90,15 @@ export class RequestHandler {
       return;
     }
     const host = this.collected('host');
-    const selected = this.select(downstream, head, host);
+    const selected = this.select(downstream, head, host, true);
     if (selected === null) return;
-    const { route, pool } = selected;
+    const { route, pool, delayMs, caps } = selected;
     const { clientAddress } = downstream;
     const contentLength = this.collected('content-length');
     const chunkedBody = contentLength === '' && (this.collected('transfer-encoding') !== '' || downstream.undeclaredBody);
     if (contentLength !== '' && Number(contentLength) > limits.maxBody) {
       // The body will not be read, so the connection cannot carry another request (NGINX closes too).
+      caps?.release();
       this.refuse(downstream, head, 413, 'body-too-large', `The request body exceeds ${limits.maxBody} bytes.`, true);
       return;
     }
@@ -126,6 +123,8 @@ export class RequestHandler {
         maxBody: limits.maxBody,
         // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
         deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
+        delayMs,
+        caps,
         host,
         path,
       },
@@ -154,6 +153,7 @@ export class RequestHandler {
       url: `ws://${pool.address(index)}${(lines[0] as string).split(' ')[1]}`,
       headers,
       protocols: protocols === '' ? [] : protocols.split(',').map((protocol) => protocol.trim()),
+      caps: picked.caps,
     };
   }
 
@@ -165,8 +165,8 @@ export class RequestHandler {
     const picked = this.routeAndPick(replier, head);
     if (picked === null) return null;
     const upgrade = `connection: upgrade\r\nupgrade: ${this.collected('upgrade')}`;
-    const { route, pool, index, host } = picked;
-    return { pool, index, head: this.upstreamHead(route, pool, head, host, replier.clientAddress, upgrade) };
+    const { route, pool, index, host, caps } = picked;
+    return { pool, index, head: this.upstreamHead(route, pool, head, host, replier.clientAddress, upgrade), caps };
   }
 
   /** An upgrade's limits, route and backend (sticky and hash key honoured); null once it answered the client. */
@@ -175,12 +175,13 @@ export class RequestHandler {
     this.headers = head.headers;
     if (!this.withinLimits(replier, head)) return null;
     const host = this.collected('host');
-    const selected = this.select(replier, head, host);
+    const selected = this.select(replier, head, host, false);
     if (selected === null) return null;
     const { pool } = selected;
     const { hashKey, pinnedIndex } = this.affinity(pool, replier.clientAddress, head);
     const index = pool.pick(hashKey, -1, pinnedIndex);
     if (index < 0) {
+      selected.caps?.release();
       this.refuse(replier, head, 503, 'no-backend', 'No backend is available for this request.');
       return null;
     }
@@ -235,8 +236,11 @@ export class RequestHandler {
     return '';
   }
 
-  /** The route (404 when none) and the pool, after the split if the route has one. */
-  private select(downstream: Replier, head: RequestHeadFacts, host: string): Selected | null {
+  /**
+   * The route (404 when none), its access rules and rate limits, and the pool, after the split if the route
+   * has one. `canWait`: the request may wait for a rate-limit token (an upgrade may not).
+   */
+  private select(downstream: Replier, head: RequestHeadFacts, host: string, canWait: boolean): Selected | null {
     const { method, path } = head;
     // `OPTIONS *` concerns the server as a whole: it is routed as the root would be.
     const routedPath = path === '*' ? '/' : path;
@@ -246,49 +250,22 @@ export class RequestHandler {
       return null;
     }
     const { clientAddress } = downstream;
-    const access = this.accessChecks.get(route);
-    if (access) {
-      const checked = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
-      const rule = access.verdict({ clientAddress: checked, method, path: routedPath, query: head.query, header: this.header });
-      if (rule !== null) this.parts.traffic.access.count(rule.name, rule.action === 'deny' ? 'denied' : 'allowed');
-      if (rule?.action === 'deny') {
-        this.refuse(downstream, head, 403, 'denied', `Denied by the access rule "${rule.name}".`, false, rule.name);
+    let delayMs = 0;
+    let caps: HeldCaps | null = null;
+    if (this.guard.guards(route)) {
+      const checked = { peer: clientAddress, method, path: routedPath, query: head.query, header: this.header };
+      const refusal = this.guard.check(route, checked, canWait);
+      if (refusal !== null) {
+        this.refuse(downstream, head, refusal.status, refusal.code, refusal.message, false, refusal.rule, refusal.headers);
         return null;
       }
+      delayMs = this.guard.delayMs;
+      caps = this.guard.held;
     }
-    if (route.rateLimits && !this.withinRateLimits(route.rateLimits, downstream, head, clientAddress)) return null;
     const poolName = route.split
       ? (this.parts.splits.get(route) as TrafficSplit).choose({ clientAddress, header: this.header })
       : (route.pool as string);
-    return { route, pool: this.parts.pools.get(poolName) as WorkerPool };
-  }
-
-  /**
-   * Takes a token from each limit's bucket for this request's key (a request without the key's header or
-   * cookie is not counted, as NGINX's limit_req skips empty keys); the first limit out of tokens answers 429.
-   */
-  private withinRateLimits(limits: RateLimitConfig[], downstream: Replier, head: RequestHeadFacts, peer: string): boolean {
-    for (const limit of limits) {
-      const { key } = limit;
-      const value =
-        key.kind === 'ip'
-          ? this.parts.trustedProxies.effectiveClient(peer, this.collected('x-forwarded-for'))
-          : key.kind === 'header'
-            ? this.collected(key.name)
-            : key.kind === 'cookie'
-              ? cookieValue(this.collected('cookie'), key.name)
-              : 'route';
-      if (value === '') continue;
-      const waitMs = this.buckets.take(`${limit.name}|${value}`, limit.ratePerSecond, limit.burst);
-      this.parts.traffic.access.count(limit.name, waitMs > 0 ? 'limited' : 'allowed');
-      if (waitMs > 0) {
-        const retryAfter = String(Math.ceil(waitMs / 1000));
-        const message = `Over the rate limit "${limit.name}"; retry in ${retryAfter} s.`;
-        this.refuse(downstream, head, 429, 'rate-limited', message, false, limit.name, { 'retry-after': retryAfter });
-        return false;
-      }
-    }
-    return true;
+    return { route, pool: this.parts.pools.get(poolName) as WorkerPool, delayMs, caps };
   }
 
   /**
@@ -366,11 +343,17 @@ export interface TunnelTarget {
   pool: WorkerPool;
   index: number;
   head: string;
+  /** The concurrency caps the tunnel counts against while it is open (null: none). */
+  caps: HeldCaps | null;
 }
 
 interface Selected {
   route: RouteConfig;
   pool: WorkerPool;
+  /** How long the request waits for its rate-limit tokens before it is forwarded (0: none). */
+  delayMs: number;
+  /** The caps' counts the request holds until it ends (null: none). */
+  caps: HeldCaps | null;
 }
 
 /** "/api/users" without "/api" is "/users"; the whole prefix leaves "/". */

@@ -1,7 +1,9 @@
 // WebSocket proxying: the client's upgrade is accepted only once the picked backend accepted its own
 // (through the `ws` client), then messages are relayed both ways with backpressure. Worker thread only.
+
 import WebSocket from 'ws';
 import type { Outcome } from '../balance/index.js';
+import type { HeldCaps } from './held-caps.js';
 import { type ReplyContext, replyError } from './replies.js';
 import type { WebSocket as ClientSocket, HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from './uws.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -14,6 +16,8 @@ export interface UpgradeTarget {
   url: string;
   headers: Record<string, string>;
   protocols: string[];
+  /** The concurrency caps the upgrade counts against while it is open (null: none). */
+  caps: HeldCaps | null;
 }
 
 /** Per client WebSocket: its backend socket and the pick to release once either side closes. */
@@ -25,6 +29,7 @@ interface Session {
   /** Backend messages that arrived before uWS opened the client socket. */
   early: Array<{ data: Buffer; isBinary: boolean }>;
   released: boolean;
+  caps: HeldCaps | null;
 }
 
 /** uWS copies user data into each socket, so the mutable session travels inside it by reference. */
@@ -44,6 +49,7 @@ function release(session: Session, outcome: Outcome): void {
   if (session.released) return;
   session.released = true;
   session.pool.release(session.index, outcome);
+  session.caps?.release();
 }
 
 /** The connection went without a close frame (1006), or its TLS failed (1015). */
@@ -84,7 +90,8 @@ export function websocketBehavior(resolve: (res: HttpResponse, req: HttpRequest)
         // The client answers the backend's pings (relayed below): a pong the proxy made up would hide a dead client.
         autoPong: false,
       });
-      const session: Session = { upstream, pool: target.pool, index: target.index, client: null, early: [], released: false };
+      const { pool, index, caps } = target;
+      const session: Session = { upstream, pool, index, client: null, early: [], released: false, caps };
       res.onAborted(() => {
         aborted = true;
         upstream.terminate();

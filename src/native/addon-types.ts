@@ -12,6 +12,8 @@ export interface NativeAddon {
   l4: NativeL4;
   /** native/limits: the process-wide token buckets behind rate limits, exact across workers. */
   rateLimits: { open(name: string, capacity: number): NativeTokenBuckets };
+  /** native/limits: the process-wide counts of what is open per key behind connection and request caps. */
+  concurrency: { open(name: string, capacity: number): NativeConcurrencyCounts };
   /** native/process_exit.cc: _exit(code), for stops that must not wait on worker-thread teardown. */
   exitNow(code: number): never;
   /** native/reuseport_migration.cc: lets this process's listeners on `port` hand queued connections on when one closes. */
@@ -20,10 +22,24 @@ export interface NativeAddon {
 
 /** One worker's handle onto a process-wide token-bucket table (native/limits/limits_binding.cc). */
 export interface NativeTokenBuckets {
-  /** Takes a token from `key`'s bucket: 0 when taken, else the milliseconds until one will be there. */
-  take(key: string, ratePerSecond: number, burst: number): number;
+  /**
+   * Takes a token from `key`'s bucket, or reserves one due within `maxDelayMs`. At least 0: admitted, after
+   * that many milliseconds (0: at once). Below 0: refused, a reservable token being -result ms away.
+   */
+  take(key: string, ratePerSecond: number, burst: number, maxDelayMs: number): number;
   size(): number;
   capacity(): number;
+}
+
+/**
+ * One worker's handle onto a process-wide concurrency-count table (native/limits/limits_binding.cc). A key
+ * leaves the table when its count returns to 0; a new key is refused when the table is full.
+ */
+export interface NativeConcurrencyCounts {
+  /** Counts one more under `key` when fewer than `max` are open: true (pair it with one release), else false. */
+  tryAcquire(key: string, max: number): boolean;
+  release(key: string): void;
+  size(): number;
 }
 
 // native/l4/l4_binding.cc: TCP listeners whose hot path runs on native threads.
@@ -42,6 +58,11 @@ export interface NativeL4ListenerOptions {
   sendProxyProtocol: 0 | 1 | 2;
   acceptProxyProtocol: boolean;
   accessLog: boolean;
+  /** native/l4/connection_gate.h: in order, the first rule whose CIDRs hold the client decides; no cidrs: every client. */
+  accessRules: Array<{ allow: boolean; cidrs: Array<{ bytes: number[]; prefixLength: number }> }>;
+  connectionRate: number; // new connections per second per client IP; 0: no limit
+  connectionBurst: number;
+  maxConnectionsPerIp: number; // 0: no cap
 }
 
 export interface NativeL4BackendStats {
@@ -77,6 +98,12 @@ export interface NativeL4Stats {
   copyFallbacks: number;
   droppedEvents: number;
   droppedAccessRecords: number;
+  /** Connections each access rule allowed / denied (refused at accept), by the rule's index. */
+  accessAllowedByRule: number[];
+  accessDeniedByRule: number[];
+  /** Refused at accept by the connection-rate limit / by maxConnectionsPerIp. */
+  connectionsLimited: number;
+  connectionsCapped: number;
   backends: NativeL4BackendStats[];
 }
 

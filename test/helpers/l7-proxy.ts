@@ -26,6 +26,8 @@ export interface L7Proxy {
   port: number;
   url: string;
   process: RunningProcess;
+  /** The YAML config file written from `file` (undefined without one): rewrite it and send SIGHUP to reload. */
+  configPath?: string;
   /** Resident memory of the fulcrum process (all its threads), from /proc. */
   rssBytes(): number;
   stop(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startL7Proxy(env: Record<string, string>, file?: Record<st
     port,
     url: `http://127.0.0.1:${port}`,
     process: running,
+    ...(fullEnv.FULCRUM_CONFIG === undefined ? {} : { configPath: fullEnv.FULCRUM_CONFIG }),
     rssBytes: () => readRss(running.child.pid as number),
     async stop() {
       if (running.child.exitCode === null) running.child.kill('SIGTERM');

@@ -117,10 +117,55 @@ describe('admin API', () => {
   });
 });
 
+describe('dashboard and event stream', () => {
+  it('serves the dashboard without a token, as one page that loads nothing from elsewhere', async () => {
+    const response = await adminFetch('/', {}, null);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const policy = response.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("connect-src 'self'");
+    const html = await response.text();
+    // uPlot and the page's script are inline; no element names a source or stylesheet to fetch.
+    expect(html).toContain('uPlot');
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<link[^>]*rel="stylesheet"/i);
+    expect(html).not.toMatch(/\/\*[A-Z_]+\*\//);
+    expect((await adminFetch('/', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('streams /stats as Server-Sent Events once a second, only with the token', async () => {
+    expect((await adminFetch('/events', {}, null)).status).toBe(401);
+    expect((await adminFetch('/events', { method: 'POST' })).status).toBe(405);
+    const aborter = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${admin}/events`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+      signal: aborter.signal,
+    });
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    const started = Date.now();
+    let text = '';
+    while (text.split('\n\n').length < 3) text += (await reader.read()).value ?? '';
+    aborter.abort();
+    // Two frames: the first at once, the second about a second later.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    const frame = JSON.parse((text.split('\n\n')[1] as string).replace(/^data: /, '')) as Record<string, unknown> & {
+      process: { pid: number; rssBytes: number; listeners: string[] };
+      latencyBucketsMs: (number | null)[];
+    };
+    expect(Object.keys(frame.pools as object)).toEqual(['default']);
+    expect(frame.process.pid).toBe(fulcrum.child.pid);
+    expect(frame.process.rssBytes).toBeGreaterThan(1 << 20);
+    expect(frame.process.listeners[0]).toContain(`127.0.0.1:${port}`);
+    expect(frame.latencyBucketsMs.at(-1)).toBeNull();
+  });
+});
+
 describe('request observability', () => {
   it('reports per-backend latency percentiles in /stats', async () => {
     for (let index = 0; index < 10; index++) await (await fetch(`http://127.0.0.1:${port}/`)).text();
-    type Latency = { count: number; p50: number; p99: number };
+    type Latency = { count: number; p50: number; p99: number; buckets: number[] };
     const readLatency = async (): Promise<Latency | null> =>
       ((await getStats(admin, TOKEN)).pools.default!.backends[0] as unknown as { latencyMs: Latency | null }).latencyMs;
     const deadline = Date.now() + 3_000;
@@ -132,5 +177,7 @@ describe('request observability', () => {
     expect(latency?.count).toBeGreaterThanOrEqual(5);
     expect(latency?.p50).toBeGreaterThan(0);
     expect(latency?.p99).toBeGreaterThanOrEqual(latency?.p50 ?? Infinity);
+    // The histogram behind the percentiles, for readers (the dashboard) that want them over a window.
+    expect(latency?.buckets.reduce((sum, count) => sum + count, 0)).toBe(latency?.count);
   });
 });

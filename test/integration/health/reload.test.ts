@@ -103,6 +103,14 @@ describe('hot reload', () => {
       { FULCRUM_CONFIG: configPath, FULCRUM_LISTEN: `127.0.0.1:${port}`, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${admin}`, FULCRUM_WORKERS: '1' },
       'fulcrum is serving',
     );
+    // An event stream (the dashboard's) opened with the old token must not outlive it.
+    const stream = await fetch(`http://127.0.0.1:${admin}/events`, { headers: { authorization: `Bearer ${oldToken}` } });
+    expect(stream.status).toBe(200);
+    const streamEnded = (async () => {
+      const reader = stream.body!.getReader();
+      while (!(await reader.read()).done);
+      return true;
+    })();
     writeConfig(configPath, [`backends: ["${origins[0]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
     fulcrum.child.kill('SIGHUP');
     // Until the reload lands the new token is refused, so poll for its first 200 rather than reading /stats.
@@ -111,6 +119,9 @@ describe('hot reload', () => {
     while ((await statsWith(newToken)).status !== 200 && Date.now() < deadline) await sleep(50);
     await waitForStats(admin, (stats) => stats.reloads.applied === 1, 3_000, newToken);
     expect((await statsWith(oldToken)).status).toBe(401);
+    // The stream ends at its next frame, at most a second after the reload.
+    const ended = await Promise.race([streamEnded, sleep(2_000).then(() => false)]);
+    expect(ended, "the old token's event stream still runs 2 s after the rotation").toBe(true);
     // The watch the reload turned on picks up the next edit without a signal.
     writeConfig(configPath, [`backends: ["${origins[1]!.address}"]`, `adminToken: ${newToken}`, 'watchConfig: true']);
     await waitForStats(admin, (stats) => stats.reloads.applied === 2, 3_000, newToken);

@@ -2,7 +2,9 @@
 // forwarded for, method, path prefix and regex, header present / equal / matching, query parameter), the
 // first rule deciding, top-level rules before a route's own, 403 with X-Fulcrum-Error: denied, and the
 // rule's name in the access log.
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { waitForStats } from '../../helpers/admin.js';
 import { startEchoOrigin } from '../../helpers/echo-origin.js';
 import { FRONTS, type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
@@ -117,7 +119,10 @@ describe('access rules without trusted proxies', () => {
         adminPort,
         (stats) =>
           JSON.stringify(stats.dataPlane.access) ===
-          JSON.stringify({ 'no-admin': { allowed: 0, denied: 2, limited: 0 }, health: { allowed: 1, denied: 0, limited: 0 } }),
+          JSON.stringify({
+            'no-admin': { allowed: 0, denied: 2, limited: 0, delayed: 0, capped: 0 },
+            health: { allowed: 1, denied: 0, limited: 0, delayed: 0, capped: 0 },
+          }),
         3_000,
       );
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
@@ -138,6 +143,25 @@ describe('access rules without trusted proxies', () => {
       expect((await send(`${bare.url}/`)).status).toBe(200);
     } finally {
       await bare.stop();
+    }
+  });
+
+  it('keeps the old rules serving when a reload brings a broken one', async () => {
+    const adminPort = await freePort();
+    const rules = { access: [{ name: 'no-admin', deny: { pathPrefix: '/admin' } }] };
+    const reloaded = await startL7Proxy({ FULCRUM_BACKENDS: origin.address, FULCRUM_ADMIN_LISTEN: `127.0.0.1:${adminPort}` }, rules);
+    try {
+      const broken = { access: [{ name: 'no-admin', deny: { cidr: '10.0.0.0/33' } }, { deny: { pathRegex: '^/(a+)+$' } }] };
+      writeFileSync(reloaded.configPath as string, stringify(broken));
+      reloaded.process.child.kill('SIGHUP');
+      await waitForStats(adminPort, (stats) => stats.reloads.rejected === 1, 3_000);
+      await expect.poll(() => reloaded.process.output(), { timeout: 2_000 }).toContain('the previous configuration keeps serving');
+      expect(reloaded.process.output()).toContain('access[0].deny.cidr');
+      expect(reloaded.process.output()).toContain('backtrack catastrophically');
+      expect((await send(`${reloaded.url}/admin`)).status).toBe(403);
+      expect((await send(`${reloaded.url}/aaaa`)).status).toBe(200);
+    } finally {
+      await reloaded.stop();
     }
   });
 });

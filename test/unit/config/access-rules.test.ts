@@ -33,6 +33,9 @@ describe('access rules', () => {
   it.each([
     [{ access: [{ deny: { cidr: '10.0.0.300/8' } }] }, /access\[0\]\.deny\.cidr/],
     [{ access: [{ deny: { pathRegex: '(' } }] }, /access\[0\]\.deny\.pathRegex.*not a valid regular expression/],
+    [{ access: [{ deny: { pathRegex: '^/(a+)+$' } }] }, /access\[0\]\.deny\.pathRegex.*backtrack catastrophically/],
+    [{ access: [{ deny: { headers: [{ name: 'x-id', regex: '^(\\w+\\s?)*$' }] } }] }, /headers\[0\]\.regex.*nested repetition/],
+    [{ routes: [{ match: { pathRegex: '(.*)*x' }, pool: 'default' }] }, /routes\[0\]\.match\.pathRegex.*backtrack/],
     [{ access: [{ allow: {}, deny: {} }] }, /give exactly one of allow and deny/],
     [{ access: [{ deny: { port: 22 } }] }, /access\[0\]\.deny.*port/],
     [{ access: [{ deny: { method: 'get' } }] }, /access\[0\]\.deny\.method.*upper-case/],
@@ -43,9 +46,9 @@ describe('access rules', () => {
     expect(configRefusal(withFile(document))).toMatch(message);
   });
 
-  it('refuses access rules in tcp mode, which has no address rules yet', () => {
-    expect(configRefusal(withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' }))).toMatch(
-      /access applies to http mode; tcp mode has none yet/,
-    );
+  it('takes address rules in tcp mode (test/unit/config/connection-limits.test.ts has the rest)', () => {
+    const config = withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' })();
+    expect(config.tcpAccess.rules).toEqual([{ name: 'rule 0', action: 'deny', cidrs: [] }]);
+    expect(config.routes).toEqual([]);
   });
 });

@@ -21,25 +21,51 @@ describe('rate limits', () => {
       routes: [{ match: {}, pool: 'default', rateLimit: { name: 'api', key: 'header:X-User', rate: '36/h', burst: 5 } }],
     })();
     expect(config.routes[0]?.rateLimits).toEqual([
-      { name: 'global', key: { kind: 'ip' }, ratePerSecond: 10, burst: 10 },
-      { name: 'api', key: { kind: 'header', name: 'x-user' }, ratePerSecond: 0.01, burst: 5 },
+      { name: 'global', key: [{ kind: 'ip' }], ratePerSecond: 10, burst: 10, maxDelayMs: 0 },
+      { name: 'api', key: [{ kind: 'header', name: 'x-user' }], ratePerSecond: 0.01, burst: 5, maxDelayMs: 0 },
     ]);
     expect(withFile({ rateLimit: { key: 'cookie:session', rate: 50 } })().routes[0]?.rateLimits).toEqual([
-      { name: 'global', key: { kind: 'cookie', name: 'session' }, ratePerSecond: 50, burst: 50 },
+      { name: 'global', key: [{ kind: 'cookie', name: 'session' }], ratePerSecond: 50, burst: 50, maxDelayMs: 0 },
+    ]);
+  });
+
+  it('reads combined keys and the delay action (a second by default)', () => {
+    const limits = withFile({
+      rateLimit: { key: ['ip', 'header:X-Api-Key'], rate: '5/s', action: 'delay' },
+      routes: [{ match: {}, pool: 'default', rateLimit: { rate: '5/s', action: 'delay', maxDelay: '250ms' } }],
+    })().routes[0]?.rateLimits;
+    expect(limits?.map(({ key, maxDelayMs }) => ({ key, maxDelayMs }))).toEqual([
+      { key: [{ kind: 'ip' }, { kind: 'header', name: 'x-api-key' }], maxDelayMs: 1_000 },
+      { key: [{ kind: 'ip' }], maxDelayMs: 250 },
     ]);
   });
 
   it.each([
     [{ rateLimit: { rate: '0/s' } }, /rateLimit\.rate.*above zero.*use an access rule/],
     [{ rateLimit: { rate: 'fast' } }, /rateLimit\.rate.*"100\/s"/],
-    [{ rateLimit: { rate: '10/s', key: 'query:x' } }, /rateLimit\.key.*expected ip, header:NAME, cookie:NAME or route/],
+    [{ rateLimit: { rate: '10/s', key: 'query:x' } }, /rateLimit\.key.*expected ip, header:NAME, cookie:NAME, route, or a list/],
+    [{ rateLimit: { rate: '10/s', key: ['ip', 'port'] } }, /rateLimit\.key.*\[ip, header:x-api-key\]/],
+    [{ rateLimit: { rate: '10/s', key: [] } }, /rateLimit\.key/],
+    [{ rateLimit: { rate: '10/s', action: 'drop' } }, /rateLimit\.action.*expected reject.*or delay/],
+    [{ rateLimit: { rate: '10/s', maxDelay: '1s' } }, /rateLimit\.maxDelay.*applies to action: delay only/],
+    [{ rateLimit: { rate: '10/s', action: 'delay', maxDelay: '2h' } }, /rateLimit\.maxDelay.*from 0 to 1m/],
+    [{ rateLimit: { rate: '10/s', action: 'delay', maxDelay: 0 } }, /rateLimit\.maxDelay.*above 0/],
     [{ rateLimit: { rate: '10/s', burst: 0 } }, /rateLimit\.burst.*from 1 to 1000000/],
     [{ rateLimit: { rate: '10/s', window: 5 } }, /rateLimit.*window/],
   ])('refuses %j', (document, message) => {
     expect(configRefusal(withFile(document))).toMatch(message);
   });
 
-  it('refuses a rate limit in tcp mode', () => {
-    expect(configRefusal(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/rateLimit applies to http mode/);
+  it('takes a per-IP rate limit in tcp mode as a connection rate, and refuses other keys there', () => {
+    expect(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' })().tcpAccess.connectionRate).toEqual({
+      name: 'global',
+      key: [{ kind: 'ip' }],
+      ratePerSecond: 10,
+      burst: 10,
+      maxDelayMs: 0,
+    });
+    expect(configRefusal(withFile({ rateLimit: { rate: '10/s', key: 'header:x' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(
+      /rateLimit\.key.*per client IP only: use key: ip/,
+    );
   });
 });

@@ -15,5 +15,5 @@ it('options left out take the schema defaults (FULCRUM_CONNECT_TIMEOUT also cuts
 it('the addon refuses a listener without a connect timeout rather than defaulting it', () => {
   const options = toNativeOptions({ listen: { host: '127.0.0.1', port: 0 }, poolName: 'p', workers: 1 });
   const { connectTimeoutMs: _left, ...without } = options;
-  expect(() => new native.l4.Listener(without as typeof options)).toThrow('l4.Listener option connectTimeoutMs must be a number');
+  expect(() => new native.l4.Listener(without as typeof options)).toThrow('l4.Listener option connectTimeoutMs is missing or malformed');
 });
