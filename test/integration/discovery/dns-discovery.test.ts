@@ -223,7 +223,7 @@ describe.skipIf(unboundMissing !== null)('backends from DNS', () => {
     expect(await shares()).toEqual({ [alpha]: 30, [beta]: 10 });
   }, 30_000);
 
-  it('moves only the keys of the changed members on a consistent-hash ring', async () => {
+  it('moves the keys of the changed members on a consistent-hash ring, and next to none of the others', async () => {
     const hosts = ['127.0.0.31', '127.0.0.32', '127.0.0.33', '127.0.0.34', '127.0.0.35'];
     const origins = await originsAt(hosts);
     const ring = (...members: string[]) => members.map((host) => a('ring.fleet.test', host));
@@ -239,15 +239,17 @@ describe.skipIf(unboundMissing !== null)('backends from DNS', () => {
     await zone.publish(ring(...hosts));
     await waitForStats(admin, (stats) => backendsOf(stats).length === 5, WAIT_MS);
     const grown = await placement();
-    const moved = grown.filter((host, key) => host !== before[key]);
-    expect(moved.length).toBeGreaterThan(0);
-    expect(new Set(moved)).toEqual(new Set([hosts[4]]));
+    // Maglev's disruption is near-minimal, not zero: a few percent of the other keys may change owner too.
+    const movedToNew = grown.filter((host, key) => host !== before[key] && host === hosts[4]).length;
+    const shuffled = grown.filter((host, key) => host !== before[key] && host !== hosts[4]).length;
+    expect(movedToNew).toBeGreaterThan(20);
+    expect(shuffled).toBeLessThanOrEqual(keys.length * 0.05);
     await zone.publish(ring(...hosts.slice(1)));
     await waitForStats(admin, (stats) => backendsOf(stats).length === 4, WAIT_MS);
     const shrunk = await placement();
-    shrunk.forEach((host, key) => {
-      if (grown[key] !== hosts[0]) expect(host).toBe(grown[key]);
-    });
+    const survivorsMoved = shrunk.filter((host, key) => grown[key] !== hosts[0] && host !== grown[key]).length;
+    expect(shrunk).not.toContain(hosts[0]);
+    expect(survivorsMoved).toBeLessThanOrEqual(keys.length * 0.05);
   }, 30_000);
 
   it('balances over 500 A records', async () => {
