@@ -4,11 +4,12 @@ import type { LatencyPercentiles } from './admin/latency-stats.js';
 import { type BalancerPool, createPool, destroyPool, updatePool } from './balance/index.js';
 import type { EtcdStatus } from './config/etcd/etcd-source.js';
 import { formatHostPort } from './config/parsers.js';
-import { type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
+import { type DnsMembers, type ResolvedPool, resolvePools } from './config/resolve-hosts.js';
 import { listenerLines } from './config/served-protocols.js';
 import { tlsFilesDigest } from './config/tls-digest.js';
 import type { FulcrumConfig } from './config/types.js';
 import { type DataPlane, startDataPlane } from './data-plane.js';
+import { DnsDiscovery, usesDns } from './discovery/dns-discovery.js';
 import { refuseAddressesInUse } from './exclusive-port.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { type Logger, logsAt } from './log.js';
@@ -26,6 +27,8 @@ export interface RunningFulcrum {
   readonly reloads: ReloadCounts;
   /** Where the configuration comes from when that has a state of its own (etcd); set by main after start. */
   configSource?: { status(): EtcdStatus };
+  /** The DNS-named backends' sources (dns+a://, dns+srv://): /stats and /metrics. */
+  readonly discovery: DnsDiscovery;
   dataPlaneStats(): Record<string, unknown>;
   backendLatency(pool: string, backendIndex: number): LatencyPercentiles | null;
   backendRetries(pool: string, backendIndex: number): number | null;
@@ -60,7 +63,7 @@ const RELOADABLE_IN_PLACE = new Set<string>([
   'pools', 'routes', 'backends', 'algorithm', 'hashKey', 'healthCheck', 'healthInterval',
   'healthTimeout', 'healthRise', 'healthFall', 'outlierFailures', 'outlierEjectionTime', 'outlierMaxPercent', 'outlierSlowResponse',
   'slowStart', 'latencyHalfLife', 'drainTimeout', 'logLevel', 'watchConfig', 'adminListen', 'adminToken', 'sources',
-  'configFile', 'reusePort',
+  'configFile', 'reusePort', 'dnsServers', 'dnsMinTtl', 'dnsMaxTtl',
 ]);
 
 /** In http mode these reach the workers inside the routes (request-caps.ts), so they reload in place too. */
@@ -87,9 +90,31 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
   const pools = new Map<string, BalancerPool>();
   const health = new HealthMonitor(logger);
   const reloads: ReloadCounts = { applied: 0, rejected: 0 };
-  for (const pool of await resolvePools(config.pools))
-    pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool, config) }));
+  /** Membership changes (reloads, DNS answers) run one at a time, so a late one never undoes a newer one. */
+  let lastChange: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(change: () => Promise<T>): Promise<T> => {
+    const run = lastChange.then(change, change);
+    lastChange = run.catch(() => undefined);
+    return run;
+  };
+  // A changed DNS answer updates its pools in place, as a reload does: kept addresses keep their slot and counters.
+  const applyDnsAnswers = () =>
+    oneAtATime(async () => {
+      for (const pool of await resolvePools(config.pools.filter(usesDns), dnsMembers)) updatePool(pool.name, nativeOptions(pool, config));
+      health.reconcile(config.pools, pools);
+    }).catch((error: unknown) => logger.error({ err: error }, 'a DNS answer could not be applied; the pools keep their backends'));
+  const discovery = new DnsDiscovery(logger, () => void applyDnsAnswers());
+  const dnsMembers: DnsMembers = (source) => discovery.members(source);
+  await discovery.prepare(config);
+  try {
+    for (const pool of await resolvePools(config.pools, dnsMembers))
+      pools.set(pool.name, createPool({ name: pool.name, ...nativeOptions(pool, config) }));
+  } catch (error) {
+    discovery.stop();
+    throw error;
+  }
   const releasePools = () => {
+    discovery.stop();
     for (const name of pools.keys()) destroyPool(name);
   };
 
@@ -113,6 +138,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
     pools,
     health,
     reloads,
+    discovery,
     dataPlaneStats: () => dataPlane.stats(),
     backendLatency: (pool, backendIndex) => dataPlane.backendLatency(pool, backendIndex),
     backendRetries: (pool, backendIndex) => dataPlane.backendRetries(pool, backendIndex),
@@ -122,7 +148,8 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
           'adminListen cannot change on a running process (the reload would cut off its own API); restart Fulcrum to apply it',
         );
       }
-      const resolved = await resolvePools(next.pools);
+      await discovery.prepare(next);
+      const resolved = await resolvePools(next.pools, dnsMembers);
       const added: string[] = [];
       for (const pool of resolved) {
         if (pools.has(pool.name)) continue;
@@ -165,6 +192,7 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
         pools.delete(name);
       }
       health.reconcile(next.pools, pools);
+      discovery.retain(next);
       config = next;
       reloads.applied++;
     },
@@ -189,6 +217,10 @@ export async function startFulcrum(initial: FulcrumConfig, logger: Logger): Prom
       logger.info('fulcrum stopped');
     },
   };
+
+  // A reload waits for a DNS update under way (and the other way round): both change pool membership.
+  const reloadNow = running.reload.bind(running);
+  running.reload = (next) => oneAtATime(() => reloadNow(next));
 
   try {
     admin = config.adminListen ? await startAdminServer(config.adminListen, running, logger) : null;

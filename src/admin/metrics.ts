@@ -136,10 +136,18 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     if (status.lastAppliedAt) etcdApplied.set({ url: status.url }, Date.parse(status.lastAppliedAt) / 1000);
   };
 
+  const dnsFailures = new Counter({
+    name: 'fulcrum_dns_resolution_failures_total',
+    help: 'Failed resolutions of a DNS-named backend (dns+a://, dns+srv://), by source; the pool kept its last good backends',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+
   // Counters mirror totals kept natively or by the health monitor: reset, then set to the current total.
   const collect = () => {
-    for (const metric of [state, active, weight, latencyEwma, picks, failures, retries, checks, ejections, reloads, restarts])
+    for (const metric of [state, active, weight, latencyEwma, picks, failures, retries, checks, ejections, reloads, restarts, dnsFailures])
       metric.reset();
+    for (const [source, count] of fulcrum.discovery.failureCounts()) dnsFailures.inc({ source }, count);
     for (const [pool, balancer] of fulcrum.pools) {
       for (const backend of balancer.snapshot().backends) {
         if (!backend.inPool) continue;

@@ -20,6 +20,7 @@ export function buildStats(fulcrum: RunningFulcrum): Record<string, unknown> {
           }
         : null,
       events: fulcrum.health.events(name) ?? null,
+      dns: config ? fulcrum.discovery.statsOf(config) : [],
       backends: snapshot.backends
         .filter((backend) => backend.inPool)
         .map((backend) => {

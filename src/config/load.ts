@@ -4,6 +4,7 @@ import { FulcrumError } from '../errors.js';
 import { parseAccessRules, withGlobalAccess } from './access-rules.js';
 import { NO_TCP_ACCESS, parseMaxConnectionsPerIp, refuseWithUdp, tcpAccess } from './connection-limits.js';
 import { checkBackupCycles, checkDuplicateBackends, checkExtraListeners, checkListenAddresses } from './cross-checks.js';
+import { checkDnsTtls } from './dns-settings.js';
 import { isEtcdLocation } from './etcd/etcd-url.js';
 import { readConfigFile } from './file.js';
 import { defaultPoolHealth } from './health.js';
@@ -178,6 +179,7 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems,
   );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
+  checkDnsTtls(complete, where, problems);
   const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =

@@ -1,10 +1,11 @@
 // Value parsers shared by env, flags and the config file; each throws InvalidValue naming what is accepted.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { isDnsBackend, parseDnsBackend } from './dns-backend.js';
+import { InvalidValue } from './invalid-value.js';
 import type { BackendConfig, HashKey, HealthCheckDefault, HostPort } from './types.js';
 
-/** Thrown by a parser; the loader adds where the value came from. */
-export class InvalidValue extends Error {}
+export { InvalidValue };
 
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 export const MAX_WEIGHT = 256;
@@ -38,6 +39,7 @@ export function parseHostPort(raw: string): HostPort {
 export function parseBackend(raw: string): BackendConfig {
   const [address = '', weightText, ...rest] = raw.trim().split('*');
   if (rest.length > 0) throw new InvalidValue(`"${raw}" has more than one "*"; expected host:port or host:port*WEIGHT`);
+  if (isDnsBackend(address)) return parseDnsBackend(address.trim(), weightText === undefined ? null : parseWeight(weightText));
   const { host, port } = parseHostPort(address);
   const weight = weightText === undefined ? 1 : parseWeight(weightText);
   return { address: address.trim(), host, port, weight };

@@ -1,6 +1,7 @@
 // The one schema of Fulcrum's settings: each has an env var, a CLI flag, a config-file key and a default.
 // --help, --check-config and the README's configuration reference are all generated from this table.
 
+import { DNS_SETTINGS } from './dns-settings.js';
 import { L4_SETTINGS } from './l4-settings.js';
 import { L7_SETTINGS } from './l7-settings.js';
 import {
@@ -65,10 +66,12 @@ export const SETTINGS = [
     env: 'FULCRUM_BACKENDS',
     flag: '--backends',
     defaultText: '',
-    accepted: 'host:port[*WEIGHT],... (weight 1-256)',
-    description: 'Backends of the "default" pool, comma-separated, e.g. 10.0.0.1:80*3,10.0.0.2:80.',
+    accepted: 'host:port[*WEIGHT],... (weight 1-256); dns+a://name:port[*WEIGHT]; dns+srv://name',
+    description:
+      'Backends of the "default" pool, comma-separated, e.g. 10.0.0.1:80*3,10.0.0.2:80. dns+a:// and dns+srv:// entries follow DNS while running (docs/discovery.md).',
     parse: parseBackendList,
-    format: (value) => value.map((backend) => `${backend.address}*${backend.weight}`).join(','),
+    format: (value) =>
+      value.map((backend) => (backend.dns?.kind === 'srv' ? backend.address : `${backend.address}*${backend.weight}`)).join(','),
   }),
   spec({
     key: 'algorithm',
@@ -276,6 +279,7 @@ export const SETTINGS = [
   ...L7_SETTINGS,
   ...L4_SETTINGS,
   ...UDP_SETTINGS,
+  ...DNS_SETTINGS,
 ] as const satisfies readonly SettingSpec<keyof Settings>[];
 
 function parseSecret(raw: string): string | null {

@@ -2,6 +2,8 @@
 import type { Algorithm } from '../balance/pool-options.js';
 import type { AccessRule } from './access-rules.js';
 import type { TcpAccessConfig } from './connection-limits.js';
+import type { DnsSourceConfig } from './dns-backend.js';
+import type { DnsSettings } from './dns-settings.js';
 import type { L4ListenerConfig } from './l4-listeners.js';
 import type { L4Settings } from './l4-settings.js';
 import type { L7Settings, SplitConfig, StickyConfig, TlsCertificateConfig } from './l7-types.js';
@@ -32,6 +34,8 @@ export interface BackendConfig {
   host: string;
   port: number;
   weight: number;
+  /** Set when the backend is a DNS name re-resolved while running (dns+a://, dns+srv://): src/discovery/. */
+  dns?: DnsSourceConfig;
 }
 
 export type HashKey =
@@ -140,7 +144,7 @@ export interface RouteConfig {
   caps?: ConcurrencyCap[];
 }
 
-export interface Settings extends L7Settings, L4Settings, UdpSettings {
+export interface Settings extends L7Settings, L4Settings, UdpSettings, DnsSettings {
   mode: Mode;
   listen: HostPort;
   reusePort: boolean;

@@ -52,7 +52,7 @@ describe('a backend listed twice in one pool', () => {
 
   it('two names of one address are refused once resolved, as a configuration error', async () => {
     const config = load({ FULCRUM_BACKENDS: 'localhost:9001,127.0.0.1:9001' });
-    const error = await resolvePools(config.pools).catch((caught: unknown) => caught);
+    const error = await resolvePools(config.pools, () => []).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FulcrumError);
     expect((error as FulcrumError).code).toBe('FULCRUM_ERR_CONFIG');
     expect((error as FulcrumError).message).toContain(
