@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "fulcrum_waf": "<!(node scripts/waf-library.mjs)"
+  },
   "targets": [
     {
       "target_name": "fulcrum",
@@ -8,7 +11,13 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror", "-O2", "-fno-exceptions"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread"],
+      "conditions": [
+        ["fulcrum_waf=='1'", {
+          "defines": ["FULCRUM_WAF"],
+          "libraries": ["<!@(node scripts/waf-library.mjs libs)"]
+        }]
+      ]
     }
   ]
 }

@@ -16,12 +16,13 @@ import { checkKeys, scalarText } from './shape.js';
 import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type SettingSource, type Settings } from './types.js';
 import { defaultUpstreamTls } from './upstream-protocol.js';
+import { parseWaf } from './waf.js';
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'waf'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -161,15 +162,17 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
     problems,
   );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
-  const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
+  const configDir = configFile ? dirname(configFile) : process.cwd();
+  const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems, configDir);
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
-  for (const key of ['access', 'rateLimit'] as const) {
+  const globalWaf = file.waf === undefined || l4 ? undefined : parseWaf(file.waf, `${fileLabel}: waf`, configDir, problems);
+  for (const key of ['access', 'rateLimit', 'waf'] as const) {
     if (l4 && file[key] !== undefined)
       problems.add(`${fileLabel}: ${key}`, '…', `${key} applies to http mode; ${complete.mode} mode has none yet`);
   }
-  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0);
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, defaultPool.length > 0, globalWaf);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;

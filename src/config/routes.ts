@@ -7,8 +7,9 @@ import { parseRateLimit } from './rate-limit.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { RouteConfig, RouteMatch } from './types.js';
+import { parseWaf } from './waf.js';
 
-const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', 'rateLimit', ...SPLIT_ROUTE_KEYS] as const;
+const ROUTE_KEYS = ['match', 'pool', 'stripPrefix', 'access', 'rateLimit', 'waf', ...SPLIT_ROUTE_KEYS] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
 const METHOD = /^[A-Z]+$/;
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -57,7 +58,14 @@ function parseMatch(value: unknown, where: string, problems: ConfigProblems): Ro
   return match;
 }
 
-export function parseRoutes(value: unknown, where: string, poolNames: Set<string>, problems: ConfigProblems): RouteConfig[] {
+export function parseRoutes(
+  value: unknown,
+  where: string,
+  poolNames: Set<string>,
+  problems: ConfigProblems,
+  /** Where relative WAF rule files are found: the config file's directory. */
+  baseDir = process.cwd(),
+): RouteConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.add(where, value, 'expected a list of {match, pool} or {match, split}');
@@ -75,6 +83,9 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
     const access = {
       ...(node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) }),
       ...(limit === undefined ? {} : { rateLimits: [limit] }),
+      ...(node.waf === undefined
+        ? {}
+        : { waf: node.waf === 'off' || node.waf === false ? null : parseWaf(node.waf, `${at}.waf`, baseDir, problems) }),
     };
     const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
     if (node.split !== undefined) {

@@ -8,6 +8,7 @@ import type { ListenerConfig } from './listeners.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
+import type { WafConfig } from './waf.js';
 
 export type Mode = 'http' | 'tcp' | 'udp';
 
@@ -134,6 +135,8 @@ export interface RouteConfig {
   access?: AccessRule[];
   /** The file's top-level rate limit, then the route's own; each must let a request through. */
   rateLimits?: RateLimitConfig[];
+  /** The route's own WAF, else the file's top-level one; null: `waf: off` (none, even with a top-level one). */
+  waf?: WafConfig | null;
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings {
