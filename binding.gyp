@@ -15,7 +15,7 @@
       "conditions": [
         # libmodsecurity's headers hold a `throw`: with the WAF the target builds with exceptions (cmake gives
         # -fexceptions to native/waf/waf_rules.cc alone; gyp has no per-file flags). N-API stays exception-free.
-        ["fulcrum_waf=='1'", {
+        ["fulcrum_waf=='yes'", {
           "defines": ["FULCRUM_WAF"],
           "cflags_cc": ["-fexceptions"],
           "libraries": ["<!@(node scripts/waf-library.mjs libs)"]

@@ -1,4 +1,4 @@
-// For binding.gyp: whether libmodsecurity3 is installed (prints 1 or 0), or with `libs` its linker flags.
+// For binding.gyp: whether libmodsecurity3 is installed (prints yes or no: gyp would turn 1 into a number), or with `libs` its linker flags.
 // Absence is not an error: the addon then builds without the WAF. FULCRUM_WITHOUT_WAF=1 leaves it out anyway.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,4 +15,4 @@ function available() {
 
 const found = available();
 if (process.argv[2] === 'libs') process.stdout.write(found ? (pkgConfig(['--libs', 'modsecurity']) ?? '-lmodsecurity') : '');
-else process.stdout.write(found ? '1' : '0');
+else process.stdout.write(found ? 'yes' : 'no');
