@@ -13,11 +13,12 @@
       "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror", "-O2", "-fno-exceptions"],
       "libraries": ["-lpthread"],
       "conditions": [
-        # libmodsecurity's headers hold a `throw`: with the WAF the target builds with exceptions (cmake gives
-        # -fexceptions to native/waf/waf_rules.cc alone; gyp has no per-file flags). N-API stays exception-free.
+        # libmodsecurity's headers hold a `throw` and a dynamic_cast: with the WAF the target builds with exceptions
+        # and RTTI (cmake gives -fexceptions to native/waf/waf_rules.cc alone; gyp has no per-file flags, and
+        # node-gyp adds -fno-rtti where cmake-js does not). N-API stays exception-free.
         ["fulcrum_waf=='yes'", {
           "defines": ["FULCRUM_WAF"],
-          "cflags_cc": ["-fexceptions"],
+          "cflags_cc": ["-fexceptions", "-frtti"],
           "libraries": ["<!@(node scripts/waf-library.mjs libs)"]
         }]
       ]
