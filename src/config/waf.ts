@@ -30,6 +30,23 @@ export const CRS_RULES = '/usr/share/modsecurity-crs/rules';
 export const WAF_PACKAGES = 'apt-get install libmodsecurity-dev modsecurity-crs';
 const WAF_KEYS = ['mode', 'paranoia', 'rules', 'bodyLimit'] as const;
 
+const ALLOWED_CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'multipart/related',
+  'text/xml',
+  'application/xml',
+  'application/soap+xml',
+  'application/json',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'application/grpc',
+  'application/grpc+proto',
+  'application/grpc+json',
+]
+  .map((type) => `|${type}|`)
+  .join(' ');
+
 /** Fulcrum's CRS setup (what crs-setup.conf would hold), for CRS 3.3's variable names. */
 function setupDirectives(mode: WafMode, paranoia: number, bodyLimit: number): string {
   return [
@@ -50,6 +67,8 @@ function setupDirectives(mode: WafMode, paranoia: number, bodyLimit: number): st
     `SecAction "id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=${paranoia}"`,
     // CRS 3.3 allows only GET HEAD POST OPTIONS by default (911100); a proxy in front of APIs sees PUT, PATCH and DELETE.
     'SecAction "id:900200,phase:1,nolog,pass,t:none,setvar:\'tx.allowed_methods=GET HEAD POST OPTIONS PUT PATCH DELETE\'"',
+    // CRS 3.3's request content types (920420) plus gRPC's, which Fulcrum proxies; otherwise every gRPC call on a WAF route is refused.
+    `SecAction "id:900220,phase:1,nolog,pass,t:none,setvar:'tx.allowed_request_content_type=${ALLOWED_CONTENT_TYPES}'"`,
     'SecAction "id:900990,phase:1,nolog,pass,t:none,setvar:tx.crs_setup_version=334"',
   ].join('\n');
 }

@@ -53,6 +53,8 @@ export interface RequestHeadFacts {
   headers: string[];
   /** The listener's scheme, for X-Forwarded-Proto and Forwarded. */
   scheme: 'http' | 'https';
+  /** An HTTP/2 request (node front); the WAF's rules tell HTTP/2 from HTTP/1.1 (no Content-Length is normal in HTTP/2). */
+  http2?: boolean;
 }
 
 export class RequestHandler {

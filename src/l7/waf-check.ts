@@ -34,7 +34,7 @@ export class WafCheck {
   /** `headers`: the request's [name, value, ...]; `body`: the buffered body, or null for a request without one. */
   inspect(clientAddress: string, head: RequestHeadFacts, headers: string[], body: Buffer | null): WafFinding | null {
     const uri = head.query ? `${head.path}?${head.query}` : head.path;
-    const found = this.rules.inspect(clientAddress, head.method, uri, '1.1', headers, body);
+    const found = this.rules.inspect(clientAddress, head.method, uri, head.http2 ? '2.0' : '1.1', headers, body);
     if (found === null) return null;
     const blocked = found.status !== 0;
     this.counter.count(blocked ? 'blocked' : 'detected', found.rules);
