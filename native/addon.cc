@@ -7,6 +7,7 @@
 #include "limits/limits_binding.h"
 #include "process_exit.h"
 #include "reuseport_migration.h"
+#include "waf/waf_binding.h"
 
 namespace {
 
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fulcrum::limits::InitLimitsBinding(env, exports);
   fulcrum::InitProcessExit(env, exports);
   fulcrum::InitReuseportMigration(env, exports);
+  fulcrum::waf::InitWafBinding(env, exports);
   return exports;
 }
 

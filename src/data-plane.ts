@@ -16,6 +16,7 @@ import {
 import { AccessTotals } from './l7/access-counts.js';
 import { startHttpProxy } from './l7/http-proxy.js';
 import { RetryTotals } from './l7/retry-counts.js';
+import { WafTotals } from './l7/waf-counts.js';
 import { type Logger, logsAt } from './log.js';
 
 export interface DataPlane {
@@ -171,12 +172,14 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
   const latency = new LatencyStats();
   const retries = new RetryTotals();
   const access = new AccessTotals();
+  const waf = new WafTotals();
   const proxy = await startHttpProxy(config, pools, {
     workerDied: (error, restarts) =>
       logger.error({ err: error, restarts, listen: formatHostPort(config.listen) }, 'an L7 worker died and was replaced'),
     latency: (delta) => latency.add(delta),
     retries: (delta) => retries.add(delta),
     access: (delta) => access.add(delta),
+    waf: (delta) => waf.add(delta),
   });
   return {
     stats: () => ({
@@ -184,6 +187,7 @@ export async function startDataPlane(config: FulcrumConfig, pools: PoolConfig[],
       workerRestarts: proxy.workerRestarts,
       splits: proxy.splitCounts(),
       access: access.byRule(),
+      waf: waf.stats(),
     }),
     backendLatency: (pool, backendIndex) => latency.percentiles(pool, backendIndex),
     backendRetries: (pool, backendIndex) => retries.of(pool, backendIndex),

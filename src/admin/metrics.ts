@@ -2,6 +2,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { BackendState } from '../balance/index.js';
 import type { RunningFulcrum } from '../fulcrum.js';
+import type { WafStats } from '../l7/waf-counts.js';
 
 const EVENT_LOOP_SAMPLE_MS = 1_000;
 const STATES: BackendState[] = ['up', 'down', 'draining', 'disabled'];
@@ -105,6 +106,18 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     labelNames: ['rule', 'verdict'],
     registers: [registry],
   });
+  const wafRequests = new Counter({
+    name: 'fulcrum_waf_requests_total',
+    help: 'http mode: requests the WAF blocked (block mode) or only flagged (detect mode), by verdict',
+    labelNames: ['verdict'],
+    registers: [registry],
+  });
+  const wafMatches = new Counter({
+    name: 'fulcrum_waf_rule_matches_total',
+    help: 'http mode: WAF rule matches in blocked or flagged requests, by ModSecurity rule id and verdict',
+    labelNames: ['rule', 'verdict'],
+    registers: [registry],
+  });
 
   // FULCRUM_CONFIG=etcd://: whether the watch is up, and how far the serving configuration is behind etcd.
   const etcdConnected = new Gauge({
@@ -185,6 +198,15 @@ export function createMetrics(fulcrum: RunningFulcrum): Metrics {
     const connectionsByRule = planeStats.accessConnections as Record<string, Record<string, number>> | undefined;
     for (const [rule, verdicts] of Object.entries(connectionsByRule ?? {})) {
       for (const [verdict, count] of Object.entries(verdicts)) connectionVerdicts.inc({ rule, verdict }, count);
+    }
+    wafRequests.reset();
+    wafMatches.reset();
+    const waf = planeStats.waf as WafStats | undefined;
+    if (waf) {
+      for (const [verdict, count] of Object.entries(waf.requests)) wafRequests.inc({ verdict }, count);
+      for (const [rule, verdicts] of Object.entries(waf.rules)) {
+        for (const [verdict, count] of Object.entries(verdicts)) wafMatches.inc({ rule, verdict }, count);
+      }
     }
     const udpStats = planeStats.udp as Record<string, number> | undefined;
     if (udpStats) {

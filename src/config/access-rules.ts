@@ -9,6 +9,7 @@ import type { RateLimitConfig } from './rate-limit.js';
 import type { ConcurrencyCap } from './request-caps.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import { DEFAULT_POOL, type HeaderMatch, type RouteConfig } from './types.js';
+import type { WafConfig } from './waf.js';
 
 export interface AccessRule {
   /** Named in the 403's log line and message; "rule N" when not given. */
@@ -105,15 +106,18 @@ export function withGlobalAccess(
   globalLimit: RateLimitConfig | undefined,
   globalCap: ConcurrencyCap | undefined,
   hasDefaultPool: boolean,
+  /** The top-level WAF: on every route that has none of its own (and no `waf: off`). */
+  globalWaf?: WafConfig,
 ): RouteConfig[] {
   const limits = globalLimit === undefined ? [] : [globalLimit];
   const caps = globalCap === undefined ? [] : [globalCap];
-  if (global.length === 0 && limits.length === 0 && caps.length === 0) return routes;
+  if (global.length === 0 && limits.length === 0 && caps.length === 0 && globalWaf === undefined) return routes;
   const guarded = (route: RouteConfig): RouteConfig => ({
     ...route,
     ...(global.length > 0 || route.access ? { access: [...global, ...(route.access ?? [])] } : {}),
     ...(limits.length > 0 || route.rateLimits ? { rateLimits: [...limits, ...(route.rateLimits ?? [])] } : {}),
     ...(caps.length > 0 || route.caps ? { caps: [...caps, ...(route.caps ?? [])] } : {}),
+    ...(route.waf === undefined && globalWaf !== undefined ? { waf: globalWaf } : {}),
   });
   if (routes.length === 0 && hasDefaultPool) return [guarded({ match: {}, pool: DEFAULT_POOL, stripPrefix: false })];
   return routes.map(guarded);

@@ -41,7 +41,8 @@ export function describeConfig(config: FulcrumConfig, warnings: readonly string[
   config.routes.forEach((route, index) => {
     const match = JSON.stringify(route.match, (_key, value: unknown) => (value instanceof RegExp ? String(value) : value));
     const target = route.split ? `split ${route.split.arms.map((arm) => `${arm.pool}:${arm.weight}`).join(' / ')}` : route.pool;
-    lines.push(`  ${index + 1}. ${match}${route.stripPrefix ? ' (prefix stripped)' : ''} -> ${target}`);
+    const waf = route.waf ? `, waf ${route.waf.mode} at paranoia ${route.waf.paranoia}` : '';
+    lines.push(`  ${index + 1}. ${match}${route.stripPrefix ? ' (prefix stripped)' : ''} -> ${target}${waf}`);
   });
   return lines.join('\n');
 }

@@ -21,12 +21,13 @@ import { checkKeys, scalarText } from './shape.js';
 import { checkTlsSettings, parseTlsSection } from './tls.js';
 import { DEFAULT_POOL, type FulcrumConfig, type PoolConfig, type SettingSource, type Settings } from './types.js';
 import { defaultUpstreamTls } from './upstream-protocol.js';
+import { parseWaf } from './waf.js';
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'maxConnectionsPerIp'] as const;
+export const FILE_SECTIONS = ['pools', 'routes', 'tls', 'listeners', 'access', 'rateLimit', 'maxConnectionsPerIp', 'waf'] as const;
 
 export interface ConfigInputs {
   /** CLI flags by name, e.g. "--listen" → "0.0.0.0:80". */
@@ -180,7 +181,8 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
   );
   checkBackupCycles(filePools, (pool) => `${fileLabel}: pools.${pool.name}.backup`, problems);
   checkDnsTtls(complete, where, problems);
-  const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems);
+  const configDir = configFile ? dirname(configFile) : process.cwd();
+  const fileRoutes = parseRoutes(file.routes, `${fileLabel}: routes`, poolNames, problems, configDir);
   const globalAccess = file.access === undefined ? [] : parseAccessRules(file.access, `${fileLabel}: access`, problems);
   const globalLimit =
     file.rateLimit === undefined ? undefined : parseRateLimit(file.rateLimit, `${fileLabel}: rateLimit`, 'global', problems);
@@ -191,7 +193,9 @@ export function loadConfig(inputs: ConfigInputs): FulcrumConfig {
       ? null
       : (parseMaxConnectionsPerIp(file.maxConnectionsPerIp, fileKey('maxConnectionsPerIp'), problems) ?? null);
   const globalCap = l4 || maxConnectionsPerIp === null ? undefined : globalIpCap(maxConnectionsPerIp);
-  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, globalCap, defaultPool.length > 0);
+  const globalWaf = file.waf === undefined || l4 ? undefined : parseWaf(file.waf, fileKey('waf'), configDir, problems);
+  if (l4 && file.waf !== undefined) problems.add(fileKey('waf'), '…', `waf applies to http mode; ${complete.mode} mode sees no HTTP`);
+  const routes = l4 ? fileRoutes : withGlobalAccess(fileRoutes, globalAccess, globalLimit, globalCap, defaultPool.length > 0, globalWaf);
   const tlsCertificates = parseTlsSection(file.tls, `${fileLabel}: tls`, configFile ? dirname(configFile) : process.cwd(), problems);
   checkTlsSettings(complete, tlsCertificates, where, `${fileLabel}: tls.certificates`, problems);
   const listenersAt = `${fileLabel}: listeners`;

@@ -9,6 +9,7 @@ import { parseRouteCaps } from './request-caps.js';
 import { parseSplit, SPLIT_ROUTE_KEYS } from './route-split.js';
 import { checkKeys, isMapping, stringList } from './shape.js';
 import type { RouteConfig, RouteMatch } from './types.js';
+import { parseWaf } from './waf.js';
 
 const ROUTE_KEYS = [
   'match',
@@ -18,6 +19,7 @@ const ROUTE_KEYS = [
   'rateLimit',
   'maxConnectionsPerIp',
   'maxRequests',
+  'waf',
   ...SPLIT_ROUTE_KEYS,
 ] as const;
 const MATCH_KEYS = ['host', 'pathPrefix', 'pathRegex', 'method', 'headers'] as const;
@@ -68,7 +70,14 @@ function parseMatch(value: unknown, where: string, problems: ConfigProblems): Ro
   return match;
 }
 
-export function parseRoutes(value: unknown, where: string, poolNames: Set<string>, problems: ConfigProblems): RouteConfig[] {
+export function parseRoutes(
+  value: unknown,
+  where: string,
+  poolNames: Set<string>,
+  problems: ConfigProblems,
+  /** Where relative WAF rule files are found: the config file's directory. */
+  baseDir = process.cwd(),
+): RouteConfig[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.add(where, value, 'expected a list of {match, pool} or {match, split}');
@@ -88,6 +97,9 @@ export function parseRoutes(value: unknown, where: string, poolNames: Set<string
       ...(node.access === undefined ? {} : { access: parseAccessRules(node.access, `${at}.access`, problems) }),
       ...(limit === undefined ? {} : { rateLimits: [limit] }),
       ...(caps === undefined ? {} : { caps }),
+      ...(node.waf === undefined
+        ? {}
+        : { waf: node.waf === 'off' || node.waf === false ? null : parseWaf(node.waf, `${at}.waf`, baseDir, problems) }),
     };
     const stripPrefix = parseStripPrefix(node.stripPrefix, match, `${at}.stripPrefix`, problems);
     if (node.split !== undefined) {

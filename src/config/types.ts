@@ -12,6 +12,7 @@ import type { RateLimitConfig } from './rate-limit.js';
 import type { ConcurrencyCap } from './request-caps.js';
 import type { UdpSettings } from './udp-settings.js';
 import type { UpstreamProtocol, UpstreamTlsConfig } from './upstream-protocol.js';
+import type { WafConfig } from './waf.js';
 
 export type Mode = 'http' | 'tcp' | 'udp';
 
@@ -142,6 +143,8 @@ export interface RouteConfig {
   rateLimits?: RateLimitConfig[];
   /** The file's top-level maxConnectionsPerIp, then the route's own caps: over any, 503. */
   caps?: ConcurrencyCap[];
+  /** The route's own WAF, else the file's top-level one; null: `waf: off` (none, even with a top-level one). */
+  waf?: WafConfig | null;
 }
 
 export interface Settings extends L7Settings, L4Settings, UdpSettings, DnsSettings {

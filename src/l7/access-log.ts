@@ -22,6 +22,8 @@ export interface AccessRecord {
   error: string | null;
   /** The access rule that denied the request (error "denied"). */
   rule?: string;
+  /** The WAF rules that matched: the request was blocked (error "waf"), or passed on in detect mode. */
+  waf?: number[];
 }
 
 const INFO = 30;

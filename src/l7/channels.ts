@@ -10,6 +10,7 @@ import type { AccessDelta } from './access-counts.js';
 import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
 import type { SplitCounterSpec } from './split-counters.js';
+import type { WafDelta } from './waf-counts.js';
 import type { WorkerPoolSpec } from './worker-pool.js';
 
 /**
@@ -26,4 +27,5 @@ export type StatusMessage =
   | { type: 'listening'; threadId: number }
   | { type: 'latency'; delta: LatencyDelta }
   | { type: 'retries'; delta: RetryDelta }
-  | { type: 'access'; delta: AccessDelta };
+  | { type: 'access'; delta: AccessDelta }
+  | { type: 'waf'; delta: WafDelta };

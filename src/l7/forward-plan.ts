@@ -6,6 +6,7 @@ import type { HeldCaps } from './held-caps.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { RetryCounter } from './retry-counts.js';
 import type { UpstreamHead } from './upstream/link.js';
+import type { WafCounter } from './waf-counts.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface ForwardPlan {
@@ -31,6 +32,8 @@ export interface ForwardPlan {
   /** For the access log (the client's address is the downstream's). */
   host: string;
   path: string;
+  /** The WAF rules that matched a request passed on in detect mode, for the access log. */
+  waf?: number[];
 }
 
 /** This worker's request accounting: counts (drain waits for inFlight to reach zero), latencies, access log. */
@@ -43,6 +46,7 @@ export interface WorkerTraffic {
   retries: RetryCounter;
   /** Access-rule verdicts by rule. */
   access: AccessCounter;
+  waf: WafCounter;
   accessLog: boolean;
   /** Watches exchanges waiting on their client (a body arriving, a response streaming). */
   clients: ClientSweep;

@@ -13,6 +13,7 @@ import type { LatencyDelta } from './latency-recorder.js';
 import type { RetryDelta } from './retry-counts.js';
 import type { ServeSummary, ServeTask, StartFailure } from './serve-task.js';
 import { createSplitCounters, readSplitCounts, type SplitRouteCounts } from './split-counters.js';
+import type { WafDelta } from './waf-counts.js';
 import type { UpstreamSettings, WorkerPoolSpec } from './worker-pool.js';
 
 // Always the compiled task: piscina workers run plain JavaScript, also when this module is imported from src/ in tests.
@@ -39,6 +40,8 @@ export interface L7Events {
   latency(delta: LatencyDelta): void;
   retries(delta: RetryDelta): void;
   access(delta: AccessDelta): void;
+  /** Optional: only a plane with WAF routes reports any. */
+  waf?(delta: WafDelta): void;
 }
 
 /**
@@ -146,6 +149,8 @@ export async function startHttpProxy(config: FulcrumConfig, pools: PoolConfig[],
         events.retries(event.data.delta);
       } else if (event.data.type === 'access') {
         events.access(event.data.delta);
+      } else if (event.data.type === 'waf') {
+        events.waf?.(event.data.delta);
       } else if (drainDeadline !== null) {
         // A replacement worker that started after the drain broadcast missed it (it had no channel yet): repeat it.
         broadcastDrain(drainDeadline);

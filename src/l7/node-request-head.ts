@@ -61,6 +61,7 @@ function readHead(raw: string[], http2: boolean, firstLineMethod: string, url: s
     query: queryAt < 0 ? '' : target.slice(queryAt + 1),
     headers,
     scheme,
+    http2,
   };
 }
 

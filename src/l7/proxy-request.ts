@@ -312,6 +312,7 @@ export class ProxiedRequest implements Exchange, AcquireWaiter, WatchedClient, U
       durationMs: Math.round((performance.now() - this.startedAt) * 100) / 100,
       bytesSent: this.response.bytesSent,
       error: this.errorCode,
+      ...(plan.waf ? { waf: plan.waf } : {}),
     });
   }
 

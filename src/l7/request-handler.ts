@@ -9,7 +9,7 @@ import { EdgeGuard } from './edge-guard.js';
 import { grpcTimeoutMs } from './grpc-status.js';
 import { extractHashKey } from './hash-key.js';
 import type { HeldCaps } from './held-caps.js';
-import { ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
+import { type ForwardPlan, ProxiedRequest, type WorkerTraffic } from './proxy-request.js';
 import { framingRefusal } from './request-framing.js';
 import { buildH2RequestHeaders, buildRequestHead, type IncomingRequest } from './request-head.js';
 import { hostWithoutPort, Router } from './router.js';
@@ -17,6 +17,8 @@ import type { TrafficSplit } from './traffic-split.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 import { UwsDownstream } from './uws-downstream.js';
+import { WafCheck } from './waf-check.js';
+import { WafForwarder } from './waf-forwarder.js';
 import type { UpgradeTarget } from './websocket-proxy.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -49,6 +51,8 @@ export interface RequestHeadFacts {
   headers: string[];
   /** The listener's scheme, for X-Forwarded-Proto and Forwarded. */
   scheme: 'http' | 'https';
+  /** An HTTP/2 request (node front); the WAF's rules tell HTTP/2 from HTTP/1.1 (no Content-Length is normal in HTTP/2). */
+  http2?: boolean;
 }
 
 export class RequestHandler {
@@ -56,6 +60,9 @@ export class RequestHandler {
   private readonly router: Router;
   /** Access rules and rate limits of the routes that have them. */
   private readonly guard: EdgeGuard;
+  /** By route, for the routes with a WAF (their rule sets were loaded by the main thread; these share them). */
+  private readonly wafChecks = new Map<RouteConfig, WafCheck>();
+  private readonly wafForwarder: WafForwarder;
   private readonly clientAddresses = new ClientAddresses();
   /** The uWS front's header list, reused across its requests (each runs to completion before the next starts). */
   private readonly uwsHeaders: string[] = [];
@@ -66,8 +73,12 @@ export class RequestHandler {
 
   constructor(parts: HandlerParts) {
     this.parts = parts;
+    this.wafForwarder = new WafForwarder(parts.traffic, (downstream, head, status, code, message, close, waf) =>
+      this.refuse(downstream, head, status, code, message, close, null, undefined, waf),
+    );
     this.router = new Router(parts.routes, parts.pools.has(DEFAULT_POOL) ? DEFAULT_POOL : null);
     this.guard = new EdgeGuard(parts.routes, parts.trustedProxies, parts.traffic.access);
+    for (const route of parts.routes) if (route.waf) this.wafChecks.set(route, new WafCheck(route.waf, parts.traffic.waf));
   }
 
   /** uWS `any('/*')` handler. Everything read from `req` must be read before this returns. */
@@ -110,26 +121,26 @@ export class RequestHandler {
       pool.protocol === 'http/1.1'
         ? buildRequestHead(request, framing)
         : buildH2RequestHeaders(request, pool.protocol === 'h2', chunkedBody || !hasBody ? null : contentLength);
-    new ProxiedRequest(
-      downstream,
-      {
-        pool,
-        hashKey,
-        pinnedIndex,
-        head: upstreamHead,
-        method,
-        hasBody,
-        chunkedBody,
-        maxBody: limits.maxBody,
-        // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
-        deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
-        delayMs,
-        caps,
-        host,
-        path,
-      },
-      this.parts.traffic,
-    );
+    const plan: ForwardPlan = {
+      pool,
+      hashKey,
+      pinnedIndex,
+      head: upstreamHead,
+      method,
+      hasBody,
+      chunkedBody,
+      maxBody: limits.maxBody,
+      // A gRPC client's deadline bounds the whole call (an invalid grpc-timeout is ignored).
+      deadlineMs: downstream.grpc ? grpcTimeoutMs(this.collected('grpc-timeout')) : 0,
+      delayMs,
+      caps,
+      host,
+      path,
+    };
+    if (route.waf) {
+      const client = this.parts.trustedProxies.effectiveClient(clientAddress, this.collected('x-forwarded-for'));
+      this.wafForwarder.forward(this.wafChecks.get(route) as WafCheck, downstream, head, plan, client, contentLength);
+    } else new ProxiedRequest(downstream, plan, this.parts.traffic);
   }
 
   /** The WebSocket `upgrade` handler's half: route and pick like a plain GET; null once it answered the client. */
@@ -229,11 +240,7 @@ export class RequestHandler {
    * strings already in JS costs less than a call into uWS per header.
    */
   private collected(name: string): string {
-    const headers = this.headers;
-    for (let index = 0; index < headers.length; index += 2) {
-      if (headers[index] === name) return headers[index + 1] as string;
-    }
-    return '';
+    return firstValue(this.headers, name);
   }
 
   /**
@@ -282,6 +289,8 @@ export class RequestHandler {
     /** The access rule or rate limit that refused the request, for the log. */
     rule: string | null = null,
     headers?: Readonly<Record<string, string>>,
+    /** The WAF rules that blocked the request, for the log. */
+    waf?: number[],
   ): void {
     if (close) downstream.refuseAndClose(status, code, message);
     else downstream.replyError(status, code, message, headers);
@@ -289,7 +298,8 @@ export class RequestHandler {
     writeAccessRecord({
       client: downstream.clientAddress,
       method: head.method,
-      host: this.collected('host'),
+      // From the head, not this.headers: a WAF refusal comes after the body, when other requests have been handled.
+      host: firstValue(head.headers, 'host'),
       path: head.path,
       status,
       backend: null,
@@ -299,6 +309,7 @@ export class RequestHandler {
       bytesSent: 0,
       error: code,
       ...(rule === null ? {} : { rule }),
+      ...(waf === undefined ? {} : { waf }),
     });
   }
 
@@ -354,6 +365,14 @@ interface Selected {
   delayMs: number;
   /** The caps' counts the request holds until it ends (null: none). */
   caps: HeldCaps | null;
+}
+
+/** The first value of a header in a flat [name, value, ...] list, '' when absent. */
+function firstValue(headers: string[], name: string): string {
+  for (let index = 0; index < headers.length; index += 2) {
+    if (headers[index] === name) return headers[index + 1] as string;
+  }
+  return '';
 }
 
 /** "/api/users" without "/api" is "/users"; the whole prefix leaves "/". */

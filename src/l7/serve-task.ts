@@ -18,6 +18,7 @@ import { claimCounterRow, type SplitCounterSpec } from './split-counters.js';
 import { TrafficSplit } from './traffic-split.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { UwsFront, type UwsListener } from './uws-front.js';
+import { WafCounter } from './waf-counts.js';
 import { websocketBehavior } from './websocket-proxy.js';
 import { type UpstreamSettings, WorkerPool, type WorkerPoolSpec } from './worker-pool.js';
 
@@ -108,6 +109,7 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     latency: new LatencyRecorder(),
     retries: new RetryCounter(),
     access: new AccessCounter(),
+    waf: new WafCounter(),
     accessLog: task.accessLog,
     clients: new ClientSweep(task.clientTimeouts),
   };
@@ -150,6 +152,8 @@ export default function serve(task: ServeTask): Promise<ServeSummary | StartFail
     if (retries) status.postMessage({ type: 'retries', delta: retries } satisfies StatusMessage);
     const access = traffic.access.take();
     if (access) status.postMessage({ type: 'access', delta: access } satisfies StatusMessage);
+    const waf = traffic.waf.take();
+    if (waf) status.postMessage({ type: 'waf', delta: waf } satisfies StatusMessage);
   };
   const countsFlush = setInterval(flushCounts, COUNTS_FLUSH_MS);
   let accepting = false;

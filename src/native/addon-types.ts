@@ -14,10 +14,35 @@ export interface NativeAddon {
   rateLimits: { open(name: string, capacity: number): NativeTokenBuckets };
   /** native/limits: the process-wide counts of what is open per key behind connection and request caps. */
   concurrency: { open(name: string, capacity: number): NativeConcurrencyCounts };
+  /** native/waf: libmodsecurity3, when the addon was built with it (`available: false` otherwise). */
+  waf: NativeWaf;
   /** native/process_exit.cc: _exit(code), for stops that must not wait on worker-thread teardown. */
   exitNow(code: number): never;
   /** native/reuseport_migration.cc: lets this process's listeners on `port` hand queued connections on when one closes. */
   enableListenerMigration(port: number): { attached: number; error: string | null };
+}
+
+export type NativeWaf =
+  | { available: false }
+  | {
+      available: true;
+      /** The libmodsecurity version built against. */
+      version: string;
+      /** Loads `directives` once per process per `key` (throws libmodsecurity's parse error); later calls share the set. */
+      load(key: string, directives: string): NativeWafRules;
+    };
+
+/** A handle onto a loaded rule set (native/waf/waf_binding.cc); `inspect` runs phases 1 and 2 on the calling thread. */
+export interface NativeWafRules {
+  /** `headers`: [name, value, ...]; null when no rule matched, else the status to answer (0: pass) and the matched rule ids. */
+  inspect(
+    clientAddress: string,
+    method: string,
+    uri: string,
+    httpVersion: string,
+    headers: string[],
+    body: Buffer | null,
+  ): { status: number; rules: number[] } | null;
 }
 
 /** One worker's handle onto a process-wide token-bucket table (native/limits/limits_binding.cc). */

@@ -17,8 +17,8 @@ const DOCS = [
 ];
 const settingByEnv = new Map(SETTINGS.map((setting) => [setting.env, setting]));
 const errorCodes = new Set([...read('src/errors.ts').matchAll(/'(FULCRUM_ERR_[A-Z0-9_]+)'/g)].map((match) => match[1]));
-/** Read outside the schema: src/native/load.ts and scripts/build-native.mjs; FULCRUM_BENCH_* by bench/. */
-const OTHER_VARIABLES = new Set([CONFIG_FILE_ENV, 'FULCRUM_ADDON_PATH', 'FULCRUM_NATIVE_BUILDER']);
+/** Read outside the schema: src/native/load.ts, scripts/build-native.mjs, the native builds (FULCRUM_WITHOUT_WAF); FULCRUM_BENCH_* by bench/. */
+const OTHER_VARIABLES = new Set([CONFIG_FILE_ENV, 'FULCRUM_ADDON_PATH', 'FULCRUM_NATIVE_BUILDER', 'FULCRUM_WITHOUT_WAF']);
 
 describe.each(DOCS)('%s', (doc) => {
   const text = read(doc);
