@@ -19,8 +19,17 @@ const answerWithName: OriginHandler = (_request, response, origin) => {
   response.end(origin.name);
 };
 
-export async function startOrigin(name: string, handler: OriginHandler = answerWithName): Promise<TestOrigin> {
+/**
+ * `keepAliveTimeoutMs`: how long an idle keep-alive connection stays open (node's default is 5 s, shorter than
+ * Fulcrum's pooled-connection idle time, so a pooled connection can meet the close: a reset, then a retry).
+ */
+export async function startOrigin(
+  name: string,
+  handler: OriginHandler = answerWithName,
+  { keepAliveTimeoutMs }: { keepAliveTimeoutMs?: number } = {},
+): Promise<TestOrigin> {
   const server: Server = createServer();
+  if (keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = keepAliveTimeoutMs;
   const origin: TestOrigin = {
     name,
     address: '',
