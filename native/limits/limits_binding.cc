@@ -17,6 +17,16 @@ namespace fulcrum::limits {
 
 namespace {
 
+// Appends a JS string's UTF-8 bytes to `out` (the caller checked it is a string).
+void AppendUtf8(napi_env env, napi_value value, std::string& out) {
+  size_t length = 0;
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  const size_t start = out.size();
+  out.resize(start + length + 1);  // room for the terminating NUL N-API writes
+  napi_get_value_string_utf8(env, value, out.data() + start, length + 1, &length);
+  out.resize(start + length);
+}
+
 int64_t MonotonicUs() {
   timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -44,26 +54,35 @@ class TokenBucketsWrap : public Napi::ObjectWrap<TokenBucketsWrap> {
   }
 
  private:
-  // take(key, ratePerSecond, burst, maxDelayMs): admitted when >= 0, after that many milliseconds (0: at
-  // once); refused when < 0, a token within maxDelayMs being -result milliseconds away. One number, so a
-  // request costs no object allocation.
+  // take(scope, key, ratePerSecond, burst, maxDelayMs): admitted when >= 0, after that many milliseconds (0:
+  // at once); refused when < 0, a token within maxDelayMs being -result milliseconds away. The bucket is
+  // "scope|key", joined here: a string joined in JavaScript would be flattened and copied once more. One
+  // number comes back, so a request costs no object allocation.
   Napi::Value Take(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!table_ || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber()) {
-      Napi::TypeError::New(env, "take(key, ratePerSecond, burst, maxDelayMs) takes a string and three numbers")
+    if (!table_ || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber() ||
+        !info[4].IsNumber()) {
+      Napi::TypeError::New(env,
+                           "take(scope, key, ratePerSecond, burst, maxDelayMs) takes two strings and three numbers")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    const double rate = info[1].As<Napi::Number>().DoubleValue();
-    const double burst = info[2].As<Napi::Number>().DoubleValue();
-    const double maxDelayMs = info[3].As<Napi::Number>().DoubleValue();
+    const double rate = info[2].As<Napi::Number>().DoubleValue();
+    const double burst = info[3].As<Napi::Number>().DoubleValue();
+    const double maxDelayMs = info[4].As<Napi::Number>().DoubleValue();
     if (!(rate > 0) || !(burst >= 1) || !(maxDelayMs >= 0)) {
       Napi::RangeError::New(env, "take needs a rate above 0, a burst of at least 1 and a delay of 0 or more")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    const TokenBuckets::Reservation reservation = table_->Reserve(
-        info[0].As<Napi::String>().Utf8Value(), rate, burst, MonotonicUs(), static_cast<int64_t>(maxDelayMs * 1000));
+    // Reused by every call on this JS thread: no allocation once it has grown to the longest key.
+    thread_local std::string key;
+    key.clear();
+    AppendUtf8(env, info[0], key);
+    key.push_back('|');
+    AppendUtf8(env, info[1], key);
+    const TokenBuckets::Reservation reservation =
+        table_->Reserve(key, rate, burst, MonotonicUs(), static_cast<int64_t>(maxDelayMs * 1000));
     const double waitMs = static_cast<double>(reservation.waitUs) / 1000.0;
     return Napi::Number::New(env, reservation.admitted ? waitMs : -waitMs);
   }

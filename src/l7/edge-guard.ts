@@ -111,7 +111,7 @@ export class EdgeGuard {
     for (const limit of limits) {
       const value = this.keyValue(limit.key);
       if (value === '') continue;
-      const result = this.buckets.take(`${limit.name}|${value}`, limit.ratePerSecond, limit.burst, canWait ? limit.maxDelayMs : 0);
+      const result = this.buckets.take(limit.name, value, limit.ratePerSecond, limit.burst, canWait ? limit.maxDelayMs : 0);
       if (result >= 0) {
         this.counts.count(limit.name, result > 0 ? 'delayed' : 'allowed');
         this.delayMs = Math.max(this.delayMs, result);

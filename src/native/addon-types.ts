@@ -48,10 +48,10 @@ export interface NativeWafRules {
 /** One worker's handle onto a process-wide token-bucket table (native/limits/limits_binding.cc). */
 export interface NativeTokenBuckets {
   /**
-   * Takes a token from `key`'s bucket, or reserves one due within `maxDelayMs`. At least 0: admitted, after
-   * that many milliseconds (0: at once). Below 0: refused, a reservable token being -result ms away.
+   * Takes a token from the bucket "scope|key", or reserves one due within `maxDelayMs`. At least 0: admitted,
+   * after that many milliseconds (0: at once). Below 0: refused, a reservable token being -result ms away.
    */
-  take(key: string, ratePerSecond: number, burst: number, maxDelayMs: number): number;
+  take(scope: string, key: string, ratePerSecond: number, burst: number, maxDelayMs: number): number;
   size(): number;
   capacity(): number;
 }
