@@ -42,8 +42,8 @@ class LeastLatencyPicker final : public Picker {
     const size_t count = members_.size();
     if (count == 0) return kNoPick;
     const uint32_t nowMs = LatencyClockMs();
-    const Member* first = drawPickable(request.avoid, nullptr);
-    const Member* second = first == nullptr ? nullptr : drawPickable(request.avoid, first);
+    const Member* first = DrawPickable(table_, members_, request.avoid, nullptr);
+    const Member* second = first == nullptr ? nullptr : DrawPickable(table_, members_, request.avoid, first);
     if (first == nullptr || second == nullptr) return scan(request.avoid, nowMs);
     Candidate a = candidate(*first, nowMs);
     Candidate b = candidate(*second, nowMs);
@@ -57,16 +57,6 @@ class LeastLatencyPicker final : public Picker {
   }
 
  private:
-  static constexpr int kDrawAttempts = 4;
-
-  const Member* drawPickable(int32_t avoid, const Member* other) const {
-    for (int attempt = 0; attempt < kDrawAttempts; ++attempt) {
-      const Member& member = members_[RandomBelow(members_.size())];
-      if (&member != other && IsPickable(table_, member.index, avoid)) return &member;
-    }
-    return nullptr;
-  }
-
   Candidate candidate(const Member& member, uint32_t nowMs) const {
     const Backend& backend = table_.at(member.index);
     return {member.index, member.weight, backend.activeConnections.load(std::memory_order_relaxed),

@@ -1,10 +1,12 @@
-// Finds the least-loaded pickable member by a full scan; least connections and p2c's fallback share it.
+// Finds the least-loaded pickable member by a full scan (least connections, and the fallback of the
+// power-of-two pickers), and draws random pickable members for the power-of-two pickers.
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
 #include "picker.h"
+#include "thread_random.h"
 
 namespace fulcrum::balancer {
 
@@ -28,6 +30,18 @@ int32_t ScanForLeastLoaded(const BackendTable& table, const std::vector<Member>&
     }
   }
   return best;
+}
+
+// A random pickable member other than `other` (nullptr: any), or nullptr after a few unlucky draws, when the
+// caller falls back to a scan. Any thread; the random state is the calling thread's.
+inline const Member* DrawPickable(const BackendTable& table, const std::vector<Member>& members, int32_t avoid,
+                                  const Member* other) {
+  constexpr int kDrawAttempts = 4;
+  for (int attempt = 0; attempt < kDrawAttempts; ++attempt) {
+    const Member& member = members[RandomBelow(members.size())];
+    if (&member != other && IsPickable(table, member.index, avoid)) return &member;
+  }
+  return nullptr;
 }
 
 }  // namespace fulcrum::balancer

@@ -16,8 +16,8 @@ class PowerOfTwoPicker final : public Picker {
   int32_t pick(const PickRequest& request) const override {
     const size_t count = members_.size();
     if (count == 0) return kNoPick;
-    const Member* first = drawPickable(request.avoid, nullptr);
-    const Member* second = first == nullptr ? nullptr : drawPickable(request.avoid, first);
+    const Member* first = DrawPickable(table_, members_, request.avoid, nullptr);
+    const Member* second = first == nullptr ? nullptr : DrawPickable(table_, members_, request.avoid, first);
     if (first == nullptr || second == nullptr) {
       return ScanForLeastLoaded(table_, members_, RandomBelow(count), request.avoid, IsLessLoaded);
     }
@@ -27,16 +27,6 @@ class PowerOfTwoPicker final : public Picker {
   }
 
  private:
-  static constexpr int kDrawAttempts = 4;
-
-  const Member* drawPickable(int32_t avoid, const Member* other) const {
-    for (int attempt = 0; attempt < kDrawAttempts; ++attempt) {
-      const Member& member = members_[RandomBelow(members_.size())];
-      if (&member != other && IsPickable(table_, member.index, avoid)) return &member;
-    }
-    return nullptr;
-  }
-
   const BackendTable& table_;
   const std::vector<Member> members_;
 };
