@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { DnsSourceStats } from '../../../src/discovery/dns-source.js';
 import { type AddressOrigins, startAddressOrigins } from '../../helpers/address-origins.js';
 import { getStats, runLoad, type Stats, waitForStats } from '../../helpers/admin.js';
 import { cleanupAfterEach } from '../../helpers/cleanup.js';
@@ -15,18 +16,8 @@ import { runCliAsync } from '../../helpers/fulcrum-process.js';
 import { type L7Proxy, send, startL7Proxy } from '../../helpers/l7-proxy.js';
 import { freePort } from '../../helpers/origins.js';
 
-interface DnsStats {
-  source: string;
-  recordType: string;
-  addresses: number;
-  lastResolvedAt: string | null;
-  ttlSeconds: number | null;
-  nextResolveAt: string | null;
-  lastError: string | null;
-  failures: number;
-  skippedTargets: string[];
-  standbyTargets: number;
-}
+/** What /stats shows of a DNS source (read from JSON, so its type is the source's own). */
+type DnsStats = DnsSourceStats;
 
 const MIN_TTL_MS = 250;
 const WAIT_MS = 5_000;

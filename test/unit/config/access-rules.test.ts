@@ -1,22 +1,11 @@
 // Access rules in the config file: what loads (top-level rules first on every route, a catch-all route
 // carrying them when there are no routes), and each mistake refused with its key and the fix.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../../src/config/load.js';
-import { configRefusal } from '../../helpers/config-file.js';
-
-function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
-  const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-access-')), 'fulcrum.yaml');
-  writeFileSync(path, stringify(document));
-  return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
+import { configFileLoader, configRefusal } from '../../helpers/config-file.js';
 
 describe('access rules', () => {
   it('puts the top-level rules before a route’s own, and gives a catch-all route the rules when there are no routes', () => {
-    const routed = withFile({
+    const routed = configFileLoader({
       access: [{ name: 'global', deny: { pathPrefix: '/admin' } }],
       routes: [{ match: {}, pool: 'default', access: [{ deny: { method: ['DELETE'] } }] }],
     })();
@@ -24,7 +13,7 @@ describe('access rules', () => {
       ['global', 'deny'],
       ['rule 0', 'deny'],
     ]);
-    const bare = withFile({ access: [{ name: 'office', allow: { cidr: '10.0.0.0/8' } }, { deny: {} }] })();
+    const bare = configFileLoader({ access: [{ name: 'office', allow: { cidr: '10.0.0.0/8' } }, { deny: {} }] })();
     expect(bare.routes).toHaveLength(1);
     expect(bare.routes[0]).toMatchObject({ match: {}, pool: 'default' });
     expect(bare.routes[0]?.access?.[0]?.cidrs).toHaveLength(1);
@@ -43,11 +32,11 @@ describe('access rules', () => {
     [{ access: { deny: {} } }, /access.*expected a list of rules/],
     [{ access: [{ name: '', deny: {} }] }, /access\[0\]\.name/],
   ])('refuses %j', (document, message) => {
-    expect(configRefusal(withFile(document))).toMatch(message);
+    expect(configRefusal(configFileLoader(document))).toMatch(message);
   });
 
   it('takes address rules in tcp mode (test/unit/config/connection-limits.test.ts has the rest)', () => {
-    const config = withFile({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' })();
+    const config = configFileLoader({ access: [{ deny: {} }] }, { FULCRUM_MODE: 'tcp' })();
     expect(config.tcpAccess.rules).toEqual([{ name: 'rule 0', action: 'deny', cidrs: [] }]);
     expect(config.routes).toEqual([]);
   });

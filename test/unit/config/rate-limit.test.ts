@@ -1,22 +1,11 @@
 // Rate limits in the config file: rates in any unit, the burst's default, top-level before route limits,
 // and each mistake refused with its key and the fix.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../../src/config/load.js';
-import { configRefusal } from '../../helpers/config-file.js';
-
-function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
-  const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-rate-')), 'fulcrum.yaml');
-  writeFileSync(path, stringify(document));
-  return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
+import { configFileLoader, configRefusal } from '../../helpers/config-file.js';
 
 describe('rate limits', () => {
   it('reads rates per second, minute and hour, defaults the burst to a second of the rate, and puts the top-level limit first', () => {
-    const config = withFile({
+    const config = configFileLoader({
       rateLimit: { rate: '600/m' },
       routes: [{ match: {}, pool: 'default', rateLimit: { name: 'api', key: 'header:X-User', rate: '36/h', burst: 5 } }],
     })();
@@ -24,13 +13,13 @@ describe('rate limits', () => {
       { name: 'global', key: [{ kind: 'ip' }], ratePerSecond: 10, burst: 10, maxDelayMs: 0 },
       { name: 'api', key: [{ kind: 'header', name: 'x-user' }], ratePerSecond: 0.01, burst: 5, maxDelayMs: 0 },
     ]);
-    expect(withFile({ rateLimit: { key: 'cookie:session', rate: 50 } })().routes[0]?.rateLimits).toEqual([
+    expect(configFileLoader({ rateLimit: { key: 'cookie:session', rate: 50 } })().routes[0]?.rateLimits).toEqual([
       { name: 'global', key: [{ kind: 'cookie', name: 'session' }], ratePerSecond: 50, burst: 50, maxDelayMs: 0 },
     ]);
   });
 
   it('reads combined keys and the delay action (a second by default)', () => {
-    const limits = withFile({
+    const limits = configFileLoader({
       rateLimit: { key: ['ip', 'header:X-Api-Key'], rate: '5/s', action: 'delay' },
       routes: [{ match: {}, pool: 'default', rateLimit: { rate: '5/s', action: 'delay', maxDelay: '250ms' } }],
     })().routes[0]?.rateLimits;
@@ -53,18 +42,18 @@ describe('rate limits', () => {
     [{ rateLimit: { rate: '10/s', burst: 0 } }, /rateLimit\.burst.*from 1 to 1000000/],
     [{ rateLimit: { rate: '10/s', window: 5 } }, /rateLimit.*window/],
   ])('refuses %j', (document, message) => {
-    expect(configRefusal(withFile(document))).toMatch(message);
+    expect(configRefusal(configFileLoader(document))).toMatch(message);
   });
 
   it('takes a per-IP rate limit in tcp mode as a connection rate, and refuses other keys there', () => {
-    expect(withFile({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' })().tcpAccess.connectionRate).toEqual({
+    expect(configFileLoader({ rateLimit: { rate: '10/s' } }, { FULCRUM_MODE: 'tcp' })().tcpAccess.connectionRate).toEqual({
       name: 'global',
       key: [{ kind: 'ip' }],
       ratePerSecond: 10,
       burst: 10,
       maxDelayMs: 0,
     });
-    expect(configRefusal(withFile({ rateLimit: { rate: '10/s', key: 'header:x' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(
+    expect(configRefusal(configFileLoader({ rateLimit: { rate: '10/s', key: 'header:x' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(
       /rateLimit\.key.*per client IP only: use key: ip/,
     );
   });

@@ -1,28 +1,17 @@
 // The WAF in the config file: defaults, the top-level WAF on every route without its own, `waf: off`, and each
 // mistake refused with its key and the fix (a rule file with a syntax error: libmodsecurity's message and the
 // file). Loads the real Core Rule Set, so skipped when the addon was built without libmodsecurity.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../../src/config/load.js';
 import { native } from '../../../src/native/load.js';
-import { configRefusal } from '../../helpers/config-file.js';
+import { configFileLoader, configRefusal } from '../../helpers/config-file.js';
 
 const BROKEN_RULES = fileURLToPath(new URL('../../fixtures/waf/broken.conf', import.meta.url));
 const MARKER_RULES = fileURLToPath(new URL('../../fixtures/waf/deny-marker.conf', import.meta.url));
 
-function withFile(document: Record<string, unknown>, env: Record<string, string> = {}) {
-  const path = join(mkdtempSync(join(tmpdir(), 'fulcrum-waf-')), 'fulcrum.yaml');
-  writeFileSync(path, stringify(document));
-  return () => loadConfig({ env: { FULCRUM_BACKENDS: '127.0.0.1:9001', FULCRUM_CONFIG: path, ...env }, flags: new Map() });
-}
-
 describe.skipIf(!native.waf.available)('waf in the config file', () => {
   it('defaults to block mode at paranoia 1 with a 128kb body limit; a route keeps its own WAF or turns it off', () => {
-    const config = withFile({
+    const config = configFileLoader({
       waf: {},
       routes: [
         { match: { pathPrefix: '/static' }, pool: 'default', waf: 'off' },
@@ -40,7 +29,7 @@ describe.skipIf(!native.waf.available)('waf in the config file', () => {
   });
 
   it('puts the top-level WAF on the catch-all route when there are no routes', () => {
-    expect(withFile({ waf: { mode: 'block' } })().routes[0]?.waf?.mode).toBe('block');
+    expect(configFileLoader({ waf: { mode: 'block' } })().routes[0]?.waf?.mode).toBe('block');
   });
 
   it.each([
@@ -54,18 +43,18 @@ describe.skipIf(!native.waf.available)('waf in the config file', () => {
     [{ waf: 'on' }, /waf.*expected \{mode: detect \| block/],
     [{ routes: [{ match: {}, pool: 'default', waf: { paranoia: 0 } }] }, /routes\[0\]\.waf\.paranoia/],
   ])('refuses %j', (document, message) => {
-    expect(configRefusal(withFile(document))).toMatch(message);
+    expect(configRefusal(configFileLoader(document))).toMatch(message);
   });
 
   it("refuses a rule file with a syntax error, with libmodsecurity's message and the file", () => {
-    const message = configRefusal(withFile({ waf: { rules: [BROKEN_RULES] } }));
+    const message = configRefusal(configFileLoader({ waf: { rules: [BROKEN_RULES] } }));
     expect(message).toMatch(/waf\.rules.*libmodsecurity could not load/);
     expect(message).toContain(BROKEN_RULES);
     expect(message).toMatch(/Expecting an action, got: noSuchAction/);
   });
 
   it('refuses waf in tcp and udp mode', () => {
-    expect(configRefusal(withFile({ waf: { mode: 'block' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/waf applies to http mode/);
-    expect(configRefusal(withFile({ waf: { mode: 'block' } }, { FULCRUM_MODE: 'udp' }))).toMatch(/waf applies to http mode/);
+    expect(configRefusal(configFileLoader({ waf: { mode: 'block' } }, { FULCRUM_MODE: 'tcp' }))).toMatch(/waf applies to http mode/);
+    expect(configRefusal(configFileLoader({ waf: { mode: 'block' } }, { FULCRUM_MODE: 'udp' }))).toMatch(/waf applies to http mode/);
   });
 });
