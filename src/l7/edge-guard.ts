@@ -105,7 +105,7 @@ export class EdgeGuard {
   /**
    * Takes a token from each limit's bucket for this request's key (a request without one of the key's
    * headers or cookies is not counted, as NGINX's limit_req skips empty keys); the first limit out of
-   * tokens refuses. Delays add up: the request waits for its slowest token.
+   * tokens refuses. With several delaying limits the request waits for the latest of its tokens.
    */
   private withinRateLimits(limits: RateLimitConfig[], canWait: boolean): EdgeRefusal | null {
     for (const limit of limits) {
